@@ -1,0 +1,42 @@
+# One command, the same on a laptop and in CI: `make check`.
+# It builds .venv itself when it is missing, so a fresh clone needs only Python 3.11+.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: check test lint format types unit bench demo clean
+
+check: lint types unit
+
+test: check
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+types: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/coverage run -m pytest
+	$(BIN)/coverage report
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_pipeline_overhead.py
+
+demo: $(STAMP)
+	$(BIN)/resilience --help
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .coverage htmlcov

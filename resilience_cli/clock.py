@@ -1,0 +1,136 @@
+"""Time as an interface: every wait in resilience-cli goes through a `Clock`.
+
+Two clocks exist:
+
+- `SystemClock` reads the real monotonic and wall clocks and sleeps for real.
+- `VirtualClock` owns a virtual "now". Its event loop (`VirtualEventLoop`) never blocks
+  waiting for a timer: when no task can run and no I/O is ready, it jumps straight to the
+  next timer, as trio's `MockClock(autojump_threshold=0)` does. Every `asyncio.sleep`,
+  `asyncio.timeout`, backoff, open window and token refill therefore finishes at once, in
+  the same order and with the same arithmetic as in real time.
+
+The patterns read *time* from the clock and *wait* with plain asyncio (`asyncio.sleep`,
+`asyncio.timeout`) on the clock's loop, so one mechanism serves both worlds. Relative
+deadlines only: the loop's time base and the clock's `monotonic()` are the same in the
+virtual world (the loop reads the clock) and in the real one (asyncio's default loop uses
+`time.monotonic`).
+
+Virtual time suits in-process work (`httpx.ASGITransport`). Over real sockets it would
+jump past a reply that is merely in flight, so it is not offered there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import selectors
+import time
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from selectors import SelectorKey
+
+# 2026-01-01T00:00:00Z: a fixed wall-clock origin makes virtual runs byte-for-byte repeatable.
+VIRTUAL_WALL_ORIGIN = 1_767_225_600.0
+
+
+class Clock(Protocol):
+    """Where the patterns read time from, and the event loop that waits in that time."""
+
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes backwards; only differences mean anything."""
+        ...
+
+    def wall(self) -> float:
+        """Seconds since the Unix epoch; persisted, so it must survive a restart."""
+        ...
+
+    def new_event_loop(self) -> asyncio.AbstractEventLoop:
+        """An event loop whose timers run in this clock's time."""
+        ...
+
+
+class SystemClock:
+    """The real clocks of this machine."""
+
+    __slots__ = ()
+
+    def monotonic(self) -> float:
+        """`time.monotonic()`, the same base as asyncio's default loop."""
+        return time.monotonic()
+
+    def wall(self) -> float:
+        """`time.time()`."""
+        return time.time()
+
+    def new_event_loop(self) -> asyncio.AbstractEventLoop:
+        """A stock asyncio event loop."""
+        return asyncio.new_event_loop()
+
+
+class VirtualClock:
+    """A clock that moves only when told to, or when its event loop has nothing else to do."""
+
+    __slots__ = ("_now", "_wall_offset")
+
+    def __init__(self, *, wall_origin: float = VIRTUAL_WALL_ORIGIN) -> None:
+        self._now = 0.0
+        self._wall_offset = wall_origin
+
+    def monotonic(self) -> float:
+        """Virtual seconds since the clock was made."""
+        return self._now
+
+    def wall(self) -> float:
+        """The virtual wall clock: its origin plus the virtual seconds elapsed."""
+        return self._wall_offset + self._now
+
+    def jump(self, seconds: float) -> None:
+        """Move time forward by `seconds`; timers that fall due fire on the next loop turn."""
+        if seconds < 0:
+            raise ValueError("time can't go backwards")
+        self._now += seconds
+
+    def set_wall(self, wall: float) -> None:
+        """Set the wall clock to `wall`, backwards included, as an operator or NTP can.
+
+        Monotonic time is untouched, exactly as on a real machine.
+        """
+        self._wall_offset = wall - self._now
+
+    def new_event_loop(self) -> VirtualEventLoop:
+        """An event loop that runs in this clock's time and jumps over idle waits."""
+        return VirtualEventLoop(self)
+
+
+class _AutojumpSelector(selectors.DefaultSelector):
+    """A selector that turns "block until the next timer" into "jump to the next timer"."""
+
+    def __init__(self, clock: VirtualClock) -> None:
+        super().__init__()
+        self._clock = clock
+
+    # The stdlib types SelectorKey.data as Any; overriding select() cannot avoid naming it.
+    def select(  # type: ignore[explicit-any]
+        self, timeout: float | None = None
+    ) -> list[tuple[SelectorKey, int]]:
+        """Return ready I/O if any; otherwise jump the clock by `timeout` instead of waiting."""
+        ready = super().select(0)
+        if ready or (timeout is not None and timeout <= 0):
+            return ready
+        if timeout is None:
+            # No timer is pending, so only another thread can wake us: wait for it for real.
+            return super().select(None)
+        self._clock.jump(timeout)
+        return []
+
+
+class VirtualEventLoop(asyncio.SelectorEventLoop):
+    """An asyncio loop whose `time()` is a `VirtualClock`."""
+
+    def __init__(self, clock: VirtualClock) -> None:
+        super().__init__(_AutojumpSelector(clock))
+        self.clock = clock
+
+    def time(self) -> float:
+        """The virtual clock's monotonic time."""
+        return self.clock.monotonic()

@@ -1,0 +1,86 @@
+"""The one error tree of resilience-cli.
+
+Every error the project raises on purpose derives from `ResilienceError` and carries the
+exit code the command line maps it to (see the README, "Exit codes")::
+
+    ResilienceError (3: internal or infrastructure)
+    ├── UsageError (2: bad flag or input)
+    │   ├── ConfigError           a policy value makes no sense; names the field
+    │   └── SnapshotError         a persisted breaker snapshot is corrupt or foreign
+    └── CallRejectedError         a pattern refused a call without running it (never exits)
+        ├── CircuitOpenError      the breaker is OPEN, FORCED_OPEN, or out of half-open probes
+        ├── BulkheadFullError     no slot free and the queue is full or the wait ran out
+        └── RateLimitedError      no token within max_wait
+
+Rejections are not failures of the tool: the pipeline turns them into fallbacks and they
+never reach the user as errors. Their `reason` is the word used in every report.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+EXIT_OK = 0
+EXIT_EXPECTATION_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
+
+
+class ResilienceError(Exception):
+    """Root of every error resilience-cli raises on purpose."""
+
+    exit_code: ClassVar[int] = EXIT_INTERNAL
+
+
+class UsageError(ResilienceError):
+    """The user gave something we cannot use: a flag, a file, a value."""
+
+    exit_code: ClassVar[int] = EXIT_USAGE
+
+
+class ConfigError(UsageError):
+    """A policy value is out of range. The message names the field and the value."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class SnapshotError(UsageError):
+    """A breaker snapshot cannot be restored: it is corrupt, foreign or of a newer format."""
+
+
+class CallRejectedError(ResilienceError):
+    """A pattern refused a call before it ran. `reason` names the pattern's refusal."""
+
+    reason: ClassVar[str] = "rejected"
+
+
+class CircuitOpenError(CallRejectedError):
+    """The breaker refused the call: it is open, forced open, or has no half-open probe left."""
+
+    reason: ClassVar[str] = "breaker_open"
+
+    def __init__(self, state: str, retry_in: float | None) -> None:
+        hint = "" if retry_in is None else f"; half-open in {retry_in:.1f}s"
+        super().__init__(f"circuit {state}{hint}")
+        self.state = state
+        self.retry_in = retry_in
+
+
+class BulkheadFullError(CallRejectedError):
+    """The bulkhead had no free slot and could not queue the call (or its wait ran out)."""
+
+    reason: ClassVar[str] = "bulkhead_full"
+
+
+class RateLimitedError(CallRejectedError):
+    """The rate limiter had no token within the caller's maximum wait."""
+
+    reason: ClassVar[str] = "rate_limited"
+
+    def __init__(self, wait_needed: float, max_wait: float) -> None:
+        super().__init__(f"next token in {wait_needed:.3f}s > max_wait {max_wait:.3f}s")
+        self.wait_needed = wait_needed
+        self.max_wait = max_wait

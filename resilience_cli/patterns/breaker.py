@@ -1,0 +1,498 @@
+"""Circuit breaker: CLOSED, OPEN, HALF_OPEN and FORCED_OPEN.
+
+Semantics (the README's "Circuit breaker" section lists every key and default):
+
+- CLOSED admits every call. It opens on `failure_threshold` consecutive failures, **or**
+  when, over the last `window_size` calls and once `minimum_calls` have been seen, the
+  failure rate or the slow-call rate reaches its threshold (Resilience4j's `>=`).
+- OPEN rejects every call without running it. After `open_for` seconds the next look at
+  the breaker moves it to HALF_OPEN (lazily, as Resilience4j and Polly do by default).
+- HALF_OPEN admits at most `half_open_max_calls` probes in all; the rest are rejected at
+  once. The first failed (or slow) probe re-opens the breaker; when every probe has
+  succeeded it closes. If no verdict comes within `half_open_max_wait` (a probe hangs),
+  it re-opens, so a stuck probe cannot wedge it.
+- FORCED_OPEN rejects everything until `reset()`.
+
+Each admitted call carries a permit: the breaker's epoch when it was admitted. Every
+transition starts a new epoch, so a result that arrives late from an earlier state (a
+probe that outlived its half-open period) is ignored instead of deciding for the new one.
+
+The decisions themselves (`trip_reason`, `open_remaining`, `elapsed_since`) are pure
+functions of numbers, tested by table.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Final
+
+from resilience_cli.errors import CircuitOpenError, ConfigError, SnapshotError
+from resilience_cli.patterns.events import BreakerTransitioned
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from resilience_cli.clock import Clock
+    from resilience_cli.patterns.events import EventSink
+
+SNAPSHOT_FORMAT: Final = 1
+RECENT_TRANSITIONS: Final = 20
+
+# One character per call in a persisted window, oldest first.
+_OK, _FAILED, _SLOW = 0, 1, 2
+_WINDOW_CHARS: Final = ".xsX"  # ok, failed, slow, slow and failed
+
+
+class BreakerState(StrEnum):
+    """The states users see, in `resilience state` and in the state file."""
+
+    CLOSED = "closed"
+    OPEN = "open"
+    HALF_OPEN = "half_open"
+    FORCED_OPEN = "forced_open"
+
+
+@dataclass(frozen=True, slots=True)
+class BreakerConfig:
+    """How the breaker trips and recovers. `None` switches a trip policy off."""
+
+    failure_threshold: int | None = 5
+    failure_rate_threshold: float | None = 0.5
+    window_size: int = 20
+    minimum_calls: int = 10
+    slow_call_duration: float | None = None
+    slow_call_rate_threshold: float = 1.0
+    open_for: float = 30.0
+    half_open_max_calls: int = 3
+    half_open_max_wait: float | None = 60.0
+
+    def __post_init__(self) -> None:
+        if self.failure_threshold is not None and self.failure_threshold < 1:
+            raise ConfigError("breaker.failure_threshold", "must be >= 1 (or off)")
+        _check_ratio("breaker.failure_rate_threshold", self.failure_rate_threshold)
+        _check_ratio("breaker.slow_call_rate_threshold", self.slow_call_rate_threshold)
+        if self.window_size < 1:
+            raise ConfigError("breaker.window_size", f"must be >= 1, got {self.window_size}")
+        if not 1 <= self.minimum_calls <= self.window_size:
+            raise ConfigError(
+                "breaker.minimum_calls",
+                f"must be between 1 and window_size {self.window_size}, got {self.minimum_calls}",
+            )
+        if self.slow_call_duration is not None and self.slow_call_duration <= 0:
+            raise ConfigError("breaker.slow_call_duration", "must be > 0 seconds (or off)")
+        if self.open_for < 0:
+            raise ConfigError("breaker.open_for", f"must be >= 0 seconds, got {self.open_for}")
+        if self.half_open_max_calls < 1:
+            raise ConfigError("breaker.half_open_max_calls", "must be >= 1")
+        if self.half_open_max_wait is not None and self.half_open_max_wait <= 0:
+            raise ConfigError("breaker.half_open_max_wait", "must be > 0 seconds (or off)")
+
+
+def _check_ratio(field: str, value: float | None) -> None:
+    if value is not None and not 0 < value <= 1:
+        raise ConfigError(field, f"must be in (0, 1], got {value}")
+
+
+@dataclass(frozen=True, slots=True)
+class WindowStats:
+    """Counts over the sliding window of recent calls."""
+
+    calls: int
+    failures: int
+    slow: int
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """A state change, with the wall-clock time it happened and why."""
+
+    from_state: BreakerState
+    to_state: BreakerState
+    at: float
+    reason: str
+
+
+def trip_reason(config: BreakerConfig, consecutive_failures: int, stats: WindowStats) -> str | None:
+    """Why a CLOSED breaker must open now, in numbers, or None if it stays closed."""
+    threshold = config.failure_threshold
+    if threshold is not None and consecutive_failures >= threshold:
+        return f"{consecutive_failures} consecutive failures >= threshold {threshold}"
+    if stats.calls < config.minimum_calls:
+        return None
+    over = f"over {stats.calls} calls, minimum {config.minimum_calls} met"
+    rate_threshold = config.failure_rate_threshold
+    if rate_threshold is not None:
+        rate = stats.failures / stats.calls
+        if rate >= rate_threshold:
+            return f"failure rate {rate:.0%} >= {rate_threshold:.0%} {over}"
+    if config.slow_call_duration is not None:
+        slow_rate = stats.slow / stats.calls
+        if slow_rate >= config.slow_call_rate_threshold:
+            return (
+                f"slow-call rate {slow_rate:.0%} >= {config.slow_call_rate_threshold:.0%}"
+                f" (calls over {config.slow_call_duration:g}s) {over}"
+            )
+    return None
+
+
+def open_remaining(opened_at: float, now: float, open_for: float) -> float:
+    """Seconds until an OPEN breaker may half-open; never more than `open_for`."""
+    return min(open_for, max(0.0, open_for - (now - opened_at)))
+
+
+def elapsed_since(then_wall: float, now_wall: float) -> float:
+    """Wall seconds since `then_wall`, read as 0 when the wall clock has gone backwards.
+
+    Restoring "no time has passed" bounds the remaining open wait by `open_for`; trusting
+    a negative difference would keep a breaker OPEN for as long as the clock was wrong.
+    """
+    return max(0.0, now_wall - then_wall)
+
+
+class _Window:
+    """A count-based ring of the last `size` outcomes, with running totals."""
+
+    __slots__ = ("_failures", "_ring", "_slow")
+
+    def __init__(self, size: int) -> None:
+        self._ring: deque[int] = deque(maxlen=size)
+        self._failures = 0
+        self._slow = 0
+
+    def add(self, flags: int) -> None:
+        ring = self._ring
+        if len(ring) == ring.maxlen:
+            evicted = ring[0]
+            self._failures -= evicted & _FAILED
+            self._slow -= (evicted & _SLOW) >> 1
+        ring.append(flags)
+        self._failures += flags & _FAILED
+        self._slow += (flags & _SLOW) >> 1
+
+    def stats(self) -> WindowStats:
+        return WindowStats(len(self._ring), self._failures, self._slow)
+
+    def clear(self) -> None:
+        self._ring.clear()
+        self._failures = self._slow = 0
+
+    def encode(self) -> str:
+        return "".join(_WINDOW_CHARS[flags] for flags in self._ring)
+
+
+class CircuitBreaker:
+    """A circuit breaker whose time comes from a `Clock` and whose decisions become events."""
+
+    def __init__(
+        self,
+        config: BreakerConfig | None = None,
+        *,
+        clock: Clock,
+        events: EventSink | None = None,
+    ) -> None:
+        self.config = config or BreakerConfig()
+        self._clock = clock
+        self._events = events
+        self._state = BreakerState.CLOSED
+        self._epoch = 0
+        self._consecutive_failures = 0
+        self._window = _Window(self.config.window_size)
+        self._opened_at: float | None = None  # monotonic
+        self._half_open_since = 0.0  # monotonic
+        self._probes_admitted = 0
+        self._probes_succeeded = 0
+        self._transitions: deque[Transition] = deque(maxlen=RECENT_TRANSITIONS)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    @property
+    def state(self) -> BreakerState:
+        """The current state, after any transition that time alone has made due."""
+        return self._apply_time(self._clock.monotonic())
+
+    @property
+    def consecutive_failures(self) -> int:
+        """Failures since the last success while CLOSED: the classic `fail_count`."""
+        return self._consecutive_failures
+
+    @property
+    def window(self) -> WindowStats:
+        """Counts over the sliding window."""
+        return self._window.stats()
+
+    @property
+    def opened_at(self) -> float | None:
+        """Wall-clock time the breaker last opened, or None while CLOSED."""
+        if self._opened_at is None:
+            return None
+        return self._clock.wall() - (self._clock.monotonic() - self._opened_at)
+
+    @property
+    def transitions(self) -> tuple[Transition, ...]:
+        """The most recent transitions, oldest first."""
+        return tuple(self._transitions)
+
+    def open_remaining(self) -> float | None:
+        """Seconds until an OPEN breaker may half-open, or None in any other state."""
+        if self.state is not BreakerState.OPEN or self._opened_at is None:
+            return None
+        return open_remaining(self._opened_at, self._clock.monotonic(), self.config.open_for)
+
+    # -- the call path -----------------------------------------------------------------
+
+    def acquire(self) -> int:
+        """Admit a call and return its permit, or raise `CircuitOpenError`."""
+        if self._state is BreakerState.CLOSED:
+            return self._epoch
+        now = self._clock.monotonic()
+        state = self._apply_time(now)
+        if state is BreakerState.CLOSED:
+            return self._epoch
+        if state is BreakerState.HALF_OPEN:
+            if self._probes_admitted < self.config.half_open_max_calls:
+                self._probes_admitted += 1
+                return self._epoch
+            raise CircuitOpenError(state.value, None)
+        retry_in = None
+        if state is BreakerState.OPEN and self._opened_at is not None:
+            retry_in = open_remaining(self._opened_at, now, self.config.open_for)
+        raise CircuitOpenError(state.value, retry_in)
+
+    def record(self, permit: int, duration: float, failure: str | None = None) -> None:
+        """Count the result of an admitted call. `failure` names its failure, None if it won."""
+        if permit != self._epoch:
+            return  # admitted under an earlier state: it must not decide for this one
+        slow_after = self.config.slow_call_duration
+        slow = slow_after is not None and duration > slow_after
+        if self._state is BreakerState.CLOSED:
+            self._record_closed(failure, slow)
+        elif self._state is BreakerState.HALF_OPEN:
+            self._record_probe(failure, slow)
+
+    def release(self, permit: int) -> None:
+        """Give back a permit whose call ended without a result (cancelled)."""
+        if (
+            permit == self._epoch
+            and self._state is BreakerState.HALF_OPEN
+            and self._probes_admitted > self._probes_succeeded
+        ):
+            self._probes_admitted -= 1
+
+    def _record_closed(self, failure: str | None, slow: bool) -> None:
+        self._window.add((_FAILED if failure is not None else _OK) | (_SLOW if slow else _OK))
+        if failure is None:
+            self._consecutive_failures = 0
+            if not slow:
+                return  # a fast success can only lower the rates
+        else:
+            self._consecutive_failures += 1
+        reason = trip_reason(self.config, self._consecutive_failures, self._window.stats())
+        if reason is not None:
+            self._open(f"{reason}, so OPEN")
+
+    def _record_probe(self, failure: str | None, slow: bool) -> None:
+        if failure is not None:
+            self._open(f"half-open probe failed ({failure}), so OPEN")
+        elif slow:
+            self._open(f"half-open probe slower than {self.config.slow_call_duration:g}s, so OPEN")
+        else:
+            self._probes_succeeded += 1
+            wanted = self.config.half_open_max_calls
+            if self._probes_succeeded >= wanted:
+                self._transition(
+                    BreakerState.CLOSED,
+                    f"{self._probes_succeeded} of {wanted} half-open probes succeeded, so CLOSED",
+                )
+                self._consecutive_failures = 0
+                self._window.clear()
+                self._opened_at = None
+
+    # -- operator controls -------------------------------------------------------------
+
+    def force_open(self, reason: str = "forced open by the operator") -> None:
+        """Reject every call until `reset()`."""
+        self._opened_at = self._clock.monotonic()
+        self._transition(BreakerState.FORCED_OPEN, reason)
+
+    def reset(self, reason: str = "reset by the operator") -> None:
+        """Back to a fresh CLOSED breaker: counters and window cleared, history kept."""
+        self._consecutive_failures = 0
+        self._window.clear()
+        self._opened_at = None
+        if self._state is not BreakerState.CLOSED:
+            self._transition(BreakerState.CLOSED, reason)
+
+    # -- transitions -----------------------------------------------------------------------
+
+    def _apply_time(self, now: float) -> BreakerState:
+        """Make the transitions that time alone has made due; return the state after them."""
+        state = self._state
+        config = self.config
+        if state is BreakerState.OPEN and self._opened_at is not None:
+            if now - self._opened_at >= config.open_for:
+                self._transition(
+                    BreakerState.HALF_OPEN,
+                    f"open for {config.open_for:g}s, so HALF_OPEN"
+                    f" with {config.half_open_max_calls} probe(s)",
+                )
+                self._half_open_since = now
+                self._probes_admitted = self._probes_succeeded = 0
+        elif state is BreakerState.HALF_OPEN and config.half_open_max_wait is not None:
+            waited = now - self._half_open_since
+            if waited >= config.half_open_max_wait:
+                self._open(
+                    f"half-open for {waited:g}s >= max {config.half_open_max_wait:g}s"
+                    f" with {self._probes_admitted - self._probes_succeeded} probe(s)"
+                    " outstanding, so OPEN"
+                )
+        return self._state
+
+    def _open(self, reason: str) -> None:
+        self._opened_at = self._clock.monotonic()
+        self._transition(BreakerState.OPEN, reason)
+
+    def _transition(self, to_state: BreakerState, reason: str) -> None:
+        from_state = self._state
+        self._state = to_state
+        self._epoch += 1
+        self._transitions.append(Transition(from_state, to_state, self._clock.wall(), reason))
+        if self._events is not None:
+            self._events(BreakerTransitioned(from_state.value, to_state.value, reason))
+
+    # -- persistence -----------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, object]:
+        """The whole state as a JSON-able dict, with wall-clock ISO 8601 timestamps.
+
+        Probes still in flight are not saved: the process that admitted them is the only
+        one that could report them, so a restored breaker offers their permits again.
+        """
+        state = self.state  # apply due transitions first, so the file tells the truth
+        return {
+            "format": SNAPSHOT_FORMAT,
+            "state": state.value,
+            "fail_count": self._consecutive_failures,
+            "window": self._window.encode(),
+            "opened_at": _iso(self.opened_at),
+            "half_open_since": _iso(self._wall_of(self._half_open_since))
+            if state is BreakerState.HALF_OPEN
+            else None,
+            "probes_succeeded": self._probes_succeeded,
+            "transitions": [
+                {
+                    "from": t.from_state.value,
+                    "to": t.to_state.value,
+                    "at": _iso(t.at),
+                    "reason": t.reason,
+                }
+                for t in self._transitions
+            ],
+        }
+
+    @classmethod
+    def restore(
+        cls,
+        snapshot: Mapping[str, object],
+        config: BreakerConfig | None = None,
+        *,
+        clock: Clock,
+        events: EventSink | None = None,
+    ) -> CircuitBreaker:
+        """A breaker that goes on where `snapshot`'s breaker stopped.
+
+        Raises `SnapshotError` naming the first field that is missing or wrong.
+        """
+        breaker = cls(config, clock=clock, events=events)
+        fmt = snapshot.get("format")
+        if fmt != SNAPSHOT_FORMAT:
+            raise SnapshotError(f"breaker snapshot format {fmt!r} is not {SNAPSHOT_FORMAT}")
+        now_mono, now_wall = clock.monotonic(), clock.wall()
+
+        def mono_of(field: str) -> float | None:
+            wall = _read_time(snapshot, field)
+            return None if wall is None else now_mono - elapsed_since(wall, now_wall)
+
+        breaker._state = _read_state(snapshot.get("state"), "state")
+        breaker._consecutive_failures = _read_count(snapshot, "fail_count")
+        for flags in _read_window(snapshot):
+            breaker._window.add(flags)
+        breaker._opened_at = mono_of("opened_at")
+        if breaker._state in (BreakerState.OPEN, BreakerState.FORCED_OPEN):
+            if breaker._opened_at is None:
+                raise SnapshotError(f"breaker snapshot: state {breaker._state} needs opened_at")
+        elif breaker._state is BreakerState.HALF_OPEN:
+            since = mono_of("half_open_since")
+            breaker._half_open_since = now_mono if since is None else since
+            breaker._probes_succeeded = _read_count(snapshot, "probes_succeeded")
+            breaker._probes_admitted = breaker._probes_succeeded
+        breaker._transitions.extend(_read_transitions(snapshot.get("transitions", [])))
+        return breaker
+
+    def _wall_of(self, monotonic: float) -> float:
+        return self._clock.wall() - (self._clock.monotonic() - monotonic)
+
+
+def _iso(wall: float | None) -> str | None:
+    return None if wall is None else datetime.fromtimestamp(wall, UTC).isoformat()
+
+
+def _read_time(data: Mapping[str, object], field: str) -> float | None:
+    value = data.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise SnapshotError(f"breaker snapshot: {field} must be an ISO 8601 time or null")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise SnapshotError(f"breaker snapshot: {field} {value!r} is not ISO 8601") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.timestamp()
+
+
+def _read_state(value: object, field: str) -> BreakerState:
+    try:
+        return BreakerState(str(value))
+    except ValueError:
+        raise SnapshotError(f"breaker snapshot: {field} {value!r} is not a state") from None
+
+
+def _read_count(data: Mapping[str, object], field: str) -> int:
+    value = data.get(field, 0)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise SnapshotError(f"breaker snapshot: {field} must be a count >= 0, got {value!r}")
+    return value
+
+
+def _read_window(data: Mapping[str, object]) -> list[int]:
+    window = data.get("window", "")
+    if not isinstance(window, str) or any(char not in _WINDOW_CHARS for char in window):
+        raise SnapshotError(f"breaker snapshot: window must use only {_WINDOW_CHARS!r}")
+    return [_WINDOW_CHARS.index(char) for char in window]
+
+
+def _read_transitions(value: object) -> list[Transition]:
+    if not isinstance(value, list):
+        raise SnapshotError("breaker snapshot: transitions must be a list")
+    transitions = []
+    for index, item in enumerate(value):
+        field = f"transitions[{index}]"
+        if not isinstance(item, dict):
+            raise SnapshotError(f"breaker snapshot: {field} must be an object")
+        at = _read_time(item, "at")
+        reason = item.get("reason", "")
+        if at is None or not isinstance(reason, str):
+            raise SnapshotError(f"breaker snapshot: {field} needs 'at' and a text 'reason'")
+        transitions.append(
+            Transition(
+                _read_state(item.get("from"), f"{field}.from"),
+                _read_state(item.get("to"), f"{field}.to"),
+                at,
+                reason,
+            )
+        )
+    return transitions[-RECENT_TRANSITIONS:]

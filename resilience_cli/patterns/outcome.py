@@ -1,0 +1,76 @@
+"""What a logical call came to: frozen records that reports and expectations read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Reason(StrEnum):
+    """Why an attempt failed or a call fell back. These words appear in every report."""
+
+    TIMEOUT = "timeout"
+    DEADLINE_EXCEEDED = "deadline_exceeded"
+    HTTP_5XX = "http_5xx"
+    HTTP_429 = "http_429"
+    CONNECT_ERROR = "connect_error"
+    BREAKER_OPEN = "breaker_open"
+    BULKHEAD_FULL = "bulkhead_full"
+    RATE_LIMITED = "rate_limited"
+    ERROR = "error"
+
+
+class OutcomeKind(StrEnum):
+    """How a logical call ended."""
+
+    SUCCESS = "success"  # the first attempt succeeded
+    RECOVERED = "recovered"  # an attempt after the first succeeded
+    FALLBACK = "fallback"  # every attempt failed or was refused; the fallback answered
+    FAILED = "failed"  # as FALLBACK, but no fallback was configured
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A classified failed attempt.
+
+    `retry_after` is the upstream's own wait, in seconds, when it sent one (Retry-After).
+    """
+
+    reason: Reason
+    retryable: bool
+    detail: str = ""
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRecord:
+    """One attempt: its number (1 is the first call), how long it took, and how it failed."""
+
+    number: int
+    duration: float
+    failure: Failure | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallOutcome(Generic[T]):
+    """One logical call through the pipeline.
+
+    `value` is the operation's result, or the fallback's when `kind` is FALLBACK. `reason`
+    is None for SUCCESS and RECOVERED. `attempts` lists only attempts that ran, so a call
+    the breaker refused outright has none.
+    """
+
+    kind: OutcomeKind
+    value: T | None
+    reason: Reason | None
+    attempts: tuple[AttemptRecord, ...]
+    duration: float
+    detail: str = ""
+
+    @property
+    def retries(self) -> int:
+        """Attempts made after the first."""
+        return max(0, len(self.attempts) - 1)
