@@ -18,7 +18,10 @@ app = typer.Typer(
     name="resilience",
     help=(
         "Show, measure and test resilience patterns: circuit breaker, rate limiter,"
-        " bulkhead, timeout, retry and fallback."
+        " bulkhead, timeout, retry and fallback.\n\n"
+        "Each call goes through them in this order, outermost first: fallback, bulkhead,"
+        " total deadline, retry, rate limiter, circuit breaker, attempt timeout, HTTP."
+        " `resilience explain` says why."
     ),
     no_args_is_help=True,
     rich_markup_mode="rich",
@@ -46,11 +49,7 @@ def root(
         ),
     ] = False,
 ) -> None:
-    """Show, measure and test resilience patterns from the command line.
-
-    Order of the patterns, outermost first: fallback, bulkhead, total deadline, retry,
-    rate limiter, circuit breaker, attempt timeout, HTTP.
-    """
+    """Global options; the app's help text lives on the Typer object."""
     del version
 
 

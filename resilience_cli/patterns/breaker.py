@@ -267,7 +267,11 @@ class CircuitBreaker:
             return  # admitted under an earlier state: it must not decide for this one
         slow_after = self.config.slow_call_duration
         slow = slow_after is not None and duration > slow_after
-        if self._state is BreakerState.CLOSED:
+        if failure is None and not slow and self._state is BreakerState.CLOSED:
+            # The common case, kept short: a fast success can only lower the rates.
+            self._consecutive_failures = 0
+            self._window.add(_OK)
+        elif self._state is BreakerState.CLOSED:
             self._record_closed(failure, slow)
         elif self._state is BreakerState.HALF_OPEN:
             self._record_probe(failure, slow)
@@ -285,8 +289,6 @@ class CircuitBreaker:
         self._window.add((_FAILED if failure is not None else _OK) | (_SLOW if slow else _OK))
         if failure is None:
             self._consecutive_failures = 0
-            if not slow:
-                return  # a fast success can only lower the rates
         else:
             self._consecutive_failures += 1
         reason = trip_reason(self.config, self._consecutive_failures, self._window.stats())

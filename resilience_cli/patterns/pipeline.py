@@ -45,7 +45,7 @@ from resilience_cli.patterns.outcome import (
 )
 from resilience_cli.patterns.rate_limiter import RateLimiter, RateLimiterConfig
 from resilience_cli.patterns.retry import RetryConfig, decide_retry, full_jitter
-from resilience_cli.patterns.timeout import AttemptBudget, TimeoutConfig, attempt_budget
+from resilience_cli.patterns.timeout import TimeoutConfig, attempt_budget
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -184,13 +184,15 @@ class Pipeline(Generic[T]):
                 )
             await asyncio.sleep(decision.delay)
 
-    async def _attempt(
+    async def _attempt(  # noqa: C901, PLR0912 - flattened on purpose, see the first comment
         self,
         operation: Callable[[], Awaitable[T]],
         number: int,
         deadline: float | None,
         attempts: list[AttemptRecord],
     ) -> tuple[Failure | None, T | None]:
+        # One frame for the limiter, the breaker and the timer: every extra coroutine
+        # frame on this path costs ~0.1 us per attempt.
         clock = self.clock
         limiter = self.rate_limiter
         if limiter is not None and not limiter.try_acquire():
@@ -198,9 +200,11 @@ class Pipeline(Generic[T]):
             if refused is not None:
                 return refused, None
         begun = clock.monotonic()
-        attempt_timeout = None if self._timeout is None else self._timeout.attempt
-        budget = attempt_budget(attempt_timeout, begun, deadline)
-        if budget.seconds is not None and budget.seconds <= 0:
+        timeout = self._timeout
+        budget, by_deadline = attempt_budget(
+            None if timeout is None else timeout.attempt, begun, deadline
+        )
+        if budget is not None and budget <= 0:
             # The deadline passed while waiting for a token: nothing ran, nothing to count.
             return Failure(Reason.DEADLINE_EXCEEDED, retryable=False, detail=_DEADLINE), None
         breaker = self.breaker
@@ -210,12 +214,24 @@ class Pipeline(Generic[T]):
                 permit = breaker.acquire()
             except CircuitOpenError as exc:
                 return self._rejected("breaker", Reason.BREAKER_OPEN, str(exc)), None
+        value: T | None = None
+        failure: Failure | None
         try:
-            failure, value = await self._run_timed(operation, budget)
+            if budget is None:
+                value = await operation()
+            else:
+                async with asyncio.timeout(budget):
+                    value = await operation()
+        except TimeoutError as exc:
+            failure = self._timed_out(exc, budget, by_deadline=by_deadline)
         except asyncio.CancelledError:
             if breaker is not None:
                 breaker.release(permit)
             raise
+        except Exception as exc:  # noqa: BLE001 - classifying every error is this layer's job
+            failure = self._classifier.error(exc)
+        else:
+            failure = self._classifier.result(value)
         duration = clock.monotonic() - begun
         if breaker is not None:
             breaker.record(permit, duration, None if failure is None else failure.reason)
@@ -233,21 +249,6 @@ class Pipeline(Generic[T]):
         except RateLimitedError as exc:
             return self._rejected("rate_limiter", Reason.RATE_LIMITED, str(exc))
         return None
-
-    async def _run_timed(
-        self, operation: Callable[[], Awaitable[T]], budget: AttemptBudget
-    ) -> tuple[Failure | None, T | None]:
-        try:
-            if budget.seconds is None:
-                value = await operation()
-            else:
-                async with asyncio.timeout(budget.seconds):
-                    value = await operation()
-        except TimeoutError as exc:
-            return self._timed_out(exc, budget.seconds, by_deadline=budget.by_deadline), None
-        except Exception as exc:  # noqa: BLE001 - classifying every error is this layer's job
-            return self._classifier.error(exc), None
-        return self._classifier.result(value), value
 
     def _timed_out(self, exc: TimeoutError, budget: float | None, *, by_deadline: bool) -> Failure:
         if budget is None:

@@ -26,19 +26,17 @@ class TimeoutConfig:
                 raise ConfigError(field, f"must be > 0 seconds (or off), got {value}")
 
 
-@dataclass(frozen=True, slots=True)
-class AttemptBudget:
-    """How long the next attempt may run, and whether the call's deadline set that bound."""
+def attempt_budget(
+    attempt: float | None, now: float, deadline: float | None
+) -> tuple[float | None, bool]:
+    """The timer for the next attempt: min(attempt timeout, time left before the deadline).
 
-    seconds: float | None
-    by_deadline: bool
-
-
-def attempt_budget(attempt: float | None, now: float, deadline: float | None) -> AttemptBudget:
-    """The timer for the next attempt: min(attempt timeout, time left before the deadline)."""
+    Returns the seconds (None: no timer) and whether the deadline set that bound. A plain
+    tuple, because this runs on every attempt.
+    """
     if deadline is None:
-        return AttemptBudget(attempt, by_deadline=False)
+        return attempt, False
     left = deadline - now
     if attempt is None or left < attempt:
-        return AttemptBudget(left, by_deadline=True)
-    return AttemptBudget(attempt, by_deadline=False)
+        return left, True
+    return attempt, False

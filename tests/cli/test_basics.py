@@ -1,0 +1,63 @@
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from resilience_cli import __version__
+from resilience_cli.cli import app
+
+runner = CliRunner()
+
+
+def test_version_prints_the_package_version():
+    """--version prints 'resilience X.Y.Z' and exits 0."""
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"resilience {__version__}"
+
+
+def test_help_lists_the_patterns_and_their_order():
+    """--help names the patterns and the order they wrap a call."""
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    assert "circuit breaker" in result.output
+    assert "fallback, bulkhead, total deadline, retry" in " ".join(result.output.split())
+
+
+def test_explain_prints_the_pipeline_order():
+    """`resilience explain` draws the layers, outermost first."""
+    result = runner.invoke(app, ["explain"])
+    assert result.exit_code == 0
+    assert result.output.index("fallback") < result.output.index("bulkhead")
+    assert result.output.index("rate limiter") < result.output.index("breaker")
+
+
+def test_python_dash_m_runs_the_same_cli():
+    """`python -m resilience_cli --version` works like the console script."""
+    done = subprocess.run(
+        [sys.executable, "-m", "resilience_cli", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"resilience {__version__}"
+
+
+def test_help_does_not_import_the_heavy_modules():
+    """`resilience --help` imports neither httpx, structlog, yaml nor the patterns."""
+    probe = (
+        "import sys\n"
+        "from resilience_cli.cli import app\n"
+        "try:\n"
+        "    app(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in ('httpx', 'structlog', 'yaml', 'resilience_cli.patterns')"
+        " if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False
+    )
+    assert "HEAVY []" in done.stdout, done.stdout + done.stderr

@@ -1,0 +1,51 @@
+"""Shared fixtures: every async test runs on a virtual-time event loop unless marked.
+
+`@pytest.mark.real_time` puts a test on a stock asyncio loop, for tests that talk over
+real sockets: a virtual loop would jump past a reply that is merely in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+import pytest
+
+from resilience_cli.clock import VirtualClock, VirtualEventLoop
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the markers this suite uses."""
+    config.addinivalue_line("markers", "real_time: run this async test on a real-time loop")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test says, in a one-line docstring, which behaviour it checks."""
+    undocumented = [
+        item.nodeid
+        for item in items
+        if isinstance(item, pytest.Function) and not (item.function.__doc__ or "").strip()
+    ]
+    if undocumented:
+        raise pytest.UsageError(f"tests without a docstring: {', '.join(undocumented)}")
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]]:
+    """One loop per test: virtual by default, real for tests marked `real_time`."""
+    del config
+    if item.get_closest_marker("real_time") is not None:
+        return {"real": asyncio.new_event_loop}
+    return {"virtual": lambda: VirtualClock().new_event_loop()}
+
+
+@pytest.fixture
+async def clock() -> VirtualClock:
+    """The virtual clock of the running test's event loop."""
+    loop = asyncio.get_running_loop()
+    assert isinstance(loop, VirtualEventLoop), "real-time tests have no virtual clock"
+    return loop.clock

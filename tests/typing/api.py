@@ -1,0 +1,66 @@
+"""Type-checked, never run: locks the public signatures of the core.
+
+mypy checks this file (see pyproject.toml); a change that breaks a line here breaks
+users' code too.
+"""
+
+from __future__ import annotations
+
+import random
+
+from resilience_cli.clock import Clock, SystemClock, VirtualClock
+from resilience_cli.patterns import (
+    BreakerConfig,
+    BreakerState,
+    Bulkhead,
+    BulkheadConfig,
+    BulkheadStatistics,
+    CallOutcome,
+    CircuitBreaker,
+    EventList,
+    Fallback,
+    OutcomeKind,
+    Pipeline,
+    Policies,
+    RateLimiter,
+    RateLimiterConfig,
+    Reason,
+    RetryConfig,
+    TimeoutConfig,
+    parse_retry_after,
+)
+
+clock: Clock = SystemClock()
+virtual: Clock = VirtualClock()
+events = EventList()
+
+breaker = CircuitBreaker(BreakerConfig(failure_threshold=5), clock=clock, events=events)
+state: BreakerState = breaker.state
+snapshot: dict[str, object] = breaker.snapshot()
+restored: CircuitBreaker = CircuitBreaker.restore(snapshot, clock=clock)
+limiter = RateLimiter(RateLimiterConfig(rate=10, burst=5, max_wait=1.0), clock=clock)
+bulkhead = Bulkhead(BulkheadConfig(max_concurrent=4, max_queue=8, max_wait=2.0))
+stats: BulkheadStatistics = bulkhead.statistics()
+wait: float | None = parse_retry_after("120", 0.0)
+
+pipeline: Pipeline[str] = Pipeline.from_policies(
+    Policies(timeout=TimeoutConfig(attempt=2, total=10), retry=RetryConfig(attempts=3)),
+    clock=clock,
+    seed=42,
+    fallback=Fallback.constant("cached"),
+    events=events,
+)
+hand_built: Pipeline[int] = Pipeline(clock=clock, rng=random.Random(1), breaker=breaker)
+
+
+async def use() -> None:
+    """The call path: one awaitable in, one outcome out."""
+
+    async def fetch() -> str:
+        return "fresh"
+
+    outcome: CallOutcome[str] = await pipeline.call(fetch)
+    kind: OutcomeKind = outcome.kind
+    reason: Reason | None = outcome.reason
+    value: str | None = outcome.value
+    del kind, reason, value

@@ -1,0 +1,396 @@
+import pytest
+
+from resilience_cli.clock import VirtualClock
+from resilience_cli.errors import CircuitOpenError, ConfigError, SnapshotError
+from resilience_cli.patterns.breaker import (
+    BreakerConfig,
+    BreakerState,
+    CircuitBreaker,
+    WindowStats,
+    elapsed_since,
+    open_remaining,
+    trip_reason,
+)
+from resilience_cli.patterns.events import EventList
+
+RATE_ONLY = BreakerConfig(failure_threshold=None, window_size=20, minimum_calls=10)
+
+
+@pytest.mark.parametrize(
+    ("config", "consecutive", "stats", "expected"),
+    [
+        (BreakerConfig(), 4, WindowStats(4, 4, 0), None),
+        (BreakerConfig(), 5, WindowStats(5, 5, 0), "5 consecutive failures >= threshold 5"),
+        (RATE_ONLY, 9, WindowStats(9, 9, 0), None),  # minimum not met
+        (
+            RATE_ONLY,
+            0,
+            WindowStats(12, 6, 0),
+            "failure rate 50% >= 50% over 12 calls, minimum 10 met",
+        ),
+        (RATE_ONLY, 0, WindowStats(12, 5, 0), None),
+        (
+            BreakerConfig(failure_threshold=None, failure_rate_threshold=None),
+            0,
+            WindowStats(20, 20, 0),
+            None,
+        ),
+        (
+            BreakerConfig(
+                failure_threshold=None,
+                failure_rate_threshold=None,
+                slow_call_duration=2.0,
+                slow_call_rate_threshold=0.5,
+            ),
+            0,
+            WindowStats(10, 0, 6),
+            "slow-call rate 60% >= 50% (calls over 2s) over 10 calls, minimum 10 met",
+        ),
+        (
+            BreakerConfig(failure_threshold=None, slow_call_duration=2.0),
+            0,
+            WindowStats(10, 0, 9),
+            None,  # the slow rate threshold defaults to 100 %
+        ),
+    ],
+)
+def test_trip_reason_table(config, consecutive, stats, expected):
+    """trip_reason opens on consecutive failures or on a rate once the minimum is met."""
+    assert trip_reason(config, consecutive, stats) == expected
+
+
+@pytest.mark.parametrize(
+    ("opened_at", "now", "open_for", "expected"),
+    [(0, 0, 30, 30), (0, 10, 30, 20), (0, 30, 30, 0), (0, 99, 30, 0), (10, 0, 30, 30)],
+)
+def test_open_remaining_table(opened_at, now, open_for, expected):
+    """The open wait left is never negative and never more than open_for."""
+    assert open_remaining(opened_at, now, open_for) == expected
+
+
+@pytest.mark.parametrize(("then", "now", "expected"), [(100, 160, 60), (100, 100, 0), (100, 40, 0)])
+def test_elapsed_since_reads_a_backward_clock_as_no_time(then, now, expected):
+    """A wall clock that went backwards counts as no time passed, never negative."""
+    assert elapsed_since(then, now) == expected
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"failure_threshold": 0}, "breaker.failure_threshold"),
+        ({"failure_rate_threshold": 1.5}, "breaker.failure_rate_threshold"),
+        ({"failure_rate_threshold": 0}, "breaker.failure_rate_threshold"),
+        ({"slow_call_rate_threshold": 0}, "breaker.slow_call_rate_threshold"),
+        ({"window_size": 0}, "breaker.window_size"),
+        ({"minimum_calls": 0}, "breaker.minimum_calls"),
+        ({"minimum_calls": 21}, "breaker.minimum_calls"),
+        ({"slow_call_duration": 0}, "breaker.slow_call_duration"),
+        ({"open_for": -1}, "breaker.open_for"),
+        ({"half_open_max_calls": 0}, "breaker.half_open_max_calls"),
+        ({"half_open_max_wait": 0}, "breaker.half_open_max_wait"),
+    ],
+)
+def test_config_rejects_nonsense_naming_the_field(kwargs, field):
+    """A nonsense breaker setting raises ConfigError naming the field."""
+    with pytest.raises(ConfigError) as caught:
+        BreakerConfig(**kwargs)
+    assert caught.value.field == field
+    assert str(caught.value).startswith(field)
+
+
+def fail(breaker: CircuitBreaker, times: int = 1, duration: float = 0.01) -> None:
+    for _ in range(times):
+        breaker.record(breaker.acquire(), duration, "http_5xx")
+
+
+def succeed(breaker: CircuitBreaker, times: int = 1, duration: float = 0.01) -> None:
+    for _ in range(times):
+        breaker.record(breaker.acquire(), duration)
+
+
+def make(config: BreakerConfig | None = None, **kwargs):
+    clock = VirtualClock()
+    events = EventList()
+    breaker = CircuitBreaker(config or BreakerConfig(**kwargs), clock=clock, events=events)
+    return breaker, clock, events
+
+
+def test_consecutive_failures_open_the_breaker_with_a_reason_in_numbers():
+    """Five failures in a row open it, and the event says so in numbers."""
+    breaker, _, events = make()
+    fail(breaker, 4)
+    assert breaker.state is BreakerState.CLOSED
+    fail(breaker)
+    assert breaker.state is BreakerState.OPEN
+    assert events.names() == ["breaker.opened"]
+    assert events.events[0].reason == "5 consecutive failures >= threshold 5, so OPEN"
+
+
+def test_a_success_resets_the_consecutive_count():
+    """A success between failures starts the consecutive count again."""
+    breaker, _, _ = make()
+    fail(breaker, 4)
+    succeed(breaker)
+    fail(breaker, 4)
+    assert breaker.state is BreakerState.CLOSED
+    assert breaker.consecutive_failures == 4
+
+
+def test_failure_rate_over_the_window_opens_once_the_minimum_is_met():
+    """Alternating results trip a 50 % rate breaker at the tenth call, not before."""
+    breaker, _, events = make(RATE_ONLY)
+    for _ in range(4):
+        succeed(breaker)
+        fail(breaker)
+    succeed(breaker)
+    assert breaker.state is BreakerState.CLOSED  # 4 of 9: minimum not met
+    fail(breaker)
+    assert breaker.state is BreakerState.OPEN
+    assert "failure rate 50% >= 50% over 10 calls, minimum 10 met" in events.events[-1].reason
+
+
+def test_window_forgets_the_oldest_calls():
+    """Failures that slid out of the window no longer count toward the rate."""
+    breaker, _, _ = make(failure_threshold=None, window_size=4, minimum_calls=4)
+    fail(breaker)
+    succeed(breaker, 3)
+    assert breaker.window == WindowStats(4, 1, 0)
+    succeed(breaker)
+    assert breaker.window == WindowStats(4, 0, 0)
+
+
+def test_slow_calls_trip_the_slow_call_rate():
+    """Successful calls slower than the threshold open the breaker by slow-call rate."""
+    breaker, _, events = make(
+        failure_threshold=None,
+        window_size=4,
+        minimum_calls=4,
+        slow_call_duration=1.0,
+        slow_call_rate_threshold=0.5,
+    )
+    succeed(breaker, 2, duration=0.1)
+    succeed(breaker, 1, duration=1.5)
+    assert breaker.state is BreakerState.CLOSED
+    succeed(breaker, 1, duration=1.5)
+    assert breaker.state is BreakerState.OPEN
+    assert "slow-call rate 50% >= 50%" in events.events[-1].reason
+
+
+def test_open_rejects_with_the_time_left():
+    """An OPEN breaker refuses calls and says when it will half-open."""
+    breaker, clock, _ = make(open_for=30)
+    fail(breaker, 5)
+    clock.jump(10)
+    with pytest.raises(CircuitOpenError) as caught:
+        breaker.acquire()
+    assert caught.value.retry_in == pytest.approx(20)
+    assert breaker.open_remaining() == pytest.approx(20)
+
+
+def test_half_open_admits_a_bounded_number_of_probes():
+    """After the wait, only half_open_max_calls probes pass; the rest are refused at once."""
+    breaker, clock, events = make(open_for=30, half_open_max_calls=2)
+    fail(breaker, 5)
+    clock.jump(30)
+    first, second = breaker.acquire(), breaker.acquire()
+    assert breaker.state is BreakerState.HALF_OPEN
+    with pytest.raises(CircuitOpenError):
+        breaker.acquire()
+    breaker.record(first, 0.01)
+    breaker.record(second, 0.01)
+    assert breaker.state is BreakerState.CLOSED
+    assert events.names() == ["breaker.opened", "breaker.half_opened", "breaker.closed"]
+    assert events.events[-1].reason == "2 of 2 half-open probes succeeded, so CLOSED"
+
+
+def test_a_failed_probe_reopens_at_once():
+    """The first failed probe re-opens the breaker and restarts the open wait."""
+    breaker, clock, _ = make(open_for=30, half_open_max_calls=3)
+    fail(breaker, 5)
+    clock.jump(30)
+    fail(breaker)
+    assert breaker.state is BreakerState.OPEN
+    assert breaker.open_remaining() == pytest.approx(30)
+
+
+def test_a_slow_probe_reopens():
+    """A probe slower than the slow-call threshold counts as a failed probe."""
+    breaker, clock, events = make(open_for=1, half_open_max_calls=1, slow_call_duration=0.5)
+    fail(breaker, 5)
+    clock.jump(1)
+    succeed(breaker, duration=0.9)
+    assert breaker.state is BreakerState.OPEN
+    assert "slower than 0.5s" in events.events[-1].reason
+
+
+def test_a_hung_probe_cannot_wedge_the_breaker():
+    """With a probe outstanding past half_open_max_wait, the breaker re-opens."""
+    breaker, clock, events = make(open_for=5, half_open_max_calls=1, half_open_max_wait=10)
+    fail(breaker, 5)
+    clock.jump(5)
+    hung = breaker.acquire()
+    clock.jump(10)
+    assert breaker.state is BreakerState.OPEN
+    assert "1 probe(s) outstanding" in events.events[-1].reason
+    breaker.record(hung, 15.0)  # its late success belongs to an old epoch: ignored
+    assert breaker.state is BreakerState.OPEN
+    clock.jump(5)
+    succeed(breaker)
+    assert breaker.state is BreakerState.CLOSED
+
+
+def test_release_returns_a_probe_permit():
+    """A cancelled probe gives its permit back, so another probe may go."""
+    breaker, clock, _ = make(open_for=1, half_open_max_calls=1)
+    fail(breaker, 5)
+    clock.jump(1)
+    permit = breaker.acquire()
+    breaker.release(permit)
+    succeed(breaker)
+    assert breaker.state is BreakerState.CLOSED
+
+
+def test_results_from_an_earlier_state_are_ignored():
+    """A call admitted while CLOSED that fails after the breaker opened changes nothing."""
+    breaker, _, _ = make()
+    late = breaker.acquire()
+    fail(breaker, 5)
+    breaker.record(late, 0.01, "timeout")
+    assert breaker.consecutive_failures == 5
+
+
+def test_force_open_rejects_everything_until_reset():
+    """FORCED_OPEN refuses calls however long we wait; reset() closes it."""
+    breaker, clock, events = make(open_for=1)
+    breaker.force_open()
+    clock.jump(3600)
+    with pytest.raises(CircuitOpenError) as caught:
+        breaker.acquire()
+    assert caught.value.state == "forced_open"
+    assert caught.value.retry_in is None
+    breaker.reset()
+    assert breaker.state is BreakerState.CLOSED
+    assert events.names() == ["breaker.forced_open", "breaker.closed"]
+
+
+def test_reset_clears_counters_and_keeps_history():
+    """reset() zeroes the counts and window but keeps the transitions for display."""
+    breaker, _, _ = make()
+    fail(breaker, 5)
+    breaker.reset()
+    assert breaker.consecutive_failures == 0
+    assert breaker.window == WindowStats(0, 0, 0)
+    assert [t.to_state for t in breaker.transitions] == [BreakerState.OPEN, BreakerState.CLOSED]
+    assert breaker.opened_at is None
+
+
+def test_reset_of_a_closed_breaker_emits_nothing():
+    """Resetting a CLOSED breaker is not a transition."""
+    breaker, _, events = make()
+    breaker.reset()
+    assert events.events == []
+
+
+def test_snapshot_is_plain_json_with_wall_clock_times():
+    """The snapshot is JSON-able and its times are wall-clock ISO 8601."""
+    breaker, clock, _ = make()
+    clock.jump(60)
+    fail(breaker, 5)
+    snapshot = breaker.snapshot()
+    assert snapshot["state"] == "open"
+    assert snapshot["fail_count"] == 5
+    assert snapshot["window"] == "xxxxx"
+    assert snapshot["opened_at"] == "2026-01-01T00:01:00+00:00"
+    transitions = snapshot["transitions"]
+    assert isinstance(transitions, list)
+    assert transitions[0]["reason"] == "5 consecutive failures >= threshold 5, so OPEN"
+
+
+def test_restored_open_breaker_half_opens_after_its_wall_clock_wait():
+    """A later process, 30 s later by the wall clock, finds the breaker ready to half-open."""
+    breaker, clock, _ = make(open_for=30)
+    fail(breaker, 5)
+    later = VirtualClock(wall_origin=clock.wall() + 10)  # a new process, 10 s on
+    restored = CircuitBreaker.restore(breaker.snapshot(), breaker.config, clock=later)
+    assert restored.state is BreakerState.OPEN
+    assert restored.open_remaining() == pytest.approx(20)
+    later.jump(20)
+    assert restored.state is BreakerState.HALF_OPEN
+
+
+def test_a_wall_clock_that_went_backwards_cannot_wedge_it_open():
+    """Restored with the wall clock a year behind, the breaker waits open_for, not a year."""
+    breaker, clock, _ = make(open_for=30)
+    fail(breaker, 5)
+    earlier = VirtualClock(wall_origin=clock.wall() - 365 * 86400)
+    restored = CircuitBreaker.restore(breaker.snapshot(), breaker.config, clock=earlier)
+    assert restored.open_remaining() == pytest.approx(30)
+    earlier.jump(30)
+    assert restored.state is BreakerState.HALF_OPEN
+
+
+def test_restore_drops_probes_in_flight_of_the_dead_process():
+    """A HALF_OPEN snapshot taken with a probe in flight offers that permit again."""
+    breaker, clock, _ = make(open_for=1, half_open_max_calls=2, half_open_max_wait=None)
+    fail(breaker, 5)
+    clock.jump(1)
+    succeed(breaker)
+    breaker.acquire()  # in flight when the process stops
+    restored = CircuitBreaker.restore(breaker.snapshot(), breaker.config, clock=clock)
+    assert restored.state is BreakerState.HALF_OPEN
+    succeed(restored)
+    assert restored.state is BreakerState.CLOSED
+
+
+def test_restore_keeps_the_window_and_the_history():
+    """Counters, window and transitions survive a round trip."""
+    breaker, clock, _ = make(failure_threshold=None)
+    fail(breaker, 3)
+    succeed(breaker, 2)
+    breaker.force_open("maintenance")
+    restored = CircuitBreaker.restore(breaker.snapshot(), breaker.config, clock=clock)
+    assert restored.state is BreakerState.FORCED_OPEN
+    assert restored.window == WindowStats(5, 3, 0)
+    assert restored.transitions == breaker.transitions
+    assert restored.snapshot() == breaker.snapshot()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"format": 2}, "format 2 is not 1"),
+        ({"state": "ajar"}, "state 'ajar' is not a state"),
+        ({"fail_count": -1}, "fail_count must be a count"),
+        ({"fail_count": True}, "fail_count must be a count"),
+        ({"window": "xx?"}, "window must use only"),
+        ({"window": 7}, "window must use only"),
+        ({"opened_at": 5}, "opened_at must be an ISO 8601 time"),
+        ({"opened_at": "yesterday"}, "opened_at 'yesterday' is not ISO 8601"),
+        ({"state": "open", "opened_at": None}, "state open needs opened_at"),
+        ({"transitions": {}}, "transitions must be a list"),
+        ({"transitions": [1]}, r"transitions\[0\] must be an object"),
+        ({"transitions": [{"from": "closed", "to": "open"}]}, "needs 'at' and a text 'reason'"),
+        (
+            {
+                "transitions": [
+                    {"from": "x", "to": "open", "at": "2026-01-01T00:00:00", "reason": ""}
+                ]
+            },
+            r"transitions\[0\].from 'x' is not a state",
+        ),
+    ],
+)
+def test_restore_names_what_is_wrong(change, message):
+    """A corrupt snapshot raises SnapshotError naming the bad field."""
+    snapshot = make()[0].snapshot() | change
+    with pytest.raises(SnapshotError, match=message):
+        CircuitBreaker.restore(snapshot, clock=VirtualClock())
+
+
+def test_naive_iso_times_are_read_as_utc():
+    """A timestamp without a zone is taken as UTC."""
+    breaker, clock, _ = make(open_for=30)
+    fail(breaker, 5)
+    snapshot = breaker.snapshot() | {"opened_at": "2026-01-01T00:00:00"}
+    restored = CircuitBreaker.restore(snapshot, breaker.config, clock=clock)
+    assert restored.opened_at == pytest.approx(clock.wall())

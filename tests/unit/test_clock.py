@@ -1,0 +1,84 @@
+import asyncio
+import time
+
+import pytest
+
+from resilience_cli.clock import VIRTUAL_WALL_ORIGIN, SystemClock, VirtualClock
+
+
+def test_virtual_clock_starts_at_zero_and_fixed_wall_origin():
+    """A new virtual clock reads 0 monotonic seconds and the fixed wall origin."""
+    clock = VirtualClock()
+    assert clock.monotonic() == 0.0
+    assert clock.wall() == VIRTUAL_WALL_ORIGIN
+
+
+def test_jump_moves_both_clocks_forward():
+    """jump() advances monotonic and wall time together."""
+    clock = VirtualClock(wall_origin=1000.0)
+    clock.jump(2.5)
+    assert clock.monotonic() == 2.5
+    assert clock.wall() == 1002.5
+
+
+def test_time_cannot_go_backwards():
+    """jump() refuses a negative step, as trio's MockClock does."""
+    with pytest.raises(ValueError, match="backwards"):
+        VirtualClock().jump(-1)
+
+
+def test_wall_can_be_set_backwards_without_touching_monotonic():
+    """set_wall() moves only the wall clock, as NTP or an operator can."""
+    clock = VirtualClock(wall_origin=1000.0)
+    clock.jump(10)
+    clock.set_wall(500.0)
+    assert clock.wall() == 500.0
+    assert clock.monotonic() == 10
+
+
+async def test_sleep_on_the_virtual_loop_takes_no_real_time(clock):
+    """An hour of asyncio.sleep finishes at once and moves the clock by an hour."""
+    started = time.perf_counter()
+    await asyncio.sleep(3600)
+    assert clock.monotonic() == pytest.approx(3600)
+    assert time.perf_counter() - started < 1
+
+
+async def test_concurrent_sleeps_wake_in_time_order(clock):
+    """Timers fire in due order, each at its own virtual time."""
+    woke: list[tuple[str, float]] = []
+
+    async def sleeper(name: str, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        woke.append((name, clock.monotonic()))
+
+    await asyncio.gather(sleeper("late", 5), sleeper("early", 1), sleeper("middle", 3))
+    assert [name for name, _ in woke] == ["early", "middle", "late"]
+    assert [when for _, when in woke] == pytest.approx([1, 3, 5])
+
+
+async def test_asyncio_timeout_fires_in_virtual_time(clock):
+    """asyncio.timeout expires at its virtual deadline, exactly."""
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(2):
+            await asyncio.sleep(10)
+    assert clock.monotonic() == pytest.approx(2)
+
+
+async def test_virtual_loop_still_waits_for_threads(clock):
+    """With no timer pending, the loop blocks for real until a thread's result arrives."""
+    result = await asyncio.get_running_loop().run_in_executor(None, lambda: 42)
+    assert result == 42
+    assert clock.monotonic() == 0
+
+
+def test_system_clock_reads_the_machine_clocks():
+    """SystemClock reads time.monotonic and time.time, and makes a stock loop."""
+    clock = SystemClock()
+    assert abs(clock.monotonic() - time.monotonic()) < 1
+    assert abs(clock.wall() - time.time()) < 1
+    loop = clock.new_event_loop()
+    try:
+        assert isinstance(loop, asyncio.AbstractEventLoop)
+    finally:
+        loop.close()
