@@ -6,7 +6,10 @@ exit code the command line maps it to (see the README, "Exit codes")::
     ResilienceError (3: internal or infrastructure)
     ├── UsageError (2: bad flag or input)
     │   ├── ConfigError           a policy value makes no sense; names the field
-    │   └── SnapshotError         a persisted breaker snapshot is corrupt or foreign
+    │   ├── SnapshotError         a persisted breaker snapshot is corrupt or foreign
+    │   └── StateFileError        the state file is unreadable, not JSON, foreign or newer
+    ├── StateStoreError           the state store failed: disk full, I/O error, ...
+    │   └── StateLockTimeoutError another process held the state lock past the timeout
     └── CallRejectedError         a pattern refused a call without running it (never exits)
         ├── CircuitOpenError      the breaker is OPEN, FORCED_OPEN, or out of half-open probes
         ├── BulkheadFullError     no slot free and the queue is full or the wait ran out
@@ -84,3 +87,32 @@ class RateLimitedError(CallRejectedError):
         super().__init__(f"next token in {wait_needed:.3f}s > max_wait {max_wait:.3f}s")
         self.wait_needed = wait_needed
         self.max_wait = max_wait
+
+
+class StateFileError(UsageError):
+    """The breaker state file cannot be used: unreadable, not JSON, foreign or of a newer schema.
+
+    The message is one line: the path, what is wrong with it, and the way out. The file
+    itself is left exactly as it was.
+    """
+
+    def __init__(self, path: str, problem: str, remedy: str) -> None:
+        super().__init__(f"state file {path} {problem}; {remedy}")
+        self.path = path
+        self.problem = problem
+
+
+class StateStoreError(ResilienceError):
+    """The state store failed for a reason outside the user's input (disk full, I/O error)."""
+
+
+class StateLockTimeoutError(StateStoreError):
+    """Another process held the state store's lock for longer than the lock timeout."""
+
+    def __init__(self, lock_path: str, timeout: float) -> None:
+        super().__init__(
+            f"state lock {lock_path} is still held by another resilience command after"
+            f" {timeout:g}s; wait for it to finish and try again"
+        )
+        self.lock_path = lock_path
+        self.timeout = timeout
