@@ -1,27 +1,91 @@
 """The `resilience` command line.
 
-Thin on purpose: each command parses its flags, calls one async function with
-`asyncio.run`, renders, and maps errors to exit codes. Heavy modules (httpx, structlog,
+Thin on purpose: each command parses its flags, calls one async function on the clock's
+event loop, renders, and maps errors to exit codes. Heavy modules (httpx, structlog,
 the patterns) are imported inside the commands that use them, so `--help` and
 `--version` start fast.
+
+Exit codes: 0 ok; 1 an expectation or check failed; 2 usage error or invalid input (bad
+flag, bad file, corrupt state file); 3 internal or infrastructure error; 130 interrupted.
+Every error is one line on stderr, never a traceback (set RESILIENCE_DEBUG=1 to get one
+for an internal error).
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import os
+import sys
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from typer.core import TyperGroup
 
 from resilience_cli._version import __version__
+from resilience_cli.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, ResilienceError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+
+class OneLineErrors(TyperGroup):
+    """Every error the user sees is one line with its documented exit code."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: object,
+    ) -> object:
+        """Run the command; turn every failure into `error: ...` and an exit code."""
+        try:
+            code = super().main(
+                args,
+                prog_name,
+                complete_var,
+                standalone_mode=False,
+                windows_expand_args=windows_expand_args,
+                **extra,
+            )
+        except typer.TyperException as exc:  # click's usage errors: bad flag, bad value
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                code = 2  # the help is already on the screen
+            else:
+                command = getattr(getattr(exc, "ctx", None), "command_path", "resilience")
+                _fail(f"{exc.format_message()} (see '{command} --help')", exc.exit_code)
+        except ResilienceError as exc:
+            _fail(str(exc), exc.exit_code)
+        except (KeyboardInterrupt, typer.Abort):
+            _fail("interrupted", EXIT_INTERRUPTED)
+        except Exception as exc:
+            if os.environ.get("RESILIENCE_DEBUG"):
+                raise
+            _fail(f"internal error: {type(exc).__name__}: {exc}", EXIT_INTERNAL)
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str, code: int) -> None:
+    sys.stderr.write(f"error: {message}\n")
+    sys.exit(code)
+
 
 app = typer.Typer(
     name="resilience",
+    cls=OneLineErrors,
     help=(
         "Show, measure and test resilience patterns: circuit breaker, rate limiter,"
         " bulkhead, timeout, retry and fallback.\n\n"
         "Each call goes through them in this order, outermost first: fallback, bulkhead,"
-        " total deadline, retry, rate limiter, circuit breaker, attempt timeout, HTTP."
+        " total deadline, retry, circuit breaker, rate limiter, attempt timeout, HTTP."
         " `resilience explain` says why."
+    ),
+    epilog=(
+        "Classroom: resilience error -n 20 && resilience state && resilience invoke -n 5\n\n"
+        "Exit codes: 0 ok, 1 check failed, 2 bad input, 3 internal error, 130 interrupted."
     ),
     no_args_is_help=True,
     rich_markup_mode="rich",
@@ -59,6 +123,18 @@ def explain() -> None:
     from resilience_cli.patterns import pipeline  # noqa: PLC0415 - keep start-up light
 
     typer.echo((pipeline.__doc__ or "").strip())
+
+
+def _register() -> None:
+    from resilience_cli.cli import breaker, calls, logs, upstream  # noqa: PLC0415
+
+    calls.register(app)
+    breaker.register(app)
+    logs.register(app)
+    upstream.register(app)
+
+
+_register()
 
 
 def main() -> None:

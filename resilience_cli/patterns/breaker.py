@@ -201,6 +201,8 @@ class CircuitBreaker:
         self._consecutive_failures = 0
         self._window = _Window(self.config.window_size)
         self._opened_at: float | None = None  # monotonic
+        # The wait chosen when it opened: a later run with another `open_for` keeps it.
+        self._open_for = self.config.open_for
         self._half_open_since = 0.0  # monotonic
         self._probes_admitted = 0
         self._probes_succeeded = 0
@@ -239,7 +241,7 @@ class CircuitBreaker:
         """Seconds until an OPEN breaker may half-open, or None in any other state."""
         if self.state is not BreakerState.OPEN or self._opened_at is None:
             return None
-        return open_remaining(self._opened_at, self._clock.monotonic(), self.config.open_for)
+        return open_remaining(self._opened_at, self._clock.monotonic(), self._open_for)
 
     # -- the call path -----------------------------------------------------------------
 
@@ -258,7 +260,7 @@ class CircuitBreaker:
             raise CircuitOpenError(state.value, None)
         retry_in = None
         if state is BreakerState.OPEN and self._opened_at is not None:
-            retry_in = open_remaining(self._opened_at, now, self.config.open_for)
+            retry_in = open_remaining(self._opened_at, now, self._open_for)
         raise CircuitOpenError(state.value, retry_in)
 
     def record(self, permit: int, duration: float, failure: str | None = None) -> None:
@@ -334,10 +336,10 @@ class CircuitBreaker:
         state = self._state
         config = self.config
         if state is BreakerState.OPEN and self._opened_at is not None:
-            if now - self._opened_at >= config.open_for:
+            if now - self._opened_at >= self._open_for:
                 self._transition(
                     BreakerState.HALF_OPEN,
-                    f"open for {config.open_for:g}s, so HALF_OPEN"
+                    f"open for {self._open_for:g}s, so HALF_OPEN"
                     f" with {config.half_open_max_calls} probe(s)",
                 )
                 self._half_open_since = now
@@ -354,6 +356,7 @@ class CircuitBreaker:
 
     def _open(self, reason: str) -> None:
         self._opened_at = self._clock.monotonic()
+        self._open_for = self.config.open_for
         self._transition(BreakerState.OPEN, reason)
 
     def _transition(self, to_state: BreakerState, reason: str) -> None:
@@ -379,6 +382,7 @@ class CircuitBreaker:
             "fail_count": self._consecutive_failures,
             "window": self._window.encode(),
             "opened_at": _iso(self.opened_at),
+            "open_for": self._open_for,
             "half_open_since": _iso(self._wall_of(self._half_open_since))
             if state is BreakerState.HALF_OPEN
             else None,
@@ -422,6 +426,7 @@ class CircuitBreaker:
         for flags in _read_window(snapshot):
             breaker._window.add(flags)
         breaker._opened_at = mono_of("opened_at")
+        breaker._open_for = _read_seconds(snapshot, "open_for", breaker.config.open_for)
         if breaker._state in (BreakerState.OPEN, BreakerState.FORCED_OPEN):
             if breaker._opened_at is None:
                 raise SnapshotError(f"breaker snapshot: state {breaker._state} needs opened_at")
@@ -454,6 +459,13 @@ def _read_time(data: Mapping[str, object], field: str) -> float | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.timestamp()
+
+
+def _read_seconds(data: Mapping[str, object], field: str, default: float) -> float:
+    value = data.get(field, default)
+    if not isinstance(value, int | float) or isinstance(value, bool) or not value >= 0:
+        raise SnapshotError(f"breaker snapshot: {field} must be seconds >= 0, got {value!r}")
+    return float(value)
 
 
 def _read_state(value: object, field: str) -> BreakerState:

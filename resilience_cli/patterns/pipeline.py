@@ -6,10 +6,11 @@ Outermost first::
     └─ bulkhead         bounds concurrent calls; its queue wait is not part of the deadline
        └─ deadline      the total time for the call, retries and backoff included
           └─ retry      backoff with full jitter, Retry-After as a floor
-             └─ rate limiter   inside retry: every attempt spends a token, so retries
-                │              cannot flood the upstream
-                └─ breaker     inside retry: an open breaker stops the remaining retries,
-                   │           and every attempt is counted by it
+             └─ breaker        inside retry: an open breaker stops the remaining retries,
+                │              and every attempt is counted by it
+                └─ rate limiter   inside retry: every attempt spends a token, so retries
+                   │              cannot flood the upstream; inside the breaker, so a
+                   │              call the breaker refuses costs no token and no wait
                    └─ attempt timeout   min(attempt timeout, deadline left)
                       └─ the operation (an HTTP request)
 
@@ -194,10 +195,19 @@ class Pipeline(Generic[T]):
         # One frame for the limiter, the breaker and the timer: every extra coroutine
         # frame on this path costs ~0.1 us per attempt.
         clock = self.clock
+        breaker = self.breaker
+        permit = 0
+        if breaker is not None:
+            try:
+                permit = breaker.acquire()
+            except CircuitOpenError as exc:
+                return self._rejected("breaker", Reason.BREAKER_OPEN, str(exc)), None
         limiter = self.rate_limiter
         if limiter is not None and not limiter.try_acquire():
             refused = await self._wait_for_token(limiter, deadline)
             if refused is not None:
+                if breaker is not None:
+                    breaker.release(permit)  # nothing ran: the probe slot goes back
                 return refused, None
         begun = clock.monotonic()
         timeout = self._timeout
@@ -206,14 +216,9 @@ class Pipeline(Generic[T]):
         )
         if budget is not None and budget <= 0:
             # The deadline passed while waiting for a token: nothing ran, nothing to count.
+            if breaker is not None:
+                breaker.release(permit)
             return Failure(Reason.DEADLINE_EXCEEDED, retryable=False, detail=_DEADLINE), None
-        breaker = self.breaker
-        permit = 0
-        if breaker is not None:
-            try:
-                permit = breaker.acquire()
-            except CircuitOpenError as exc:
-                return self._rejected("breaker", Reason.BREAKER_OPEN, str(exc)), None
         value: T | None = None
         failure: Failure | None
         try:

@@ -29,7 +29,7 @@ def test_explain_prints_the_pipeline_order():
     result = runner.invoke(app, ["explain"])
     assert result.exit_code == 0
     assert result.output.index("fallback") < result.output.index("bulkhead")
-    assert result.output.index("rate limiter") < result.output.index("breaker")
+    assert result.output.index("breaker") < result.output.index("rate limiter")
 
 
 def test_python_dash_m_runs_the_same_cli():

@@ -1,0 +1,104 @@
+"""`state`, `force-open` and `reset`: look at and steer the persisted breaker."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from resilience_cli.cli.options import JsonOption, StateFileOption  # noqa: TC001 - Typer reads these at run time
+
+if TYPE_CHECKING:
+    from resilience_cli.clock import Clock
+    from resilience_cli.patterns import CircuitBreaker
+    from resilience_cli.state import JsonFileStore
+
+
+def _breaker(
+    store: JsonFileStore, snapshot: dict[str, object] | None, clock: Clock
+) -> CircuitBreaker:
+    from resilience_cli.run import load_breaker  # noqa: PLC0415
+
+    return load_breaker(snapshot, None, clock=clock, events=None, location=store.location)
+
+
+def _report(breaker: CircuitBreaker, store: JsonFileStore, *, json: bool, title: str) -> None:
+    from resilience_cli.cli import output  # noqa: PLC0415
+    from resilience_cli.reporting import render_breaker  # noqa: PLC0415
+    from resilience_cli.reporting.document import state_document  # noqa: PLC0415
+    from resilience_cli.run import BreakerView  # noqa: PLC0415
+
+    view = BreakerView.of(breaker)
+    if json:
+        output.print_json(state_document(view, breaker.transitions, store.location))
+    else:
+        output.show(render_breaker(view, breaker.transitions, title=title))
+
+
+def state(*, json: JsonOption = False, state_file: StateFileOption = None) -> None:
+    """Show the breaker: state, fail count, opened_at, time to half-open, recent transitions.
+
+    It only reads the state file, so it never waits for a running command.
+    """
+    from resilience_cli.cli.runtime import open_store  # noqa: PLC0415
+    from resilience_cli.clock import SystemClock  # noqa: PLC0415
+
+    clock = SystemClock()
+    store = open_store(state_file, clock)
+    breaker = _breaker(store, store.load(), clock)
+    _report(breaker, store, json=json, title=f"Circuit breaker ({store.location})")
+
+
+def force_open(
+    *,
+    reason: Annotated[str, typer.Option("--reason", help="Why, for the log and `state`.")] = (
+        "forced open by the operator"
+    ),
+    json: JsonOption = False,
+    state_file: StateFileOption = None,
+) -> None:
+    """Hold the breaker open: every call falls back until `resilience reset`."""
+    from resilience_cli.cli.runtime import open_store  # noqa: PLC0415
+    from resilience_cli.clock import SystemClock  # noqa: PLC0415
+
+    clock = SystemClock()
+    store = open_store(state_file, clock)
+    with store.transaction() as transaction:
+        breaker = _breaker(store, transaction.snapshot, clock)
+        breaker.force_open(reason)
+        transaction.replace(breaker.snapshot())
+    _report(breaker, store, json=json, title="Circuit breaker forced open")
+
+
+def reset(*, json: JsonOption = False, state_file: StateFileOption = None) -> None:
+    """Close the breaker and clear its counters; also the way out of an unreadable state file."""
+    from resilience_cli.cli import output  # noqa: PLC0415
+    from resilience_cli.cli.runtime import open_store  # noqa: PLC0415
+    from resilience_cli.clock import SystemClock  # noqa: PLC0415
+    from resilience_cli.errors import StateFileError  # noqa: PLC0415
+    from resilience_cli.patterns import CircuitBreaker  # noqa: PLC0415
+
+    clock = SystemClock()
+    store = open_store(state_file, clock)
+    try:
+        with store.transaction() as transaction:
+            breaker = _breaker(store, transaction.snapshot, clock)
+            breaker.reset()
+            transaction.replace(breaker.snapshot())
+    except StateFileError as exc:
+        store.clear()  # the user asked for a fresh start; the message told them this
+        breaker = CircuitBreaker(clock=clock)
+        store.save(breaker.snapshot())
+        output.note(f"replaced the unreadable state file: {exc.problem}")
+    _report(breaker, store, json=json, title="Circuit breaker reset")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the breaker commands to `app`."""
+    app.command(
+        "state", epilog="Examples:\n\n  resilience state\n\n  resilience state --json | jq .state"
+    )(state)
+    app.command(
+        "force-open", epilog="Example:\n\n  resilience force-open && resilience invoke -n 5"
+    )(force_open)
+    app.command("reset", epilog="Example:\n\n  resilience reset && resilience state")(reset)

@@ -1,0 +1,257 @@
+"""`invoke`, `delay` and `error`: send N calls through the patterns and sum them up."""
+
+from __future__ import annotations
+
+import inspect
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Final, Protocol
+
+import typer
+
+from resilience_cli.cli.options import CallDefaults, CallOptions, call_parameters
+from resilience_cli.errors import EXIT_INTERRUPTED, UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from resilience_cli.run import CallResult, Endpoint
+
+DEFAULT_MIX: Final = "/get:0.6,/delay/3:0.2,/status/500:0.2"
+PROGRESS_FROM: Final = 20  # calls; shorter runs finish before a bar would help
+
+
+def parse_mix(text: str) -> list[tuple[Endpoint, float]]:
+    """`/get:0.6,/status/500:0.4` -> weighted endpoints; a bare path weighs 1."""
+    from resilience_cli.run import Endpoint  # noqa: PLC0415
+
+    mix: list[tuple[Endpoint, float]] = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        path, _, weight_text = item.rpartition(":") if ":" in item else (item, "", "1")
+        try:
+            weight = float(weight_text)
+        except ValueError:
+            raise UsageError(f"--mix: weight {weight_text!r} of {path!r} is not a number") from None
+        if not path.startswith("/") or not weight > 0:
+            raise UsageError(f"--mix: {item!r} must be /path:weight with a weight > 0")
+        mix.append((Endpoint(path, "GET", path), weight))
+    if not mix:
+        raise UsageError("--mix: give at least one /path:weight")
+    return mix
+
+
+def run_calls(command: str, options: CallOptions, mix: list[tuple[Endpoint, float]]) -> None:
+    """Plan, run, log and report one call command."""
+    from resilience_cli.cli import output, runtime  # noqa: PLC0415
+    from resilience_cli.clock import SystemClock  # noqa: PLC0415
+    from resilience_cli.eventlog import open_event_log  # noqa: PLC0415
+    from resilience_cli.reporting import render_summary, summarize, summary_document  # noqa: PLC0415
+    from resilience_cli.run import RunPlan, execute, plan_mix  # noqa: PLC0415
+
+    policies = options.policies()
+    clock = SystemClock()
+    target = runtime.choose_target(options.base_url, options.seed, clock)
+    store = runtime.open_store(options.state_file, clock)
+    plan = RunPlan(
+        calls=plan_mix(options.count, mix, options.seed),
+        policies=policies,
+        concurrency=options.concurrency,
+        seed=options.seed,
+    )
+    try:
+        log = open_event_log(
+            options.log_file, clock=clock, run_id=uuid.uuid4().hex[:12], command=command
+        )
+    except OSError as exc:
+        raise UsageError(f"--log-file {options.log_file}: {exc.strerror or exc}") from None
+    progress = _Progress(options.count) if not options.json else None
+    try:
+        log.info(
+            "run.started", calls=options.count, concurrency=options.concurrency, seed=options.seed
+        )
+        with progress or _NoProgress():
+            result = runtime.run(
+                execute(
+                    plan,
+                    clock=clock,
+                    store=store,
+                    target=target,
+                    events=log,
+                    on_call=None if progress is None else progress.advance,
+                ),
+                clock,
+            )
+        summary = summarize(result, command)
+        log.info(
+            "run.finished",
+            calls=summary.total.calls,
+            fallbacks=summary.total.fallbacks,
+            interrupted=result.interrupted,
+            breaker=result.after.state.value,
+        )
+    finally:
+        log.close()
+    if options.json:
+        output.print_json(summary_document(summary))
+    else:
+        output.show(render_summary(summary))
+    if result.interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
+
+
+class _NoProgress:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+class _Progress:
+    """A transient bar on stderr, only on a terminal and only for longer runs."""
+
+    def __init__(self, total: int) -> None:
+        from rich.progress import Progress  # noqa: PLC0415
+
+        from resilience_cli.cli.output import stderr  # noqa: PLC0415
+
+        console = stderr()
+        self._enabled = console.is_terminal and total >= PROGRESS_FROM
+        self._bar = Progress(console=console, transient=True, disable=not self._enabled)
+        self._task = self._bar.add_task("calls", total=total)
+
+    def advance(self, result: CallResult) -> None:
+        del result
+        self._bar.advance(self._task)
+
+    def __enter__(self) -> None:
+        self._bar.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.stop()
+
+
+@dataclass(frozen=True, slots=True)
+class CallCommand:
+    """One call command: its name, help, defaults, and its own option that picks paths."""
+
+    name: str
+    help: str
+    epilog: str
+    defaults: CallDefaults
+    extra: inspect.Parameter
+    mix: Callable[[object], list[tuple[Endpoint, float]]]
+
+
+class _Command(Protocol):
+    def __call__(self, **values: object) -> None: ...
+
+
+def _make(spec: CallCommand) -> _Command:
+    def command(**values: object) -> None:
+        run_calls(
+            spec.name,
+            CallOptions.parse(_without(values, spec.extra.name)),
+            spec.mix(values[spec.extra.name]),
+        )
+
+    command.__name__ = spec.name
+    command.__doc__ = spec.help
+    # Typer reads options from the signature; this one is assembled, not written out.
+    command.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [spec.extra, *call_parameters(spec.defaults)]
+    )
+    return command
+
+
+def _without(values: Mapping[str, object], name: str) -> dict[str, object]:
+    return {key: value for key, value in values.items() if key != name}
+
+
+def _param(name: str, annotation: object, default: object) -> inspect.Parameter:
+    return inspect.Parameter(
+        name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default
+    )
+
+
+def _mix_option(value: object) -> list[tuple[Endpoint, float]]:
+    return parse_mix(str(value))
+
+
+def _delay_path(value: object) -> list[tuple[Endpoint, float]]:
+    seconds = f"{value:g}" if isinstance(value, float) else str(value)
+    return parse_mix(f"/delay/{seconds}")
+
+
+def _status_path(value: object) -> list[tuple[Endpoint, float]]:
+    return parse_mix(f"/status/{value}")
+
+
+COMMANDS: Final = (
+    CallCommand(
+        name="invoke",
+        help="N mixed calls across /get, /delay/3 and /status/500, seeded.",
+        epilog=(
+            "Examples:\n\n"
+            "  resilience invoke -n 60              # watch the bulkhead and the rate limiter\n\n"
+            "  resilience invoke -n 20 --mix '/get:1,/status/503:1' --seed 7\n\n"
+            "  resilience invoke -n 5 --json | jq .fallbacks"
+        ),
+        defaults=CallDefaults(count=10, concurrency=10),
+        extra=_param(
+            "mix",
+            Annotated[
+                str,
+                typer.Option("--mix", help="Weighted paths: /path:weight,... (drawn with --seed)."),
+            ],
+            DEFAULT_MIX,
+        ),
+        mix=_mix_option,
+    ),
+    CallCommand(
+        name="delay",
+        help="N calls to /delay/3: with a 2 s attempt timeout, each times out and is retried.",
+        epilog=(
+            "Examples:\n\n"
+            "  resilience delay -n 8                # timeouts, retries, fallbacks\n\n"
+            "  resilience delay -n 8 --seconds 1.5  # fast enough: every call succeeds"
+        ),
+        defaults=CallDefaults(count=8, concurrency=4),
+        extra=_param(
+            "seconds",
+            Annotated[
+                float,
+                typer.Option(
+                    "--seconds", min=0, help="How long the upstream waits before answering."
+                ),
+            ],
+            3.0,
+        ),
+        mix=_delay_path,
+    ),
+    CallCommand(
+        name="error",
+        help="N calls to /status/500, which open the circuit breaker.",
+        epilog=(
+            "Examples:\n\n"
+            "  resilience error -n 20 && resilience state\n\n"
+            "  resilience error -n 20 --status 503 --failure-threshold 10"
+        ),
+        defaults=CallDefaults(count=20, concurrency=1),
+        extra=_param(
+            "status",
+            Annotated[
+                int,
+                typer.Option("--status", min=100, max=599, help="The status the upstream answers."),
+            ],
+            500,
+        ),
+        mix=_status_path,
+    ),
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the call commands to `app`."""
+    for spec in COMMANDS:
+        app.command(spec.name, help=spec.help, epilog=spec.epilog)(_make(spec))

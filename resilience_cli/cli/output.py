@@ -1,0 +1,43 @@
+"""Where output goes: data on stdout, progress and errors on stderr.
+
+Rich honours NO_COLOR and FORCE_COLOR by itself; colour and progress bars appear only on
+a terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+
+
+def stdout() -> Console:
+    """The console for data."""
+    from rich.console import Console  # noqa: PLC0415 - rich is only paid for when printing
+
+    return Console(soft_wrap=False)
+
+
+def stderr() -> Console:
+    """The console for progress, notes and errors."""
+    from rich.console import Console  # noqa: PLC0415
+
+    return Console(stderr=True)
+
+
+def print_json(document: object) -> None:
+    """One JSON document on stdout, keys in the order they were built."""
+    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+
+def show(renderable: RenderableType) -> None:
+    """A Rich renderable on stdout."""
+    stdout().print(renderable)
+
+
+def note(message: str) -> None:
+    """A one-line note on stderr (not data: scripts reading stdout never see it)."""
+    stderr().print(message, markup=False, highlight=False)

@@ -1,0 +1,54 @@
+"""What every command that touches the breaker or the network needs: clock, store, target."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import TYPE_CHECKING, TypeVar
+
+from resilience_cli.errors import UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Coroutine
+    from pathlib import Path
+
+    from resilience_cli.client import Target
+    from resilience_cli.clock import Clock
+    from resilience_cli.state import JsonFileStore
+
+T = TypeVar("T")
+
+
+def run(main: Coroutine[object, object, T], clock: Clock) -> T:
+    """Run `main` on the clock's event loop; Ctrl-C cancels it (asyncio.Runner's handling)."""
+    with asyncio.Runner(loop_factory=clock.new_event_loop) as runner:
+        return runner.run(main)
+
+
+def open_store(state_file: Path | None, clock: Clock) -> JsonFileStore:
+    """The state file from the flag, else $RESILIENCE_STATE_FILE, else the default."""
+    from resilience_cli.state import JsonFileStore, default_state_path  # noqa: PLC0415
+
+    return JsonFileStore(state_file or default_state_path(os.environ), clock=clock)
+
+
+def choose_target(base_url: str | None, seed: int, clock: Clock) -> Target:
+    """The URL the user gave, or the embedded upstream on loopback."""
+    from resilience_cli.targets import EmbeddedTarget, RemoteTarget  # noqa: PLC0415
+
+    if base_url is None:
+        return EmbeddedTarget(seed, clock.wall)
+    check_base_url(base_url)
+    return RemoteTarget(base_url)
+
+
+def check_base_url(base_url: str) -> None:
+    """Refuse a URL httpx could never send to, before any call is made."""
+    import httpx  # noqa: PLC0415
+
+    try:
+        url = httpx.URL(base_url)
+    except httpx.InvalidURL as exc:
+        raise UsageError(f"--base-url {base_url!r} is not a URL: {exc}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise UsageError(f"--base-url {base_url!r} must be an http:// or https:// URL with a host")

@@ -1,0 +1,231 @@
+"""One command's run: restore the breaker, send the calls, save the breaker, report.
+
+The breaker is a shared resource, so a run holds the state file's lock from restore to
+save: two runs started together take turns instead of overwriting each other's updates
+(`resilience state`, which only reads, never waits for it).
+
+Ctrl-C cancels the run's task. The calls in flight are cancelled, the breaker state is
+saved as it stands, and the run returns what it has with `interrupted=True`; the command
+prints that partial summary and exits 130.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from resilience_cli.client import FALLBACK, HttpClassifier, ResilientClient
+from resilience_cli.errors import SnapshotError, StateFileError
+from resilience_cli.patterns import BreakerState, CircuitBreaker, Pipeline, Policies
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+    import httpx
+
+    from resilience_cli.client import Target
+    from resilience_cli.clock import Clock
+    from resilience_cli.patterns import (
+        BreakerConfig,
+        BulkheadStatistics,
+        CallOutcome,
+        EventSink,
+        RateLimiterStatistics,
+        Transition,
+    )
+    from resilience_cli.state import BreakerStore
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """One kind of request a run sends: `label` names its row in reports."""
+
+    label: str
+    method: str
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class BreakerView:
+    """The breaker as users see it at one moment."""
+
+    state: BreakerState
+    fail_count: int
+    opened_at: float | None
+    open_remaining: float | None
+
+    @classmethod
+    def of(cls, breaker: CircuitBreaker) -> BreakerView:
+        """Read `breaker` now (making any transition that time has made due)."""
+        state = breaker.state
+        return cls(state, breaker.consecutive_failures, breaker.opened_at, breaker.open_remaining())
+
+
+@dataclass(frozen=True, slots=True)
+class CallResult:
+    """One call of a run: what was asked, when it began (seconds into the run), its outcome."""
+
+    endpoint: Endpoint
+    began: float
+    outcome: CallOutcome[httpx.Response]
+
+
+@dataclass(frozen=True, slots=True)
+class RunPlan:
+    """Everything a run needs to know, decided before it starts."""
+
+    calls: tuple[Endpoint, ...]
+    policies: Policies
+    concurrency: int
+    seed: int
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """What a run did: its calls, the breaker before and after, and the patterns' statistics."""
+
+    plan: RunPlan
+    calls: tuple[CallResult, ...]
+    before: BreakerView
+    after: BreakerView
+    transitions: tuple[Transition, ...]
+    bulkhead: BulkheadStatistics | None
+    rate_limiter: RateLimiterStatistics | None
+    peak_in_flight: int
+    elapsed: float
+    interrupted: bool
+    target: str
+
+
+def plan_mix(count: int, mix: Sequence[tuple[Endpoint, float]], seed: int) -> tuple[Endpoint, ...]:
+    """`count` endpoints drawn from a weighted mix with a seeded rng: same seed, same plan."""
+    endpoints = [endpoint for endpoint, _ in mix]
+    weights = [weight for _, weight in mix]
+    return tuple(random.Random(seed).choices(endpoints, weights, k=count))
+
+
+def load_breaker(
+    snapshot: Mapping[str, object] | None,
+    config: BreakerConfig | None,
+    *,
+    clock: Clock,
+    events: EventSink | None,
+    location: str,
+) -> CircuitBreaker:
+    """The persisted breaker, or a fresh CLOSED one; a bad snapshot names the file."""
+    if snapshot is None:
+        return CircuitBreaker(config, clock=clock, events=events)
+    try:
+        return CircuitBreaker.restore(snapshot, config, clock=clock, events=events)
+    except SnapshotError as exc:
+        problem = str(exc).removeprefix("breaker snapshot: ")
+        raise StateFileError(
+            location, f"holds a breaker this version cannot read ({problem})", _RESET_HINT
+        ) from None
+
+
+_RESET_HINT = "run 'resilience reset' to start afresh"
+
+
+async def execute(  # noqa: PLR0913 - the run's collaborators, each injected
+    plan: RunPlan,
+    *,
+    clock: Clock,
+    store: BreakerStore,
+    target: Target,
+    events: EventSink | None = None,
+    on_call: Callable[[CallResult], None] | None = None,
+) -> RunResult:
+    """Send the plan's calls through the pipeline and return what happened."""
+    with store.transaction() as transaction:
+        breaker = load_breaker(
+            transaction.snapshot,
+            plan.policies.breaker,
+            clock=clock,
+            events=events,
+            location=store.location,
+        )
+        before = BreakerView.of(breaker)
+        started_wall = clock.wall()
+        pipeline: Pipeline[httpx.Response] = Pipeline.from_policies(
+            plan.policies,
+            clock=clock,
+            seed=plan.seed,
+            breaker=breaker,
+            fallback=FALLBACK,
+            classifier=HttpClassifier(clock),
+            events=events,
+        )
+        client = ResilientClient(pipeline, target, concurrency=plan.concurrency)
+        runner = _Workers(client, plan, clock, on_call)
+        interrupted = False
+        try:
+            await runner.run()
+        except asyncio.CancelledError:
+            interrupted = True
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()  # we handle this one: save and report what we have
+        finally:
+            await client.aclose()
+        transaction.replace(breaker.snapshot())
+        after = BreakerView.of(breaker)
+    return RunResult(
+        plan=plan,
+        calls=tuple(runner.results),
+        before=before,
+        after=after,
+        transitions=tuple(t for t in breaker.transitions if t.at >= started_wall),
+        bulkhead=None if pipeline.bulkhead is None else pipeline.bulkhead.statistics(),
+        rate_limiter=None if pipeline.rate_limiter is None else pipeline.rate_limiter.statistics(),
+        peak_in_flight=runner.peak_in_flight,
+        elapsed=runner.elapsed,
+        interrupted=interrupted,
+        target=target.describe(),
+    )
+
+
+class _Workers:
+    """`concurrency` workers that take the plan's calls in order until none are left."""
+
+    def __init__(
+        self,
+        client: ResilientClient,
+        plan: RunPlan,
+        clock: Clock,
+        on_call: Callable[[CallResult], None] | None,
+    ) -> None:
+        self._client = client
+        self._plan = plan
+        self._clock = clock
+        self._on_call = on_call
+        self._todo = iter(plan.calls)
+        self.results: list[CallResult] = []
+        self.in_flight = self.peak_in_flight = 0
+        self._started = clock.monotonic()
+        self.elapsed = 0.0
+
+    async def run(self) -> None:
+        self._started = self._clock.monotonic()
+        workers = min(self._plan.concurrency, len(self._plan.calls))
+        try:
+            await asyncio.gather(*(self._work() for _ in range(workers)))
+        finally:
+            self.elapsed = self._clock.monotonic() - self._started
+
+    async def _work(self) -> None:
+        clock = self._clock
+        for endpoint in self._todo:
+            began = clock.monotonic() - self._started
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+            try:
+                outcome = await self._client.request(endpoint.method, endpoint.path)
+            finally:
+                self.in_flight -= 1
+            result = CallResult(endpoint, began, outcome)
+            self.results.append(result)
+            if self._on_call is not None:
+                self._on_call(result)

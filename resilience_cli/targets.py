@@ -1,0 +1,101 @@
+"""The three places requests can go: a URL, the embedded server, or the app in-process.
+
+Every target starts on first use (`ResilientClient` calls `start` on its first request),
+so a command whose calls all short-circuit on an open breaker never starts a server.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import httpx
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from resilience_cli.upstream import UpstreamServer
+
+EMBEDDED_HOST = "127.0.0.1"
+IN_PROCESS_URL = "http://upstream.invalid"
+
+
+class RemoteTarget:
+    """Any httpbin-compatible server at a URL, a real httpbin for instance."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+
+    async def start(self) -> str:
+        """Nothing to start: the URL is the target."""
+        return self.base_url
+
+    def transport(self) -> httpx.AsyncBaseTransport | None:
+        """Real sockets."""
+        return None
+
+    async def close(self) -> None:
+        """Nothing to release."""
+
+    def describe(self) -> str:
+        """The URL."""
+        return self.base_url
+
+
+class EmbeddedTarget:
+    """The embedded upstream, served on an ephemeral loopback port while a command runs."""
+
+    def __init__(self, seed: int, wall: Callable[[], float]) -> None:
+        self._seed = seed
+        self._wall = wall
+        self._server: UpstreamServer | None = None
+
+    async def start(self) -> str:
+        """Serve the embedded app on 127.0.0.1, on a port the kernel picks."""
+        from resilience_cli.upstream import UpstreamApp, UpstreamServer  # noqa: PLC0415 - lazy
+
+        if self._server is None:
+            server = UpstreamServer(UpstreamApp(self._seed, wall=self._wall), EMBEDDED_HOST, 0)
+            await server.start()
+            self._server = server
+        return self._server.base_url
+
+    def transport(self) -> httpx.AsyncBaseTransport | None:
+        """Real loopback sockets."""
+        return None
+
+    async def close(self) -> None:
+        """Stop the server if it was started."""
+        if self._server is not None:
+            await self._server.stop()
+            self._server = None
+
+    def describe(self) -> str:
+        """`embedded` and, once started, its URL."""
+        return "embedded" if self._server is None else f"embedded {self._server.base_url}"
+
+
+class InProcessTarget:
+    """The embedded app called in-process through `httpx.ASGITransport`: no sockets at all.
+
+    This is what virtual-time runs use: nothing is in flight outside the event loop.
+    """
+
+    def __init__(self, seed: int, wall: Callable[[], float]) -> None:
+        from resilience_cli.upstream import UpstreamApp  # noqa: PLC0415 - lazy
+
+        self._transport = httpx.ASGITransport(app=UpstreamApp(seed, wall=wall))
+
+    async def start(self) -> str:
+        """A placeholder URL: the transport never resolves it."""
+        return IN_PROCESS_URL
+
+    def transport(self) -> httpx.AsyncBaseTransport | None:
+        """The ASGI transport."""
+        return self._transport
+
+    async def close(self) -> None:
+        """Nothing to release."""
+
+    def describe(self) -> str:
+        """`in-process`."""
+        return "in-process"
