@@ -1,0 +1,422 @@
+"""An httpbin-compatible fault server as a bare ASGI 3 app, so every demo works offline.
+
+Why no framework: the app is on the hot path of every embedded run and benchmark, it
+must import in a few milliseconds (stdlib only), and it must wait *only* with
+`asyncio.sleep` so that a run on the virtual-time event loop finishes at once. Why
+httpbin's shapes: users can point the same scenarios at a real httpbin and compare.
+
+Endpoints (bodies are JSON like httpbin's unless said otherwise):
+
+- `GET /get`: `args`, `headers`, `origin`, `url`.
+- `/delay/{seconds}`, any method: waits (fractions allowed, capped at `max_delay`), then
+  echoes the request as `/anything` does.
+- `/status/{codes}`, any method: one code (`/status/500`) or a weighted choice
+  (`/status/200:0.7,500:0.3`; no weights means equal ones), drawn from the app's seeded
+  rng. Empty body, and no `Retry-After`: that is `/retry-after`'s job.
+- `/anything` and `/anything/{path}`, any method: `method`, `args`, `data`, `files`,
+  `form`, `json`, `headers`, `origin`, `url`.
+- `/unstable?failure_rate=0.5&seed=N`, as in go-httpbin: 500 with that probability,
+  else 200. A `seed` selects a per-seed rng kept by the app: one repeatable sequence.
+- `/retry-after/{seconds}?status=429|503&date=0|1` (ours): 429 or 503 with `Retry-After`
+  in delay-seconds, or as an HTTP-date from the injected wall clock.
+- `/health`: `{"status": "ok"}`.
+
+An unknown path is a 404 and a bad parameter a 400, both with `{"error": "..."}`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import math
+import random
+import time
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from email.utils import formatdate
+from typing import Final, TypeVar
+from urllib.parse import parse_qsl
+
+from resilience_cli.errors import ConfigError
+
+Scope = MutableMapping[str, object]
+"""An ASGI connection scope."""
+Message = MutableMapping[str, object]
+"""An ASGI event, received or sent."""
+Receive = Callable[[], Awaitable[Message]]
+"""The ASGI `receive` channel."""
+Send = Callable[[Message], Awaitable[None]]
+"""The ASGI `send` channel."""
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+"""An ASGI 3 application."""
+
+HTTPBIN_MAX_DELAY: Final = 10.0
+"""httpbin's own cap on `/delay`."""
+
+_JSON: Final = b"application/json"
+_TEXT: Final = b"text/plain; charset=utf-8"
+_GET_ONLY: Final = frozenset({"GET", "HEAD"})
+# RFC 9110: no content, so no Content-Length (204) or none worth sending (304).
+_BODILESS: Final = frozenset({204, 304})
+_FORM: Final = "application/x-www-form-urlencoded"
+_T = TypeVar("_T")
+
+_Headers = list[tuple[bytes, bytes]]
+# status, extra headers, body, content type
+_Reply = tuple[int, _Headers, bytes, bytes]
+
+
+class _BadRequestError(Exception):
+    """A parameter cannot be used; the message is the one line the client sees."""
+
+
+class _ClientGoneError(Exception):
+    """The client went away while the app was reading the request body."""
+
+
+class _Request:
+    """What a handler needs to know about one request."""
+
+    __slots__ = ("_headers", "method", "param", "receive", "scope")
+
+    def __init__(self, scope: Scope, receive: Receive, param: str | None) -> None:
+        self.scope = scope
+        self.receive = receive
+        self.param = param
+        self.method = str(scope.get("method", "GET"))
+        self._headers: list[tuple[str, str]] | None = None
+
+    def query(self) -> list[tuple[str, str]]:
+        """The query string's pairs, in order, blanks kept."""
+        raw = self.scope.get("query_string", b"")
+        if not isinstance(raw, bytes) or not raw:
+            return []
+        return parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
+
+    def query_value(self, name: str) -> str | None:
+        """The last value of query parameter `name`, or None."""
+        found = None
+        for key, value in self.query():
+            if key == name:
+                found = value
+        return found
+
+    def headers(self) -> list[tuple[str, str]]:
+        """Header (lowercase name, value) pairs as text, decoded once."""
+        if self._headers is None:
+            raw = self.scope.get("headers", ())
+            self._headers = (
+                [(bytes(k).decode("latin-1"), bytes(v).decode("latin-1")) for k, v in raw]
+                if isinstance(raw, Iterable)
+                else []
+            )
+        return self._headers
+
+    async def body(self) -> bytes:
+        """The whole request body, read with the ASGI `http.request`/`more_body` protocol."""
+        chunks: list[bytes] = []
+        while True:
+            message = await self.receive()
+            kind = message.get("type")
+            if kind == "http.disconnect":
+                raise _ClientGoneError
+            if kind != "http.request":
+                continue
+            chunk = message.get("body", b"")
+            if isinstance(chunk, bytes | bytearray) and chunk:
+                chunks.append(bytes(chunk))
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
+
+
+class UpstreamApp:
+    """The embedded upstream: httpbin's endpoints we use, plus `/unstable` and `/retry-after`.
+
+    Args:
+        seed: Seeds the one `random.Random` behind every random choice the app makes.
+        max_delay: Cap on `/delay/{seconds}`, in seconds (httpbin caps at 10).
+        wall: Wall clock for HTTP-dates, so a virtual-time run dates its `Retry-After`
+            in virtual time.
+    """
+
+    __slots__ = ("_max_delay", "_rng", "_seeded", "_wall")
+
+    def __init__(
+        self,
+        seed: int = 0,
+        *,
+        max_delay: float = HTTPBIN_MAX_DELAY,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        if not (math.isfinite(max_delay) and max_delay >= 0):
+            raise ConfigError("upstream.max_delay", f"must be >= 0 seconds, got {max_delay}")
+        self._rng = random.Random(seed)
+        self._seeded: dict[int, random.Random] = {}
+        self._max_delay = max_delay
+        self._wall = wall
+
+    @property
+    def max_delay(self) -> float:
+        """The cap on `/delay/{seconds}`, in seconds."""
+        return self._max_delay
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one ASGI scope: `http` requests and the `lifespan` protocol."""
+        kind = scope.get("type")
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
+            await _lifespan(receive, send)
+        else:
+            # The ASGI convention: refuse scope types the app does not speak.
+            raise ValueError(f"unsupported ASGI scope type {kind!r}")
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = str(scope.get("path", "/"))
+        name, slash, param = path[1:].partition("/")
+        route = _ROUTES.get(name)
+        request = _Request(scope, receive, param if slash else None)
+        try:
+            if route is None or (slash and not param) or (request.param is None) == route[0]:
+                reply = _error(404, f"not found: {path}")
+            else:
+                reply = await route[1](self, request)
+        except _BadRequestError as exc:
+            reply = _error(400, str(exc))
+        except _ClientGoneError:
+            return
+        status, headers, body, content_type = reply
+        if status not in _BODILESS:
+            headers.append((b"content-type", content_type))
+            headers.append((b"content-length", str(len(body)).encode("ascii")))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _get(self, request: _Request) -> _Reply:
+        if request.method not in _GET_ONLY:
+            return _method_not_allowed()
+        return _json(200, _echo(request, ("args", "headers", "origin", "url")))
+
+    async def _health(self, request: _Request) -> _Reply:
+        if request.method not in _GET_ONLY:
+            return _method_not_allowed()
+        return _json(200, {"status": "ok"})
+
+    async def _anything(self, request: _Request) -> _Reply:
+        body = await request.body()
+        echo = _echo(request, ("args", "headers", "origin", "url"))
+        echo["method"] = request.method
+        echo.update(_body_fields(request, body))
+        return _json(200, echo)
+
+    async def _delay(self, request: _Request) -> _Reply:
+        seconds = _parse_seconds(request.param or "", "delay")
+        await asyncio.sleep(min(seconds, self._max_delay))
+        body = await request.body()
+        echo = _echo(request, ("args", "headers", "origin", "url"))
+        echo.update(_body_fields(request, body))
+        return _json(200, echo)
+
+    async def _status(self, request: _Request) -> _Reply:
+        codes, weights = _parse_status_choices(request.param or "")
+        code = codes[0] if len(codes) == 1 else self._rng.choices(codes, weights)[0]
+        return code, [], b"", _TEXT
+
+    async def _unstable(self, request: _Request) -> _Reply:
+        raw_rate = request.query_value("failure_rate")
+        rate = 0.5 if raw_rate is None else _parse_rate(raw_rate)
+        raw_seed = request.query_value("seed")
+        rng = self._rng if raw_seed is None else self._seeded_rng(raw_seed)
+        status = 500 if rng.random() < rate else 200
+        return status, [], b"", _TEXT
+
+    async def _retry_after(self, request: _Request) -> _Reply:
+        raw = request.param or ""
+        if not raw.isascii() or not raw.isdigit():
+            raise _BadRequestError(f"invalid retry-after {raw!r}: want whole seconds >= 0")
+        seconds = int(raw)
+        status = _choose(request.query_value("status") or "429", {"429": 429, "503": 503}, "status")
+        as_date = _choose(request.query_value("date") or "0", {"0": False, "1": True}, "date")
+        if as_date:
+            # HTTP-dates have whole seconds: round up, so a client never retries early.
+            value = formatdate(math.ceil(self._wall() + seconds), usegmt=True)
+        else:
+            value = str(seconds)
+        body = json.dumps({"status": status, "retry_after": value}).encode()
+        return status, [(b"retry-after", value.encode("ascii"))], body, _JSON
+
+    def _seeded_rng(self, raw_seed: str) -> random.Random:
+        try:
+            seed = int(raw_seed)
+        except ValueError:
+            raise _BadRequestError(f"invalid seed {raw_seed!r}: want an integer") from None
+        rng = self._seeded.get(seed)
+        if rng is None:
+            rng = self._seeded[seed] = random.Random(seed)
+        return rng
+
+
+_Handler = Callable[[UpstreamApp, _Request], Awaitable[_Reply]]
+
+# First path segment -> (takes a `/{param}` segment, handler). `anything` takes either.
+_ROUTES: Final[dict[str, tuple[bool | None, _Handler]]] = {
+    "get": (False, UpstreamApp._get),  # noqa: SLF001 - the class's own private handlers
+    "health": (False, UpstreamApp._health),  # noqa: SLF001 - same
+    "anything": (None, UpstreamApp._anything),  # noqa: SLF001 - same
+    "delay": (True, UpstreamApp._delay),  # noqa: SLF001 - same
+    "status": (True, UpstreamApp._status),  # noqa: SLF001 - same
+    "unstable": (False, UpstreamApp._unstable),  # noqa: SLF001 - same
+    "retry-after": (True, UpstreamApp._retry_after),  # noqa: SLF001 - same
+}
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    """Acknowledge startup and shutdown: the app holds no resources."""
+    while True:
+        message = await receive()
+        kind = message.get("type")
+        if kind == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif kind == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def _json(status: int, payload: object) -> _Reply:
+    return status, [], json.dumps(payload).encode() + b"\n", _JSON
+
+
+def _error(status: int, message: str) -> _Reply:
+    return _json(status, {"error": message})
+
+
+def _method_not_allowed() -> _Reply:
+    status, headers, body, content_type = _error(405, "method not allowed")
+    headers.append((b"allow", b"GET, HEAD"))
+    return status, headers, body, content_type
+
+
+def _echo(request: _Request, fields: tuple[str, ...]) -> dict[str, object]:
+    """The request as httpbin describes it: the `fields` asked for, in that order."""
+    scope = request.scope
+    headers = request.headers()
+    echo: dict[str, object] = {}
+    for field in fields:
+        if field == "args":
+            echo["args"] = _multidict(request.query())
+        elif field == "headers":
+            echo["headers"] = _title_headers(headers)
+        elif field == "origin":
+            client = scope.get("client")
+            echo["origin"] = str(client[0]) if isinstance(client, list | tuple) and client else ""
+        elif field == "url":
+            echo["url"] = _url(scope, headers)
+    return echo
+
+
+def _multidict(pairs: list[tuple[str, str]]) -> dict[str, str | list[str]]:
+    """One value stays a string and repeats become a list, as httpbin shows `args`."""
+    out: dict[str, str | list[str]] = {}
+    for key, value in pairs:
+        seen = out.get(key)
+        if seen is None:
+            out[key] = value
+        elif isinstance(seen, list):
+            seen.append(value)
+        else:
+            out[key] = [seen, value]
+    return out
+
+
+def _title_headers(headers: list[tuple[str, str]]) -> dict[str, str]:
+    """`user-agent` -> `User-Agent`, repeats joined with commas, as httpbin shows them."""
+    out: dict[str, str] = {}
+    for name, value in headers:
+        title = "-".join(part.capitalize() for part in name.split("-"))
+        out[title] = f"{out[title]},{value}" if title in out else value
+    return out
+
+
+def _url(scope: Scope, headers: list[tuple[str, str]]) -> str:
+    host = next((value for name, value in headers if name == "host"), "")
+    if not host:
+        server = scope.get("server")
+        if isinstance(server, list | tuple) and len(server) == 2:
+            host = f"{server[0]}:{server[1]}"
+    raw_path = scope.get("raw_path")
+    path = (
+        raw_path.decode("latin-1") if isinstance(raw_path, bytes) else str(scope.get("path", "/"))
+    )
+    query = scope.get("query_string", b"")
+    tail = "?" + query.decode("latin-1") if isinstance(query, bytes) and query else ""
+    return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}{path}{tail}"
+
+
+def _body_fields(request: _Request, body: bytes) -> dict[str, object]:
+    """The `data`, `files`, `form` and `json` fields httpbin shows for a request body."""
+    content_type = next((v for k, v in request.headers() if k == "content-type"), "")
+    form: dict[str, str | list[str]] = {}
+    data = ""
+    if content_type.split(";", 1)[0].strip().lower() == _FORM:
+        form = _multidict(parse_qsl(body.decode("latin-1"), keep_blank_values=True))
+    elif body:
+        try:
+            data = body.decode("utf-8")
+        except UnicodeDecodeError:
+            data = "data:application/octet-stream;base64," + base64.b64encode(body).decode()
+    try:
+        parsed: object = json.loads(data) if data else None
+    except ValueError:
+        parsed = None
+    return {"data": data, "files": {}, "form": form, "json": parsed}
+
+
+def _parse_seconds(raw: str, what: str) -> float:
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise _BadRequestError(f"invalid {what} {raw!r}: want seconds, e.g. 0.25") from None
+    if not math.isfinite(seconds) or seconds < 0:
+        raise _BadRequestError(f"invalid {what} {raw!r}: want finite seconds >= 0")
+    return seconds
+
+
+def _parse_status_choices(raw: str) -> tuple[list[int], list[float]]:
+    """`500` or `200:0.7,500:0.3` (or `200,500`, equal weights) -> codes and weights."""
+    codes: list[int] = []
+    weights: list[float] = []
+    for item in raw.split(","):
+        code_text, colon, weight_text = item.partition(":")
+        try:
+            code = int(code_text)
+            weight = float(weight_text) if colon else 1.0
+        except ValueError:
+            raise _BadRequestError(f"invalid status code {raw!r}") from None
+        if not 200 <= code <= 599:
+            raise _BadRequestError(f"invalid status code {code}: want 200 to 599")
+        if not math.isfinite(weight) or weight < 0:
+            raise _BadRequestError(f"invalid weight {weight_text!r} for status {code}")
+        codes.append(code)
+        weights.append(weight)
+    if not sum(weights) > 0:
+        raise _BadRequestError(f"invalid status choice {raw!r}: the weights sum to 0")
+    return codes, weights
+
+
+def _parse_rate(raw: str) -> float:
+    try:
+        rate = float(raw)
+    except ValueError:
+        raise _BadRequestError(f"invalid failure_rate {raw!r}: want a number") from None
+    if not 0 <= rate <= 1:
+        raise _BadRequestError(f"invalid failure_rate {raw!r}: want 0 to 1")
+    return rate
+
+
+def _choose(raw: str, choices: dict[str, _T], name: str) -> _T:
+    try:
+        return choices[raw]
+    except KeyError:
+        allowed = " or ".join(choices)
+        raise _BadRequestError(f"invalid {name} {raw!r}: want {allowed}") from None
