@@ -43,14 +43,15 @@ def parse_mix(text: str) -> list[tuple[Endpoint, float]]:
 def run_calls(command: str, options: CallOptions, mix: list[tuple[Endpoint, float]]) -> None:
     """Plan, run, log and report one call command."""
     from resilience_cli.cli import output, runtime  # noqa: PLC0415
-    from resilience_cli.clock import SystemClock  # noqa: PLC0415
     from resilience_cli.eventlog import open_event_log  # noqa: PLC0415
     from resilience_cli.reporting import render_summary, summarize, summary_document  # noqa: PLC0415
     from resilience_cli.run import RunPlan, execute, plan_mix  # noqa: PLC0415
 
     policies = options.policies()
-    clock = SystemClock()
-    target = runtime.choose_target(options.base_url, options.seed, clock)
+    clock = runtime.choose_clock(virtual_time=options.virtual_time)
+    target = runtime.choose_target(
+        options.base_url, options.seed, clock, virtual_time=options.virtual_time
+    )
     store = runtime.open_store(options.state_file, clock)
     plan = RunPlan(
         calls=plan_mix(options.count, mix, options.seed),

@@ -159,6 +159,21 @@ def call_parameters(defaults: CallDefaults) -> list[inspect.Parameter]:
         _param("state_file", StateFileOption, None),
         _param("log_file", LogFileOption, Path("logs/app.log")),
         _param(
+            "virtual_time",
+            Annotated[
+                bool,
+                typer.Option(
+                    "--virtual-time",
+                    help=(
+                        "Run on a virtual clock against the in-process upstream:"
+                        " minutes of waits in milliseconds, the same result for a seed."
+                    ),
+                    rich_help_panel=_OUTPUT,
+                ),
+            ],
+            default=False,
+        ),
+        _param(
             "timeout",
             Annotated[
                 float,
@@ -450,6 +465,7 @@ class CallOptions:
     base_url: str | None
     state_file: Path | None
     log_file: Path
+    virtual_time: bool
     timeout: float
     deadline: float
     attempts: int
@@ -507,6 +523,7 @@ class CallOptions:
             base_url=base_url,
             state_file=state_file,
             log_file=log_file,
+            virtual_time=values["virtual_time"] is True,
             timeout=f("timeout"),
             deadline=f("deadline"),
             attempts=i("attempts"),

@@ -32,10 +32,30 @@ def open_store(state_file: Path | None, clock: Clock) -> JsonFileStore:
     return JsonFileStore(state_file or default_state_path(os.environ), clock=clock)
 
 
-def choose_target(base_url: str | None, seed: int, clock: Clock) -> Target:
-    """The URL the user gave, or the embedded upstream on loopback."""
-    from resilience_cli.targets import EmbeddedTarget, RemoteTarget  # noqa: PLC0415
+def choose_clock(*, virtual_time: bool) -> Clock:
+    """The real clocks, or a virtual clock whose wall time starts now.
 
+    Starting the virtual wall clock at the real time keeps the state file coherent: a
+    breaker opened in a virtual run is still open, by the wall clock, for the next real one.
+    """
+    import time  # noqa: PLC0415
+
+    from resilience_cli.clock import SystemClock, VirtualClock  # noqa: PLC0415
+
+    return VirtualClock(wall_origin=time.time()) if virtual_time else SystemClock()
+
+
+def choose_target(base_url: str | None, seed: int, clock: Clock, *, virtual_time: bool) -> Target:
+    """The URL the user gave, the embedded upstream on loopback, or in-process (virtual time)."""
+    from resilience_cli.targets import EmbeddedTarget, InProcessTarget, RemoteTarget  # noqa: PLC0415
+
+    if virtual_time:
+        if base_url is not None:
+            raise UsageError(
+                "--virtual-time runs against the in-process upstream; drop --base-url"
+                " (or RESILIENCE_BASE_URL) to use it"
+            )
+        return InProcessTarget(seed, clock.wall)
     if base_url is None:
         return EmbeddedTarget(seed, clock.wall)
     check_base_url(base_url)

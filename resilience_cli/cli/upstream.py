@@ -68,7 +68,7 @@ def check(
     from resilience_cli.clock import SystemClock  # noqa: PLC0415
 
     clock = SystemClock()
-    target = runtime.choose_target(base_url, 0, clock)
+    target = runtime.choose_target(base_url, 0, clock, virtual_time=False)
     result = runtime.run(_probe(target, timeout, clock), clock)
     if json:
         output.print_json({"schema": "resilience-cli/upstream-check", "version": 1, **result})

@@ -67,6 +67,7 @@ def breaker_document(view: BreakerView) -> dict[str, object]:
 def summary_document(summary: RunSummary) -> dict[str, object]:
     """The run summary as JSON-able data, with a schema name and version."""
     total = _row(summary.total)
+    total["fallbacks"] = {reason.value: count for reason, count in summary.fallbacks_by_reason}
     return {
         "schema": RUN_SCHEMA,
         "version": DOCUMENT_VERSION,
@@ -76,7 +77,7 @@ def summary_document(summary: RunSummary) -> dict[str, object]:
         "interrupted": summary.interrupted,
         "planned": summary.planned,
         **total,
-        "fallbacks": {reason.value: count for reason, count in summary.fallbacks_by_reason},
+        "fallback_total": summary.total.fallbacks + summary.total.failed,
         "attempts": {
             "total": summary.attempts,
             "failed": {reason.value: n for reason, n in summary.failed_attempts_by_reason},
