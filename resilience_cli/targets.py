@@ -48,6 +48,7 @@ class EmbeddedTarget:
         self._seed = seed
         self._wall = wall
         self._server: UpstreamServer | None = None
+        self._served_at: str | None = None
 
     async def start(self) -> str:
         """Serve the embedded app on 127.0.0.1, on a port the kernel picks."""
@@ -57,6 +58,7 @@ class EmbeddedTarget:
             server = UpstreamServer(UpstreamApp(self._seed, wall=self._wall), EMBEDDED_HOST, 0)
             await server.start()
             self._server = server
+            self._served_at = server.base_url
         return self._server.base_url
 
     def transport(self) -> httpx.AsyncBaseTransport | None:
@@ -70,8 +72,8 @@ class EmbeddedTarget:
             self._server = None
 
     def describe(self) -> str:
-        """`embedded` and, once started, its URL."""
-        return "embedded" if self._server is None else f"embedded {self._server.base_url}"
+        """`embedded` and, if it was started, its URL."""
+        return "embedded" if self._served_at is None else f"embedded {self._served_at}"
 
 
 class InProcessTarget:

@@ -1,0 +1,136 @@
+import asyncio
+import json
+
+import pytest
+
+from resilience_cli.errors import StateFileError
+from resilience_cli.patterns import BreakerConfig, BreakerState, Policies, Reason, RetryConfig
+from resilience_cli.patterns.events import EventList
+from resilience_cli.run import Endpoint, RunPlan, execute, plan_mix
+from resilience_cli.state import JsonFileStore
+from resilience_cli.targets import InProcessTarget
+
+GET = Endpoint("/get", "GET", "/get")
+ERROR = Endpoint("/status/500", "GET", "/status/500")
+SLOW = Endpoint("/delay/5", "GET", "/delay/5")
+
+
+def plan(*calls: Endpoint, concurrency: int = 1, **policies) -> RunPlan:
+    return RunPlan(
+        calls=calls,
+        policies=Policies(rate_limiter=None, **policies),
+        concurrency=concurrency,
+        seed=1,
+    )
+
+
+class CountingTarget(InProcessTarget):
+    """The in-process upstream, counting how often it was started."""
+
+    def __init__(self, clock) -> None:
+        super().__init__(0, clock.wall)
+        self.starts = 0
+
+    async def start(self) -> str:
+        self.starts += 1
+        return await super().start()
+
+
+def test_plan_mix_is_seeded():
+    """The same seed draws the same call plan; another seed another one."""
+    mix = [(GET, 1.0), (ERROR, 1.0)]
+    assert plan_mix(20, mix, 5) == plan_mix(20, mix, 5)
+    assert plan_mix(20, mix, 5) != plan_mix(20, mix, 6)
+    assert len(plan_mix(20, mix, 5)) == 20
+
+
+async def test_a_run_persists_the_breaker_it_opened(clock, tmp_path):
+    """Twenty errors open the breaker, and the state file says OPEN afterwards."""
+    store = JsonFileStore(tmp_path / "breaker.json", clock=clock)
+    result = await execute(
+        plan(*[ERROR] * 20), clock=clock, store=store, target=CountingTarget(clock)
+    )
+    assert result.before.state is BreakerState.CLOSED
+    assert result.after.state is BreakerState.OPEN
+    assert [t.to_state for t in result.transitions] == [BreakerState.OPEN]
+    saved = store.load()
+    assert saved is not None
+    assert saved["state"] == "open"
+
+
+async def test_an_open_breaker_answers_the_next_run_without_the_network(clock, tmp_path):
+    """After a run left the breaker OPEN, the next run falls back and never starts a target."""
+    store = JsonFileStore(tmp_path / "breaker.json", clock=clock)
+    await execute(plan(*[ERROR] * 20), clock=clock, store=store, target=CountingTarget(clock))
+    target = CountingTarget(clock)
+    result = await execute(plan(*[GET] * 5), clock=clock, store=store, target=target)
+    assert target.starts == 0
+    assert {call.outcome.reason for call in result.calls} == {Reason.BREAKER_OPEN}
+
+
+async def test_the_open_window_is_measured_by_the_wall_clock_between_runs(clock, tmp_path):
+    """After open_for has passed, the next run probes, succeeds and closes the breaker."""
+    store = JsonFileStore(tmp_path / "breaker.json", clock=clock)
+    breaker = BreakerConfig(open_for=30, half_open_max_calls=1)
+    await execute(
+        plan(*[ERROR] * 10, breaker=breaker), clock=clock, store=store, target=CountingTarget(clock)
+    )
+    clock.jump(31)
+    result = await execute(
+        plan(GET, GET, breaker=breaker), clock=clock, store=store, target=CountingTarget(clock)
+    )
+    assert result.before.state is BreakerState.HALF_OPEN
+    assert result.after.state is BreakerState.CLOSED
+
+
+async def test_events_reach_the_sink(clock, tmp_path):
+    """Every decision of the run goes to the injected event sink."""
+    store = JsonFileStore(tmp_path / "breaker.json", clock=clock)
+    events = EventList()
+    await execute(
+        plan(*[ERROR] * 3), clock=clock, store=store, target=CountingTarget(clock), events=events
+    )
+    assert "retry.scheduled" in events.names()
+    assert "breaker.opened" in events.names()
+    assert events.names()[-1] == "call.fell_back"
+
+
+async def test_concurrency_is_respected_and_measured(clock, tmp_path):
+    """Ten workers over twenty slow calls: peak in flight is ten, every call is counted."""
+    store = JsonFileStore(tmp_path / "breaker.json", clock=clock)
+    result = await execute(
+        plan(*[Endpoint("/delay/1", "GET", "/delay/1")] * 20, concurrency=10, bulkhead=None),
+        clock=clock,
+        store=store,
+        target=CountingTarget(clock),
+    )
+    assert result.peak_in_flight == 10
+    assert len(result.calls) == 20
+    assert result.elapsed == pytest.approx(2, abs=0.01)  # two waves of ten 1 s calls
+
+
+async def test_cancelling_a_run_saves_the_state_and_keeps_the_partial_result(clock, tmp_path):
+    """Ctrl-C (cancellation) mid-run returns the finished calls and saves the breaker."""
+    store = JsonFileStore(tmp_path / "breaker.json", clock=clock)
+    slow_plan = plan(GET, *[SLOW] * 5, retry=RetryConfig(attempts=1), timeout=None, bulkhead=None)
+    task = asyncio.create_task(
+        execute(slow_plan, clock=clock, store=store, target=CountingTarget(clock))
+    )
+    await asyncio.sleep(2)
+    task.cancel()
+    result = await task
+    assert result.interrupted
+    assert len(result.calls) == 1
+    assert store.load() is not None
+
+
+async def test_a_corrupt_snapshot_names_the_file_and_the_way_out(clock, tmp_path):
+    """A state file holding a bad breaker raises StateFileError pointing at reset."""
+    path = tmp_path / "breaker.json"
+    store = JsonFileStore(path, clock=clock)
+    store.save({"format": 1, "state": "ajar"})
+    before = path.read_bytes()
+    with pytest.raises(StateFileError, match="resilience reset"):
+        await execute(plan(GET), clock=clock, store=store, target=CountingTarget(clock))
+    assert path.read_bytes() == before
+    assert json.loads(before)["breaker"]["state"] == "ajar"
