@@ -357,3 +357,31 @@ def test_a_seed_makes_a_concurrent_run_repeatable():
             return runner.run(main())
 
     assert run_once() == run_once()
+
+
+async def test_a_call_the_breaker_refuses_spends_no_token(clock):
+    """With the limiter inside the breaker, refused calls neither take nor wait for tokens."""
+    policies = Policies(rate_limiter=RateLimiterConfig(rate=1, burst=1, max_wait=5))
+    pipeline, _ = make(clock, policies)
+    assert pipeline.breaker is not None
+    assert pipeline.rate_limiter is not None
+    pipeline.breaker.force_open()
+    for _ in range(10):
+        assert (await pipeline.call(Script("ok"))).reason is Reason.BREAKER_OPEN
+    assert pipeline.rate_limiter.statistics().granted == 0
+    assert clock.monotonic() == 0
+
+
+async def test_a_probe_refused_by_the_limiter_gives_its_permit_back(clock):
+    """A half-open probe that gets no token returns its permit, so the next probe may go."""
+    config = BreakerConfig(failure_threshold=1, open_for=1, half_open_max_calls=1)
+    breaker = CircuitBreaker(config, clock=clock)
+    breaker.record(breaker.acquire(), 0.0, "http_5xx")
+    clock.jump(1)
+    policies = Policies(rate_limiter=RateLimiterConfig(rate=0.01, burst=1, max_wait=0))
+    pipeline, _ = make(clock, policies, breaker=breaker)
+    assert pipeline.rate_limiter is not None
+    assert pipeline.rate_limiter.try_acquire()  # empty the bucket
+    assert (await pipeline.call(Script("ok"))).reason is Reason.RATE_LIMITED
+    assert breaker.state is BreakerState.HALF_OPEN
+    assert breaker._probes_admitted == 0

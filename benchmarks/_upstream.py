@@ -1,0 +1,37 @@
+"""Start the embedded upstream in its own process, as the benchmarks' target."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def resilience_command() -> list[str]:
+    script = Path(sys.executable).parent / "resilience"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "resilience_cli"]
+
+
+@contextlib.contextmanager
+def upstream_process(cpu: int | None = 1) -> Iterator[str]:
+    """Yield the base URL of `resilience upstream serve --port 0`, pinned to `cpu` if possible."""
+    command = [*resilience_command(), "upstream", "serve", "--port", "0"]
+    if cpu is not None and shutil.which("taskset"):
+        command = ["taskset", "-c", str(cpu), *command]
+    with subprocess.Popen(command, stderr=subprocess.PIPE, text=True) as server:
+        assert server.stderr is not None
+        line = server.stderr.readline()
+        match = re.search(r"http://127\.0\.0\.1:\d+", line)
+        if match is None:
+            server.kill()
+            raise RuntimeError(f"upstream did not start: {line!r}")
+        try:
+            yield match.group(0)
+        finally:
+            server.send_signal(signal.SIGINT)
+            server.wait(timeout=10)

@@ -1,0 +1,162 @@
+import json
+import signal
+import threading
+
+import pytest
+from typer.testing import CliRunner
+
+from resilience_cli.cli import app, logs
+from resilience_cli.errors import ResilienceError
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def in_tmp(tmp_path, monkeypatch):
+    """Run in a fresh folder."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_format_line_shows_time_event_command_and_fields():
+    """A JSON log line becomes `time  event  command  key=value`."""
+    line = json.dumps(
+        {
+            "timestamp": "2026-01-01T00:00:01.250000+00:00",
+            "level": "warning",
+            "event": "breaker.opened",
+            "run_id": "abc",
+            "command": "error",
+            "reason": "5 consecutive failures",
+        }
+    )
+    text = logs.format_line(line).plain
+    assert text.startswith("00:00:01.250")
+    assert "breaker.opened" in text
+    assert "error" in text
+    assert "reason=5 consecutive failures" in text
+    assert "run_id" not in text
+
+
+@pytest.mark.parametrize("line", ["not json at all\n", "[1, 2]\n"])
+def test_format_line_shows_other_lines_as_they_are(line):
+    """A line that is not a JSON object is shown unchanged."""
+    assert logs.format_line(line).plain == line.strip()
+
+
+def test_follow_prints_lines_as_they_are_appended(in_tmp, monkeypatch, capsys):
+    """`logs --follow` prints new lines as they arrive, until Ctrl-C (exit 130)."""
+    log = in_tmp / "app.log"
+    log.write_text(json.dumps({"event": "run.started"}) + "\n")
+    polls = iter([1, 2, 3])
+
+    def sleep(_seconds: float) -> None:
+        step = next(polls, None)
+        if step == 1:
+            with log.open("a") as file:
+                file.write(json.dumps({"event": "breaker.opened"}) + "\n")
+        elif step == 2:
+            log.write_text("")  # rotated: start again from the top
+        elif step is None:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(logs.time, "sleep", sleep)
+    result = runner.invoke(app, ["logs", "--follow", "--raw", "--log-file", str(log)])
+    assert result.exit_code == 130
+    assert [json.loads(line)["event"] for line in result.stdout.splitlines()] == [
+        "run.started",
+        "breaker.opened",
+    ]
+
+
+def test_an_unreadable_log_is_a_usage_error(in_tmp):
+    """A log path that is a folder gives one line and exit 2."""
+    (in_tmp / "dir.log").mkdir()
+    result = runner.invoke(app, ["logs", "--log-file", "dir.log"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: cannot read dir.log")
+
+
+def test_an_internal_error_is_one_line_and_exit_3(monkeypatch):
+    """An unexpected exception is reported in one line with exit code 3."""
+
+    def boom(*_args: object, **_values: object) -> None:
+        raise RuntimeError("kaput")
+
+    monkeypatch.setattr("resilience_cli.cli.breaker._report", boom)
+    result = runner.invoke(app, ["force-open"])
+    assert result.exit_code == 3
+    assert result.stderr == "error: internal error: RuntimeError: kaput\n"
+
+
+def test_resilience_debug_shows_the_traceback(monkeypatch):
+    """With RESILIENCE_DEBUG set, an internal error propagates for a bug report."""
+
+    def boom(*_args: object, **_values: object) -> None:
+        raise RuntimeError("kaput")
+
+    monkeypatch.setattr("resilience_cli.cli.breaker._report", boom)
+    monkeypatch.setenv("RESILIENCE_DEBUG", "1")
+    result = runner.invoke(app, ["force-open"])
+    assert isinstance(result.exception, RuntimeError)
+
+
+def test_a_resilience_error_carries_its_exit_code(monkeypatch):
+    """A ResilienceError escaping a command maps to its own exit code."""
+
+    def fail(*_args: object, **_values: object) -> None:
+        raise ResilienceError("the disk is on fire")
+
+    monkeypatch.setattr("resilience_cli.cli.breaker._report", fail)
+    result = runner.invoke(app, ["reset"])
+    assert result.exit_code == 3
+    assert result.stderr == "error: the disk is on fire\n"
+
+
+def test_no_arguments_prints_help_and_exits_2():
+    """Plain `resilience` shows the help (exit 2, like any missing command)."""
+    result = runner.invoke(app, [])
+    assert result.exit_code == 2
+    assert "Usage" in result.stdout
+
+
+def test_upstream_serve_serves_until_interrupted(monkeypatch):
+    """`upstream serve` reports its URL, answers /health, and stops on Ctrl-C with 130."""
+    import httpx
+
+    from resilience_cli.cli import output
+
+    urls: list[str] = []
+    monkeypatch.setattr(output, "note", urls.append)
+
+    def probe_then_interrupt() -> None:
+        for _ in range(200):
+            if urls:
+                break
+            threading.Event().wait(0.01)
+        url = urls[0].split()[-4] if urls else ""
+        try:
+            assert httpx.get(f"{url}/health", timeout=5).json() == {"status": "ok"}
+        finally:
+            signal.raise_signal(signal.SIGINT)
+
+    thread = threading.Thread(target=probe_then_interrupt)
+    thread.start()
+    result = runner.invoke(app, ["upstream", "serve", "--port", "0"])
+    thread.join()
+    assert result.exit_code == 130
+    assert urls[0].startswith("serving the embedded upstream on http://127.0.0.1:")
+    assert urls[-1] == "stopped"
+
+
+def test_upstream_serve_on_a_taken_port_is_a_usage_error():
+    """A port that is already in use gives one line and exit 2."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke(app, ["upstream", "serve", "--port", str(port)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: cannot listen on 127.0.0.1:{port}")
