@@ -27,8 +27,8 @@ import time
 from pathlib import Path
 
 import httpx
-
 from _upstream import upstream_process
+
 from resilience_cli.clock import SystemClock
 from resilience_cli.eventlog import open_event_log
 from resilience_cli.patterns import Policies, RateLimiterConfig

@@ -21,13 +21,13 @@ jump past a reply that is merely in flight, so it is not offered there.
 
 from __future__ import annotations
 
-import asyncio
-import selectors
 import time
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from selectors import SelectorKey
+    import asyncio
+
+    from resilience_cli._virtual_loop import VirtualEventLoop
 
 # 2026-01-01T00:00:00Z: a fixed wall-clock origin makes virtual runs byte-for-byte repeatable.
 VIRTUAL_WALL_ORIGIN = 1_767_225_600.0
@@ -64,6 +64,8 @@ class SystemClock:
 
     def new_event_loop(self) -> asyncio.AbstractEventLoop:
         """A stock asyncio event loop."""
+        import asyncio  # noqa: PLC0415 - commands that only read state never need asyncio
+
         return asyncio.new_event_loop()
 
 
@@ -99,38 +101,6 @@ class VirtualClock:
 
     def new_event_loop(self) -> VirtualEventLoop:
         """An event loop that runs in this clock's time and jumps over idle waits."""
+        from resilience_cli._virtual_loop import VirtualEventLoop  # noqa: PLC0415
+
         return VirtualEventLoop(self)
-
-
-class _AutojumpSelector(selectors.DefaultSelector):
-    """A selector that turns "block until the next timer" into "jump to the next timer"."""
-
-    def __init__(self, clock: VirtualClock) -> None:
-        super().__init__()
-        self._clock = clock
-
-    # The stdlib types SelectorKey.data as Any; overriding select() cannot avoid naming it.
-    def select(  # type: ignore[explicit-any]
-        self, timeout: float | None = None
-    ) -> list[tuple[SelectorKey, int]]:
-        """Return ready I/O if any; otherwise jump the clock by `timeout` instead of waiting."""
-        ready = super().select(0)
-        if ready or (timeout is not None and timeout <= 0):
-            return ready
-        if timeout is None:
-            # No timer is pending, so only another thread can wake us: wait for it for real.
-            return super().select(None)
-        self._clock.jump(timeout)
-        return []
-
-
-class VirtualEventLoop(asyncio.SelectorEventLoop):
-    """An asyncio loop whose `time()` is a `VirtualClock`."""
-
-    def __init__(self, clock: VirtualClock) -> None:
-        super().__init__(_AutojumpSelector(clock))
-        self.clock = clock
-
-    def time(self) -> float:
-        """The virtual clock's monotonic time."""
-        return self.clock.monotonic()

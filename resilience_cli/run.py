@@ -17,18 +17,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from resilience_cli.client import FALLBACK, HttpClassifier, ResilientClient
-from resilience_cli.errors import SnapshotError, StateFileError
-from resilience_cli.patterns import BreakerState, CircuitBreaker, Pipeline, Policies
+from resilience_cli.patterns import Pipeline, Policies
+from resilience_cli.state.breaker import BreakerView, load_breaker
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Callable, Sequence
 
     import httpx
 
     from resilience_cli.client import Target
     from resilience_cli.clock import Clock
     from resilience_cli.patterns import (
-        BreakerConfig,
         BulkheadStatistics,
         CallOutcome,
         EventSink,
@@ -45,22 +44,6 @@ class Endpoint:
     label: str
     method: str
     path: str
-
-
-@dataclass(frozen=True, slots=True)
-class BreakerView:
-    """The breaker as users see it at one moment."""
-
-    state: BreakerState
-    fail_count: int
-    opened_at: float | None
-    open_remaining: float | None
-
-    @classmethod
-    def of(cls, breaker: CircuitBreaker) -> BreakerView:
-        """Read `breaker` now (making any transition that time has made due)."""
-        state = breaker.state
-        return cls(state, breaker.consecutive_failures, breaker.opened_at, breaker.open_remaining())
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,29 +87,6 @@ def plan_mix(count: int, mix: Sequence[tuple[Endpoint, float]], seed: int) -> tu
     endpoints = [endpoint for endpoint, _ in mix]
     weights = [weight for _, weight in mix]
     return tuple(random.Random(seed).choices(endpoints, weights, k=count))
-
-
-def load_breaker(
-    snapshot: Mapping[str, object] | None,
-    config: BreakerConfig | None,
-    *,
-    clock: Clock,
-    events: EventSink | None,
-    location: str,
-) -> CircuitBreaker:
-    """The persisted breaker, or a fresh CLOSED one; a bad snapshot names the file."""
-    if snapshot is None:
-        return CircuitBreaker(config, clock=clock, events=events)
-    try:
-        return CircuitBreaker.restore(snapshot, config, clock=clock, events=events)
-    except SnapshotError as exc:
-        problem = str(exc).removeprefix("breaker snapshot: ")
-        raise StateFileError(
-            location, f"holds a breaker this version cannot read ({problem})", _RESET_HINT
-        ) from None
-
-
-_RESET_HINT = "run 'resilience reset' to start afresh"
 
 
 async def execute(  # noqa: PLR0913 - the run's collaborators, each injected

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from resilience_cli.clock import VirtualClock, VirtualEventLoop
+from resilience_cli._virtual_loop import VirtualEventLoop
+from resilience_cli.clock import VirtualClock
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 def _breaker(
     store: JsonFileStore, snapshot: dict[str, object] | None, clock: Clock
 ) -> CircuitBreaker:
-    from resilience_cli.run import load_breaker  # noqa: PLC0415
+    from resilience_cli.state.breaker import load_breaker  # noqa: PLC0415
 
     return load_breaker(snapshot, None, clock=clock, events=None, location=store.location)
 
@@ -26,7 +26,7 @@ def _report(breaker: CircuitBreaker, store: JsonFileStore, *, json: bool, title:
     from resilience_cli.cli import output  # noqa: PLC0415
     from resilience_cli.reporting import render_breaker  # noqa: PLC0415
     from resilience_cli.reporting.document import state_document  # noqa: PLC0415
-    from resilience_cli.run import BreakerView  # noqa: PLC0415
+    from resilience_cli.state.breaker import BreakerView  # noqa: PLC0415
 
     view = BreakerView.of(breaker)
     if json:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from typing import TYPE_CHECKING, TypeVar
 
@@ -21,6 +20,8 @@ T = TypeVar("T")
 
 def run(main: Coroutine[object, object, T], clock: Clock) -> T:
     """Run `main` on the clock's event loop; Ctrl-C cancels it (asyncio.Runner's handling)."""
+    import asyncio  # noqa: PLC0415 - `state`, `reset` and `force-open` never need it
+
     with asyncio.Runner(loop_factory=clock.new_event_loop) as runner:
         return runner.run(main)
 

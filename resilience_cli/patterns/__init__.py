@@ -2,34 +2,84 @@
 
 Pure asyncio, no I/O: time comes from an injected `Clock`, randomness from a seeded
 `random.Random`, and every decision is an event sent to an injected sink.
+
+Names load on first use (PEP 562), so `resilience state`, which needs only the breaker,
+does not pay for asyncio and the pipeline. Type checkers see ordinary imports.
 """
 
-from resilience_cli.patterns.breaker import (
-    BreakerConfig,
-    BreakerState,
-    CircuitBreaker,
-    Transition,
-    WindowStats,
-)
-from resilience_cli.patterns.bulkhead import Bulkhead, BulkheadConfig, BulkheadStatistics
-from resilience_cli.patterns.classify import Classifier, DefaultClassifier
-from resilience_cli.patterns.events import Event, EventList, EventSink
-from resilience_cli.patterns.fallback import Fallback
-from resilience_cli.patterns.outcome import (
-    AttemptRecord,
-    CallOutcome,
-    Failure,
-    OutcomeKind,
-    Reason,
-)
-from resilience_cli.patterns.pipeline import Pipeline, Policies
-from resilience_cli.patterns.rate_limiter import (
-    RateLimiter,
-    RateLimiterConfig,
-    RateLimiterStatistics,
-)
-from resilience_cli.patterns.retry import RetryConfig, parse_retry_after
-from resilience_cli.patterns.timeout import TimeoutConfig
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from resilience_cli.patterns.breaker import (
+        BreakerConfig,
+        BreakerState,
+        CircuitBreaker,
+        Transition,
+        WindowStats,
+    )
+    from resilience_cli.patterns.bulkhead import Bulkhead, BulkheadConfig, BulkheadStatistics
+    from resilience_cli.patterns.classify import Classifier, DefaultClassifier
+    from resilience_cli.patterns.events import Event, EventList, EventSink
+    from resilience_cli.patterns.fallback import Fallback
+    from resilience_cli.patterns.outcome import (
+        AttemptRecord,
+        CallOutcome,
+        Failure,
+        OutcomeKind,
+        Reason,
+    )
+    from resilience_cli.patterns.pipeline import Pipeline, Policies
+    from resilience_cli.patterns.rate_limiter import (
+        RateLimiter,
+        RateLimiterConfig,
+        RateLimiterStatistics,
+    )
+    from resilience_cli.patterns.retry import RetryConfig, parse_retry_after
+    from resilience_cli.patterns.timeout import TimeoutConfig
+
+_HOMES: dict[str, str] = {
+    "AttemptRecord": "resilience_cli.patterns.outcome",
+    "BreakerConfig": "resilience_cli.patterns.breaker",
+    "BreakerState": "resilience_cli.patterns.breaker",
+    "Bulkhead": "resilience_cli.patterns.bulkhead",
+    "BulkheadConfig": "resilience_cli.patterns.bulkhead",
+    "BulkheadStatistics": "resilience_cli.patterns.bulkhead",
+    "CallOutcome": "resilience_cli.patterns.outcome",
+    "CircuitBreaker": "resilience_cli.patterns.breaker",
+    "Classifier": "resilience_cli.patterns.classify",
+    "DefaultClassifier": "resilience_cli.patterns.classify",
+    "Event": "resilience_cli.patterns.events",
+    "EventList": "resilience_cli.patterns.events",
+    "EventSink": "resilience_cli.patterns.events",
+    "Failure": "resilience_cli.patterns.outcome",
+    "Fallback": "resilience_cli.patterns.fallback",
+    "OutcomeKind": "resilience_cli.patterns.outcome",
+    "Pipeline": "resilience_cli.patterns.pipeline",
+    "Policies": "resilience_cli.patterns.pipeline",
+    "RateLimiter": "resilience_cli.patterns.rate_limiter",
+    "RateLimiterConfig": "resilience_cli.patterns.rate_limiter",
+    "RateLimiterStatistics": "resilience_cli.patterns.rate_limiter",
+    "Reason": "resilience_cli.patterns.outcome",
+    "RetryConfig": "resilience_cli.patterns.retry",
+    "TimeoutConfig": "resilience_cli.patterns.timeout",
+    "Transition": "resilience_cli.patterns.breaker",
+    "WindowStats": "resilience_cli.patterns.breaker",
+    "parse_retry_after": "resilience_cli.patterns.retry",
+}
+
+
+def __getattr__(name: str) -> object:
+    """Import a public name from its module the first time it is asked for."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value: object = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AttemptRecord",

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Final
 if TYPE_CHECKING:
     from resilience_cli.patterns import Transition
     from resilience_cli.reporting.summary import EndpointRow, Latency, RunSummary
-    from resilience_cli.run import BreakerView
+    from resilience_cli.state.breaker import BreakerView
 
 RUN_SCHEMA: Final = "resilience-cli/run"
 STATE_SCHEMA: Final = "resilience-cli/state"

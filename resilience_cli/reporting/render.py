@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from resilience_cli.patterns import Transition
     from resilience_cli.reporting.summary import EndpointRow, RunSummary
-    from resilience_cli.run import BreakerView
+    from resilience_cli.state.breaker import BreakerView
 
 STATE_STYLES = {
     BreakerState.CLOSED: "bold green",

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from resilience_cli.patterns import Transition
-    from resilience_cli.run import BreakerView, CallResult, RunResult
+    from resilience_cli.run import CallResult, RunResult
+    from resilience_cli.state.breaker import BreakerView
 
 
 @dataclass(frozen=True, slots=True)

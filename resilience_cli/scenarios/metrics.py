@@ -77,8 +77,9 @@ if TYPE_CHECKING:
 
     from resilience_cli.patterns import Transition
     from resilience_cli.reporting import RunSummary
-    from resilience_cli.run import BreakerView, CallResult
+    from resilience_cli.run import CallResult
     from resilience_cli.scenarios.thresholds import Threshold
+    from resilience_cli.state.breaker import BreakerView
 
 
 @dataclass(frozen=True, slots=True)

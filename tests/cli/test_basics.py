@@ -61,3 +61,22 @@ def test_help_does_not_import_the_heavy_modules():
         [sys.executable, "-c", probe], capture_output=True, text=True, check=False
     )
     assert "HEAVY []" in done.stdout, done.stdout + done.stderr
+
+
+def test_state_does_not_import_httpx_yaml_or_the_upstream(tmp_path):
+    """`resilience state` only reads the state file: no httpx, YAML or upstream server."""
+    probe = (
+        "import sys\n"
+        "from resilience_cli.cli import app\n"
+        "try:\n"
+        "    app(['state'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in ('httpx', 'yaml', 'resilience_cli.upstream', 'h11')"
+        " if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False, cwd=tmp_path
+    )
+    assert "HEAVY []" in done.stdout, done.stdout + done.stderr

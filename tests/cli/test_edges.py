@@ -1,11 +1,13 @@
 import json
 import signal
+import socket
 import threading
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
-from resilience_cli.cli import app, logs
+from resilience_cli.cli import app, logs, output
 from resilience_cli.errors import ResilienceError
 
 runner = CliRunner()
@@ -44,7 +46,7 @@ def test_format_line_shows_other_lines_as_they_are(line):
     assert logs.format_line(line).plain == line.strip()
 
 
-def test_follow_prints_lines_as_they_are_appended(in_tmp, monkeypatch, capsys):
+def test_follow_prints_lines_as_they_are_appended(in_tmp, monkeypatch):
     """`logs --follow` prints new lines as they arrive, until Ctrl-C (exit 130)."""
     log = in_tmp / "app.log"
     log.write_text(json.dumps({"event": "run.started"}) + "\n")
@@ -122,10 +124,6 @@ def test_no_arguments_prints_help_and_exits_2():
 
 def test_upstream_serve_serves_until_interrupted(monkeypatch):
     """`upstream serve` reports its URL, answers /health, and stops on Ctrl-C with 130."""
-    import httpx
-
-    from resilience_cli.cli import output
-
     urls: list[str] = []
     monkeypatch.setattr(output, "note", urls.append)
 
@@ -151,8 +149,6 @@ def test_upstream_serve_serves_until_interrupted(monkeypatch):
 
 def test_upstream_serve_on_a_taken_port_is_a_usage_error():
     """A port that is already in use gives one line and exit 2."""
-    import socket
-
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()

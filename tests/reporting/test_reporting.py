@@ -22,7 +22,8 @@ from resilience_cli.reporting import (
 )
 from resilience_cli.reporting.document import state_document
 from resilience_cli.reporting.summary import percentile
-from resilience_cli.run import BreakerView, CallResult, Endpoint, RunPlan, RunResult
+from resilience_cli.run import CallResult, Endpoint, RunPlan, RunResult
+from resilience_cli.state.breaker import BreakerView
 
 GET = Endpoint("/get", "GET", "/get")
 ERR = Endpoint("/status/500", "GET", "/status/500")

@@ -19,7 +19,7 @@ from resilience_cli.patterns import (
     Transition,
 )
 from resilience_cli.reporting import percentile, summarize
-from resilience_cli.run import BreakerView, CallResult, Endpoint, RunPlan, RunResult
+from resilience_cli.run import CallResult, Endpoint, RunPlan, RunResult
 from resilience_cli.scenarios import metrics as metrics_module
 from resilience_cli.scenarios.metrics import (
     NAMESPACE,
@@ -36,6 +36,7 @@ from resilience_cli.scenarios.metrics import (
     nearest_rank,
 )
 from resilience_cli.scenarios.thresholds import Threshold, equality, parse_threshold
+from resilience_cli.state.breaker import BreakerView
 
 GET = Endpoint("/get", "GET", "/get")
 ERROR = Endpoint("/status/500", "GET", "/status/500")

@@ -329,6 +329,14 @@ def test_a_wall_clock_that_went_backwards_cannot_wedge_it_open():
     assert restored.state is BreakerState.HALF_OPEN
 
 
+def test_a_restored_breaker_keeps_the_wait_it_opened_with():
+    """A breaker opened with a 60 s wait stays open 60 s when restored under a 30 s config."""
+    breaker, clock, _ = make(open_for=60)
+    fail(breaker, 5)
+    restored = CircuitBreaker.restore(breaker.snapshot(), BreakerConfig(open_for=30), clock=clock)
+    assert restored.open_remaining() == pytest.approx(60)
+
+
 def test_restore_drops_probes_in_flight_of_the_dead_process():
     """A HALF_OPEN snapshot taken with a probe in flight offers that permit again."""
     breaker, clock, _ = make(open_for=1, half_open_max_calls=2, half_open_max_wait=None)
@@ -362,6 +370,8 @@ def test_restore_keeps_the_window_and_the_history():
         ({"state": "ajar"}, "state 'ajar' is not a state"),
         ({"fail_count": -1}, "fail_count must be a count"),
         ({"fail_count": True}, "fail_count must be a count"),
+        ({"open_for": "long"}, "open_for must be seconds"),
+        ({"open_for": -1}, "open_for must be seconds"),
         ({"window": "xx?"}, "window must use only"),
         ({"window": 7}, "window must use only"),
         ({"opened_at": 5}, "opened_at must be an ISO 8601 time"),
