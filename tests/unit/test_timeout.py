@@ -1,7 +1,9 @@
+import asyncio
+
 import pytest
 
 from resilience_cli.errors import ConfigError
-from resilience_cli.patterns.timeout import TimeoutConfig, attempt_budget
+from resilience_cli.patterns.timeout import TimeoutConfig, attempt_budget, within
 
 
 @pytest.mark.parametrize(
@@ -28,3 +30,98 @@ def test_timeout_config_rejects_nonsense(kwargs, field):
     with pytest.raises(ConfigError) as caught:
         TimeoutConfig(**kwargs)
     assert caught.value.field == field
+
+
+async def test_within_returns_the_result_in_time(clock):
+    """An operation that finishes before the timer returns its value, and the timer is gone."""
+
+    async def quick() -> str:
+        await asyncio.sleep(1)
+        return "done"
+
+    assert await within(quick, 2) == "done"
+    await asyncio.sleep(5)  # the cancelled timer must not fire later
+    assert clock.monotonic() == pytest.approx(6)
+
+
+async def test_within_raises_timeout_error_at_the_deadline(clock):
+    """A slow operation is cancelled at exactly the deadline and TimeoutError is raised."""
+    cancelled = []
+
+    async def slow() -> None:
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            cancelled.append(clock.monotonic())
+            raise
+
+    with pytest.raises(TimeoutError):
+        await within(slow, 2)
+    assert cancelled == [pytest.approx(2)]
+    task = asyncio.current_task()
+    assert task is not None
+    assert task.cancelling() == 0
+
+
+async def test_within_lets_an_outer_cancellation_through(clock):
+    """Cancelling the caller (Ctrl-C) surfaces as CancelledError, not as a timeout."""
+
+    async def slow() -> None:
+        await asyncio.sleep(10)
+
+    task = asyncio.create_task(within(slow, 5))
+    await asyncio.sleep(1)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert clock.monotonic() == pytest.approx(1)
+
+
+async def test_within_keeps_a_result_that_beat_the_timer():
+    """If the operation swallows the timer's cancellation and returns, its value is kept."""
+
+    async def stubborn() -> str:
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            return "kept"
+        return "late"
+
+    assert await within(stubborn, 1) == "kept"
+    task = asyncio.current_task()
+    assert task is not None
+    assert task.cancelling() == 0
+
+
+async def test_within_passes_other_errors_through():
+    """An operation's own exception propagates unchanged."""
+
+    async def broken() -> None:
+        raise ValueError("no")
+
+    with pytest.raises(ValueError, match="no"):
+        await within(broken, 1)
+
+
+def test_within_needs_a_task():
+    """Called from a plain loop callback, outside any task, it says so clearly."""
+    loop = asyncio.new_event_loop()
+    errors: list[RuntimeError] = []
+
+    async def never() -> None:
+        raise AssertionError
+
+    def step() -> None:
+        coroutine = within(never, 1)
+        try:
+            coroutine.send(None)
+        except RuntimeError as exc:
+            errors.append(exc)
+        finally:
+            coroutine.close()
+            loop.stop()
+
+    loop.call_soon(step)
+    loop.run_forever()
+    loop.close()
+    assert "inside a task" in str(errors[0])
