@@ -2,8 +2,10 @@
 
 All six patterns are on and nothing trips: a bulkhead with free slots, a 1e12/s limiter,
 a CLOSED breaker, a per-attempt timeout and a deadline, 3 attempts, and a fallback.
-Both loops run interleaved in each rep on the same event loop, and the overhead is the
-difference of medians, so machine noise hits both alike.
+The loops run interleaved in each rep on the same event loop, and the overhead is the
+difference of medians, so machine noise hits them alike. A third loop times a bare
+`async with asyncio.timeout(10): await f()`: the overhead divided by that cost is a
+machine-independent figure (the reference machine's 5 us budget is 1.6 of its 3.1 us).
 
     .venv/bin/python benchmarks/bench_pipeline_overhead.py [--calls 200000] [--reps 7]
 """
@@ -40,6 +42,16 @@ async def bare(calls: int) -> float:
     return time.perf_counter() - started
 
 
+async def timed_out(calls: int) -> float:
+    started = time.perf_counter()
+    for index in range(calls):
+        async with asyncio.timeout(10):
+            await f()
+        if index % YIELD_EVERY == 0:
+            await asyncio.sleep(0)
+    return time.perf_counter() - started
+
+
 async def piped(pipeline: Pipeline[int], calls: int) -> float:
     call = pipeline.call
     started = time.perf_counter()
@@ -56,18 +68,22 @@ async def main(calls: int, reps: int) -> dict[str, float]:
         policies, clock=SystemClock(), seed=0, fallback=Fallback.constant(0)
     )
     await piped(pipeline, calls // 10)  # warm up
-    bare_ns, pipe_ns = [], []
+    bare_ns, pipe_ns, timeout_ns = [], [], []
     for _ in range(reps):
         bare_ns.append(await bare(calls) / calls * 1e9)
         pipe_ns.append(await piped(pipeline, calls) / calls * 1e9)
+        timeout_ns.append(await timed_out(calls) / calls * 1e9)
     bare_median = statistics.median(bare_ns)
     pipe_median = statistics.median(pipe_ns)
+    timeout_cost = statistics.median(timeout_ns) - bare_median
     return {
         "calls": calls,
         "reps": reps,
         "bare_ns_per_call": round(bare_median, 1),
         "pipeline_ns_per_call": round(pipe_median, 1),
         "overhead_us_per_call": round((pipe_median - bare_median) / 1000, 3),
+        "asyncio_timeout_alone_us": round(timeout_cost / 1000, 3),
+        "overhead_in_asyncio_timeouts": round((pipe_median - bare_median) / timeout_cost, 2),
         "pipeline_min_ns": round(min(pipe_ns), 1),
         "pipeline_max_ns": round(max(pipe_ns), 1),
     }
