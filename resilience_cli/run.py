@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from resilience_cli.client import Target
     from resilience_cli.clock import Clock
+    from resilience_cli.mix import Endpoint
     from resilience_cli.patterns import (
         BulkheadStatistics,
         CallOutcome,
@@ -35,15 +36,6 @@ if TYPE_CHECKING:
         Transition,
     )
     from resilience_cli.state import BreakerStore
-
-
-@dataclass(frozen=True, slots=True)
-class Endpoint:
-    """One kind of request a run sends: `label` names its row in reports."""
-
-    label: str
-    method: str
-    path: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,36 +11,28 @@ import typer
 
 from resilience_cli.cli.options import CallDefaults, CallOptions, call_parameters
 from resilience_cli.errors import EXIT_INTERRUPTED, UsageError
+from resilience_cli.mix import DEFAULT_MIX
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-    from resilience_cli.run import CallResult, Endpoint
+    from resilience_cli.mix import Endpoint
+    from resilience_cli.run import CallResult
 
-DEFAULT_MIX: Final = "/get:0.6,/delay/3:0.2,/status/500:0.2"
 PROGRESS_FROM: Final = 20  # calls; shorter runs finish before a bar would help
 
 
-def parse_mix(text: str) -> list[tuple[Endpoint, float]]:
-    """`/get:0.6,/status/500:0.4` -> weighted endpoints; a bare path weighs 1."""
-    from resilience_cli.run import Endpoint  # noqa: PLC0415
+def parse_mix(text: str) -> tuple[tuple[Endpoint, float], ...]:
+    """The `--mix` text as weighted endpoints, or a usage error naming the bad item."""
+    from resilience_cli.mix import parse_mix as parse  # noqa: PLC0415
 
-    mix: list[tuple[Endpoint, float]] = []
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        path, _, weight_text = item.rpartition(":") if ":" in item else (item, "", "1")
-        try:
-            weight = float(weight_text)
-        except ValueError:
-            raise UsageError(f"--mix: weight {weight_text!r} of {path!r} is not a number") from None
-        if not path.startswith("/") or not weight > 0:
-            raise UsageError(f"--mix: {item!r} must be /path:weight with a weight > 0")
-        mix.append((Endpoint(path, "GET", path), weight))
-    if not mix:
-        raise UsageError("--mix: give at least one /path:weight")
-    return mix
+    try:
+        return parse(text)
+    except ValueError as exc:
+        raise UsageError(f"--mix: {exc}") from None
 
 
-def run_calls(command: str, options: CallOptions, mix: list[tuple[Endpoint, float]]) -> None:
+def run_calls(command: str, options: CallOptions, mix: tuple[tuple[Endpoint, float], ...]) -> None:
     """Plan, run, log and report one call command."""
     from resilience_cli.cli import output, runtime  # noqa: PLC0415
     from resilience_cli.eventlog import open_event_log  # noqa: PLC0415
@@ -141,7 +133,7 @@ class CallCommand:
     epilog: str
     defaults: CallDefaults
     extra: inspect.Parameter
-    mix: Callable[[object], list[tuple[Endpoint, float]]]
+    mix: Callable[[object], tuple[tuple[Endpoint, float], ...]]
 
 
 class _Command(Protocol):
@@ -175,16 +167,16 @@ def _param(name: str, annotation: object, default: object) -> inspect.Parameter:
     )
 
 
-def _mix_option(value: object) -> list[tuple[Endpoint, float]]:
+def _mix_option(value: object) -> tuple[tuple[Endpoint, float], ...]:
     return parse_mix(str(value))
 
 
-def _delay_path(value: object) -> list[tuple[Endpoint, float]]:
+def _delay_path(value: object) -> tuple[tuple[Endpoint, float], ...]:
     seconds = f"{value:g}" if isinstance(value, float) else str(value)
     return parse_mix(f"/delay/{seconds}")
 
 
-def _status_path(value: object) -> list[tuple[Endpoint, float]]:
+def _status_path(value: object) -> tuple[tuple[Endpoint, float], ...]:
     return parse_mix(f"/status/{value}")
 
 

@@ -4,6 +4,7 @@ import json
 import pytest
 from rich.console import Console
 
+from resilience_cli.mix import Endpoint
 from resilience_cli.patterns import (
     AttemptRecord,
     BreakerState,
@@ -22,7 +23,7 @@ from resilience_cli.reporting import (
 )
 from resilience_cli.reporting.document import state_document
 from resilience_cli.reporting.summary import percentile
-from resilience_cli.run import CallResult, Endpoint, RunPlan, RunResult
+from resilience_cli.run import CallResult, RunPlan, RunResult
 from resilience_cli.state.breaker import BreakerView
 
 GET = Endpoint("/get", "GET", "/get")

@@ -4,9 +4,10 @@ import json
 import pytest
 
 from resilience_cli.errors import StateFileError
+from resilience_cli.mix import Endpoint
 from resilience_cli.patterns import BreakerConfig, BreakerState, Policies, Reason, RetryConfig
 from resilience_cli.patterns.events import EventList
-from resilience_cli.run import Endpoint, RunPlan, execute, plan_mix
+from resilience_cli.run import RunPlan, execute, plan_mix
 from resilience_cli.state import JsonFileStore
 from resilience_cli.targets import InProcessTarget
 

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from resilience_cli.mix import Endpoint
 from resilience_cli.patterns import (
     AttemptRecord,
     BreakerState,
@@ -19,7 +20,7 @@ from resilience_cli.patterns import (
     Transition,
 )
 from resilience_cli.reporting import percentile, summarize
-from resilience_cli.run import CallResult, Endpoint, RunPlan, RunResult
+from resilience_cli.run import CallResult, RunPlan, RunResult
 from resilience_cli.scenarios import metrics as metrics_module
 from resilience_cli.scenarios.metrics import (
     NAMESPACE,
