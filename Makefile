@@ -33,10 +33,15 @@ unit: $(STAMP)
 	$(BIN)/coverage report
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_pipeline_overhead.py
+	cd benchmarks && ../$(BIN)/python bench_pipeline_overhead.py
+	cd benchmarks && ../$(BIN)/python bench_throughput.py
+	cd benchmarks && ../$(BIN)/python bench_timeout.py
+	cd benchmarks && ../$(BIN)/python bench_startup.py
+	cd benchmarks && ../$(BIN)/python bench_tour.py
 
+# The classroom tour, in real time, on the embedded upstream: no network needed.
 demo: $(STAMP)
-	$(BIN)/resilience --help
+	$(BIN)/resilience run tour
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .coverage htmlcov

@@ -105,7 +105,8 @@ async def execute(  # noqa: PLR0913 - the run's collaborators, each injected
             plan.policies,
             clock=clock,
             seed=plan.seed,
-            breaker=breaker,
+            # A run with the breaker switched off leaves the persisted one as it was.
+            breaker=None if plan.policies.breaker is None else breaker,
             fallback=FALLBACK,
             classifier=HttpClassifier(clock),
             events=events,

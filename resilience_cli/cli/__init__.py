@@ -126,10 +126,11 @@ def explain() -> None:
 
 
 def _register() -> None:
-    from resilience_cli.cli import breaker, calls, logs, upstream  # noqa: PLC0415
+    from resilience_cli.cli import breaker, calls, logs, scenario_cmds, upstream  # noqa: PLC0415
 
     calls.register(app)
     breaker.register(app)
+    scenario_cmds.register(app)
     logs.register(app)
     upstream.register(app)
 

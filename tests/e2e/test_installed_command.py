@@ -146,3 +146,43 @@ def test_help_and_version_work_installed(tmp_path, args):
     result = resilience(*args, cwd=tmp_path)
     assert result.returncode == 0
     assert result.stdout
+
+
+def test_the_ci_smoke_scenario_passes_in_real_time_in_under_30_s(tmp_path):
+    """`resilience run scenarios/ci-smoke.yaml` in real time: exit 0, well within 30 s."""
+    smoke = Path(__file__).resolve().parents[2] / "scenarios" / "ci-smoke.yaml"
+    started = time.perf_counter()
+    result = resilience("run", str(smoke), "--junit", "junit.xml", cwd=tmp_path)
+    elapsed = time.perf_counter() - started
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    assert elapsed < 30
+    assert "PASSED" in result.stdout
+    assert (tmp_path / "junit.xml").exists()
+
+
+def test_ctrl_c_during_a_scenario_runs_finally_and_exits_130(tmp_path):
+    """SIGINT during a scenario's pause: `finally` still resets the breaker; exit 130."""
+    (tmp_path / "long.yaml").write_text(
+        "version: 1\ntitle: long\nsteps:\n  - force-open: {}\n  - pause: 60s\n"
+        "finally:\n  - reset: {}\n"
+    )
+    with subprocess.Popen(
+        [RESILIENCE, "run", "long.yaml", "--json"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as run:
+        log = tmp_path / "logs" / "app.log"
+        deadline = time.monotonic() + 20
+        while not (log.exists() and "breaker.forced_open" in log.read_text()):
+            assert time.monotonic() < deadline, "the scenario never started"
+            time.sleep(0.05)
+        time.sleep(0.3)
+        run.send_signal(signal.SIGINT)
+        stdout, stderr = run.communicate(timeout=20)
+    assert run.returncode == 130, stderr
+    document = json.loads(stdout)
+    assert document["runs"][0]["status"] == "interrupted"
+    state = json.loads((tmp_path / ".resilience" / "breaker.json").read_text())
+    assert state["breaker"]["state"] == "closed"

@@ -1,0 +1,393 @@
+"""`run`, `validate`, `scenarios` and `schema`: scenario files from the command line."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Final
+
+import typer
+
+from resilience_cli.cli.options import (  # noqa: TC001 - Typer reads these at run time
+    BaseUrlOption,
+    JsonOption,
+    LogFileOption,
+    StateFileOption,
+)
+from resilience_cli.errors import UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from resilience_cli.client import Target
+    from resilience_cli.clock import Clock
+    from resilience_cli.eventlog import EventLog
+    from resilience_cli.scenarios import Scenario
+    from resilience_cli.scenarios.model import Step
+    from resilience_cli.scenarios.runner import ScenarioReport, StepReport
+    from resilience_cli.state import BreakerStore
+
+SHIPPED: Final = Path(__file__).resolve().parent.parent / "scenarios" / "shipped"
+EXPORT_WIDTH: Final = 100
+EXPORT_SUFFIXES: Final = (".svg", ".html", ".txt")
+
+Files = Annotated[
+    list[str],
+    typer.Argument(
+        help="Scenario files, or names of shipped scenarios (see `resilience scenarios`).",
+        show_default=False,
+    ),
+]
+
+
+def resolve(name: str) -> Path:
+    """A path as given, or a shipped scenario by name (`tour`, `tour.yaml`)."""
+    path = Path(name)
+    if path.exists() or path.parent != Path():
+        return path
+    shipped = SHIPPED / (name if name.endswith((".yaml", ".yml")) else f"{name}.yaml")
+    return shipped if shipped.exists() else path
+
+
+def _load_all(names: list[str]) -> list[tuple[str, Scenario]]:
+    """Load every file first, so that a bad one stops the run before anything ran."""
+    from resilience_cli.scenarios import ScenarioError, load_scenario  # noqa: PLC0415
+
+    loaded: list[tuple[str, Scenario]] = []
+    problems: list[str] = []
+    for name in names:
+        path = resolve(name)
+        try:
+            loaded.append((str(path), load_scenario(path)))
+        except ScenarioError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise UsageError("\n".join(problems))
+    return loaded
+
+
+def validate(files: Files, *, json: JsonOption = False) -> None:
+    """Check scenario files without running them; exit 2 with file:line:col problems."""
+    from resilience_cli.cli import output  # noqa: PLC0415
+    from resilience_cli.scenarios import ScenarioError, load_scenario  # noqa: PLC0415
+
+    results: list[dict[str, object]] = []
+    bad = 0
+    for name in files:
+        path = resolve(name)
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as exc:
+            bad += 1
+            results.append(
+                {"file": str(path), "valid": False, "problems": [str(p) for p in exc.problems]}
+            )
+            if not json:
+                output.note(str(exc))
+            continue
+        steps = len(scenario.steps) + len(scenario.finally_)
+        expectations = sum(len(step.expectations) for _, step in scenario.sections())
+        results.append(
+            {"file": str(path), "valid": True, "steps": steps, "expectations": expectations}
+        )
+        if not json:
+            output.show(
+                f"ok: {path}: {scenario.title} ({steps} steps, {expectations} expectations)"
+            )
+    if json:
+        output.print_json({"schema": "resilience-cli/validate", "version": 1, "files": results})
+    if bad:
+        raise typer.Exit(2)
+
+
+def scenarios(*, json: JsonOption = False) -> None:
+    """List the shipped scenarios with their titles; run one with `resilience run NAME`."""
+    from rich.table import Table  # noqa: PLC0415
+
+    from resilience_cli.cli import output  # noqa: PLC0415
+    from resilience_cli.scenarios import load_scenario  # noqa: PLC0415
+
+    rows = []
+    for path in sorted(SHIPPED.glob("*.yaml")):
+        scenario = load_scenario(path)
+        rows.append((path.stem, scenario.title, len(scenario.steps), str(path)))
+    if json:
+        output.print_json(
+            {
+                "schema": "resilience-cli/scenarios",
+                "version": 1,
+                "scenarios": [
+                    {"name": name, "title": title, "steps": steps, "path": path}
+                    for name, title, steps, path in rows
+                ],
+            }
+        )
+        return
+    table = Table(title="Shipped scenarios (resilience run NAME)", title_justify="left")
+    table.add_column("name", no_wrap=True)
+    table.add_column("title")
+    table.add_column("steps", justify="right")
+    for name, title, steps, _ in rows:
+        table.add_row(name, title, str(steps))
+    output.show(table)
+
+
+def schema() -> None:
+    """Print the JSON Schema of scenario files, for editors with a YAML language server."""
+    from resilience_cli.cli import output  # noqa: PLC0415
+    from resilience_cli.scenarios import scenario_json_schema  # noqa: PLC0415
+
+    output.print_json(scenario_json_schema())
+
+
+def run(  # noqa: PLR0913 - one flag per output and per runtime choice
+    files: Files,
+    *,
+    json: JsonOption = False,
+    junit: Annotated[
+        Path | None,
+        typer.Option(
+            "--junit", help="Write JUnit XML: one testcase per expectation.", show_default=False
+        ),
+    ] = None,
+    export: Annotated[
+        Path | None,
+        typer.Option(
+            "--export",
+            help="Record the report at a fixed width to PATH.svg, .html or .txt (for slides).",
+            show_default=False,
+        ),
+    ] = None,
+    interactive: Annotated[
+        bool, typer.Option("--interactive", "-i", help="Wait for Enter before each step.")
+    ] = False,
+    virtual_time: Annotated[
+        bool,
+        typer.Option(
+            "--virtual-time",
+            help="Virtual clock and in-process upstream: minutes of demo in well under a second.",
+        ),
+    ] = False,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Override the files' seed.", show_default=False)
+    ] = None,
+    base_url: BaseUrlOption = None,
+    state_file: StateFileOption = None,
+    log_file: LogFileOption = Path("logs/app.log"),
+) -> None:
+    """Run scenario files: each step like its one-liner, each expectation judged.
+
+    Exit 0 when every strict expectation held, 1 when one failed, 2 for an invalid file,
+    130 on Ctrl-C (after the `finally` steps ran).
+    """
+    from resilience_cli.cli import output, runtime  # noqa: PLC0415
+    from resilience_cli.eventlog import open_event_log  # noqa: PLC0415
+    from resilience_cli.reporting.scenario import (  # noqa: PLC0415
+        github_summary,
+        junit_xml,
+        overall_exit_code,
+        runs_document,
+    )
+
+    if export is not None and export.suffix not in EXPORT_SUFFIXES:
+        raise UsageError(f"--export {export}: the name must end in .svg, .html or .txt")
+    loaded = _load_all(files)
+    console = _report_console(json=json, export=export)
+    clock = runtime.choose_clock(virtual_time=virtual_time)
+    store = runtime.open_store(state_file, clock)
+    try:
+        log = open_event_log(log_file, clock=clock, run_id=uuid.uuid4().hex[:12], command="run")
+    except OSError as exc:
+        raise UsageError(f"--log-file {log_file}: {exc.strerror or exc}") from None
+    reports: list[ScenarioReport] = []
+    try:
+        for source, scenario in loaded:
+            if seed is not None:
+                scenario = scenario.model_copy(update={"seed": seed})  # noqa: PLW2901
+            report = _run_one(
+                source,
+                scenario,
+                clock=clock,
+                console=console,
+                base_url=base_url,
+                virtual_time=virtual_time,
+                interactive=interactive,
+                store=store,
+                log=log,
+            )
+            reports.append(report)
+            if report.exit_code == 130:
+                break
+    finally:
+        log.close()
+    if json:
+        output.print_json(runs_document(reports))
+    if junit is not None:
+        _write(junit, junit_xml(reports))
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_path:
+        _append(Path(summary_path), github_summary(reports))
+    if export is not None and console is not None:
+        _export(console, export, " · ".join(report.scenario.title for report in reports))
+    raise typer.Exit(overall_exit_code(reports))
+
+
+def _report_console(*, json: bool, export: Path | None) -> Console | None:
+    """Where the human report goes: the terminal, a recording, both, or nowhere (--json)."""
+    import io  # noqa: PLC0415
+
+    from rich.console import Console  # noqa: PLC0415
+
+    if export is not None:
+        # A fixed width, so the slide does not depend on the presenter's terminal.
+        file = io.StringIO() if json else None
+        return Console(record=True, width=EXPORT_WIDTH, file=file)
+    return None if json else Console()
+
+
+def _run_one(  # noqa: PLR0913 - the collaborators of one run
+    source: str,
+    scenario: Scenario,
+    *,
+    clock: Clock,
+    console: Console | None,
+    base_url: str | None,
+    virtual_time: bool,
+    interactive: bool,
+    store: BreakerStore,
+    log: EventLog,
+) -> ScenarioReport:
+    from resilience_cli.cli import runtime  # noqa: PLC0415
+    from resilience_cli.reporting.scenario import (  # noqa: PLC0415
+        render_scenario_end,
+        render_step,
+        render_step_header,
+    )
+    from resilience_cli.scenarios.runner import run_scenario  # noqa: PLC0415
+
+    url = base_url if base_url is not None else _scenario_url(scenario)
+
+    def target_for() -> Target:
+        return runtime.choose_target(url, scenario.seed, clock, virtual_time=virtual_time)
+
+    target_for()  # check the URL and the flags before anything runs
+    totals = {"steps": len(scenario.steps), "finally": len(scenario.finally_)}
+
+    async def before_step(section: str, index: int, step: Step) -> None:
+        if console is not None:
+            console.print(render_step_header(section, index, totals[section], step))
+        if interactive:
+            await _wait_for_enter(console)
+
+    def after_step(report: StepReport) -> None:
+        if console is not None:
+            console.print(render_step(report))
+
+    if console is not None:
+        _print_title(console, scenario)
+    log.info("scenario.started", file=source, title=scenario.title, seed=scenario.seed)
+    report = runtime.run(
+        run_scenario(
+            scenario,
+            source=source,
+            clock=clock,
+            store=store,
+            target_for=target_for,
+            events=log,
+            before_step=before_step,
+            after_step=after_step,
+            target=_describe(url, virtual_time=virtual_time),
+            virtual_time=virtual_time,
+        ),
+        clock,
+    )
+    for verdict in report.verdicts:
+        log.info(
+            "expectation.passed" if verdict.passed else "expectation.failed",
+            metric=verdict.metric,
+            threshold=str(verdict.threshold),
+            observed=verdict.observed_text,
+            strict=verdict.strict,
+        )
+    log.info("scenario.finished", file=source, status=report.status.value)
+    if console is not None:
+        console.print(render_scenario_end(report))
+    return report
+
+
+def _print_title(console: Console, scenario: Scenario) -> None:
+    from rich.text import Text  # noqa: PLC0415
+
+    console.print(Text(scenario.title, style="bold underline"))
+    if scenario.description:
+        console.print(Text(scenario.description.strip(), style="italic"))
+
+
+def _scenario_url(scenario: Scenario) -> str | None:
+    return None if scenario.target == "embedded" else scenario.target
+
+
+def _describe(url: str | None, *, virtual_time: bool) -> str:
+    if virtual_time:
+        return "in-process"
+    return "embedded" if url is None else url
+
+
+async def _wait_for_enter(console: Console | None) -> None:
+    import asyncio  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    if console is not None:
+        console.print("[dim]press Enter to run this step[/dim]")
+    # In a thread: the event loop (and a virtual clock) must not be blocked by a presenter.
+    await asyncio.to_thread(sys.stdin.readline)
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _append(path: Path, text: str) -> None:
+    try:
+        with path.open("a", encoding="utf-8") as file:
+            file.write(text + "\n")
+    except OSError as exc:
+        raise UsageError(
+            f"cannot append to GITHUB_STEP_SUMMARY {path}: {exc.strerror or exc}"
+        ) from None
+
+
+def _export(console: Console, path: Path, title: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.suffix == ".svg":
+            console.save_svg(str(path), title=title)
+        elif path.suffix == ".html":
+            console.save_html(str(path))
+        else:
+            console.save_text(str(path))
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def register(app: typer.Typer) -> None:
+    """Add the scenario commands to `app`."""
+    app.command(
+        "run",
+        epilog=(
+            "Examples:\n\n  resilience run tour --interactive\n\n"
+            "  resilience run scenarios/ci-smoke.yaml --virtual-time --junit out/junit.xml\n\n"
+            "  resilience run tour --virtual-time --export tour.svg"
+        ),
+    )(run)
+    app.command("validate", epilog="Example:\n\n  resilience validate scenarios/*.yaml")(validate)
+    app.command("scenarios")(scenarios)
+    app.command(
+        "schema",
+        epilog="Example:\n\n  resilience schema > scenario.schema.json",
+    )(schema)

@@ -1,0 +1,312 @@
+"""Run a scenario: its steps in order, each judged by its expectations, then `finally`.
+
+Every step does what its one-liner does, on the same state file: a call step is
+`execute()` with the step's merged policies, `state` reads the breaker, `force-open` and
+`reset` steer it, `pause` lets time pass (virtual time passes at once).
+
+- A strict expectation that fails marks the run failed; one with `abort_on_fail` also
+  skips the remaining steps. An advisory one (`strict: false`) is shown, never counted.
+- `finally` always runs: after the last step, after an abort, and after Ctrl-C.
+- Ctrl-C cancels the task: the step in flight stops (a call step saves its breaker and
+  keeps its partial result), `finally` runs, and the report says `interrupted`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from resilience_cli.errors import EXIT_EXPECTATION_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from resilience_cli.mix import parse_mix
+from resilience_cli.run import RunPlan, execute, plan_mix
+from resilience_cli.scenarios.metrics import breaker_step_metrics, call_step_metrics, evaluate
+from resilience_cli.scenarios.model import (
+    DelaySettings,
+    ErrorSettings,
+    ForceOpenSettings,
+    InvokeSettings,
+    PauseSettings,
+)
+from resilience_cli.state.breaker import BreakerView, load_breaker
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from resilience_cli.client import Target
+    from resilience_cli.clock import Clock
+    from resilience_cli.mix import Endpoint
+    from resilience_cli.patterns import EventSink, Transition
+    from resilience_cli.reporting.summary import RunSummary
+    from resilience_cli.run import CallResult
+    from resilience_cli.scenarios.metrics import Metric, Verdict
+    from resilience_cli.scenarios.model import Scenario, Step
+    from resilience_cli.state import BreakerStore
+
+    # Called before each step (for `--interactive` and the live report) and after it.
+    BeforeStep = Callable[[str, int, Step], Awaitable[None]]
+    AfterStep = Callable[["StepReport"], None]
+
+
+class StepStatus(StrEnum):
+    """How a step ended."""
+
+    PASSED = "passed"  # ran; every strict expectation held
+    FAILED = "failed"  # ran; a strict expectation failed
+    SKIPPED = "skipped"  # not run: an earlier expectation aborted the run, or Ctrl-C
+    INTERRUPTED = "interrupted"  # Ctrl-C arrived while it ran
+
+
+class RunStatus(StrEnum):
+    """How the whole scenario ended."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    ABORTED = "aborted"  # an `abort_on_fail` expectation failed
+    INTERRUPTED = "interrupted"
+
+
+@dataclass(frozen=True, slots=True)
+class StepReport:
+    """One step as it ran: its numbers, the breaker around it, and its verdicts."""
+
+    section: str  # "steps" or "finally"
+    index: int
+    step: Step
+    status: StepStatus
+    elapsed: float = 0.0
+    summary: RunSummary | None = None
+    calls: tuple[CallResult, ...] = ()
+    before: BreakerView | None = None
+    after: BreakerView | None = None
+    transitions: tuple[Transition, ...] = ()
+    verdicts: tuple[Verdict, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioReport:
+    """A whole run: every step's report, the outcome, and how long it took."""
+
+    scenario: Scenario
+    source: str
+    target: str
+    virtual_time: bool
+    started_at: float  # wall clock
+    elapsed: float
+    status: RunStatus
+    steps: tuple[StepReport, ...] = field(default=())
+
+    @property
+    def verdicts(self) -> tuple[Verdict, ...]:
+        """Every expectation judged, in order."""
+        return tuple(verdict for step in self.steps for verdict in step.verdicts)
+
+    @property
+    def exit_code(self) -> int:
+        """0 passed, 1 an expectation failed (or aborted the run), 130 interrupted."""
+        if self.status is RunStatus.INTERRUPTED:
+            return EXIT_INTERRUPTED
+        return EXIT_OK if self.status is RunStatus.PASSED else EXIT_EXPECTATION_FAILED
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    scenario: Scenario
+    clock: Clock
+    store: BreakerStore
+    target_for: Callable[[], Target]
+    events: EventSink | None
+
+
+async def run_scenario(  # noqa: PLR0913 - the run's collaborators, each injected
+    scenario: Scenario,
+    *,
+    source: str,
+    clock: Clock,
+    store: BreakerStore,
+    target_for: Callable[[], Target],
+    events: EventSink | None = None,
+    before_step: BeforeStep | None = None,
+    after_step: AfterStep | None = None,
+    target: str = "embedded",
+    virtual_time: bool = False,
+) -> ScenarioReport:
+    """Run every step, then `finally`, and judge each step's expectations.
+
+    `target_for` makes a fresh target per call step (a target is closed after its step).
+    """
+    context = _Context(scenario, clock, store, target_for, events)
+    started_wall, started = clock.wall(), clock.monotonic()
+    reports: list[StepReport] = []
+    status = RunStatus.PASSED
+    for section, steps in (("steps", scenario.steps), ("finally", scenario.finally_)):
+        for index, step in enumerate(steps):
+            if section == "steps" and status in (RunStatus.ABORTED, RunStatus.INTERRUPTED):
+                reports.append(StepReport(section, index, step, StepStatus.SKIPPED))
+                continue
+            if before_step is not None and status is not RunStatus.INTERRUPTED:
+                try:
+                    await before_step(section, index, step)
+                except asyncio.CancelledError:
+                    _uncancel()
+                    status = RunStatus.INTERRUPTED
+                    reports.append(StepReport(section, index, step, StepStatus.SKIPPED))
+                    continue
+            report = await _run_step(context, section, index, step)
+            reports.append(report)
+            if after_step is not None:
+                after_step(report)
+            status = _next_status(status, report)
+    return ScenarioReport(
+        scenario=scenario,
+        source=source,
+        target=target,
+        virtual_time=virtual_time,
+        started_at=started_wall,
+        elapsed=clock.monotonic() - started,
+        status=status,
+        steps=tuple(reports),
+    )
+
+
+def _next_status(status: RunStatus, report: StepReport) -> RunStatus:
+    if status is RunStatus.INTERRUPTED or report.status is StepStatus.INTERRUPTED:
+        return RunStatus.INTERRUPTED
+    failed = [v for v in report.verdicts if v.strict and not v.passed]
+    if any(verdict.abort_on_fail for verdict in failed) and report.section == "steps":
+        return RunStatus.ABORTED
+    if failed and status is RunStatus.PASSED:
+        return RunStatus.FAILED
+    return status
+
+
+def _uncancel() -> None:
+    task = asyncio.current_task()
+    if task is not None:
+        task.uncancel()  # handled here: what follows (finally steps, the report) must run
+
+
+async def _run_step(context: _Context, section: str, index: int, step: Step) -> StepReport:
+    clock = context.clock
+    began = clock.monotonic()
+    if step.is_call:
+        report = await _call_step(context, section, index, step)
+    else:
+        try:
+            report = await _breaker_step(context, section, index, step)
+        except asyncio.CancelledError:
+            _uncancel()
+            return StepReport(
+                section, index, step, StepStatus.INTERRUPTED, clock.monotonic() - began
+            )
+    return report
+
+
+def _judge(step: Step, metrics: dict[str, Metric]) -> tuple[Verdict, ...]:
+    return tuple(
+        evaluate(
+            expectation.metric,
+            expectation.threshold,
+            metrics,
+            strict=expectation.strict,
+            abort_on_fail=expectation.abort_on_fail,
+        )
+        for expectation in step.expectations
+    )
+
+
+def _status(verdicts: tuple[Verdict, ...]) -> StepStatus:
+    failed = any(verdict.strict and not verdict.passed for verdict in verdicts)
+    return StepStatus.FAILED if failed else StepStatus.PASSED
+
+
+def _calls(step: Step, seed: int) -> tuple[Endpoint, ...]:
+    """The step's calls, drawn as its one-liner draws them."""
+    settings = step.settings
+    if isinstance(settings, InvokeSettings):
+        mix = parse_mix(settings.mix)
+    elif isinstance(settings, DelaySettings):
+        mix = parse_mix(f"/delay/{settings.seconds:g}")
+    elif isinstance(settings, ErrorSettings):
+        mix = parse_mix(f"/status/{settings.status}")
+    else:
+        raise TypeError(f"a {step.kind} step makes no calls")
+    return plan_mix(settings.count, mix, seed)
+
+
+async def _call_step(context: _Context, section: str, index: int, step: Step) -> StepReport:
+    from resilience_cli.reporting.summary import summarize  # noqa: PLC0415 - import cycle
+
+    scenario = context.scenario
+    plan = RunPlan(
+        calls=_calls(step, scenario.seed),
+        policies=scenario.resolved_policies(step),
+        concurrency=scenario.resolved_concurrency(step),
+        seed=scenario.seed,
+    )
+    result = await execute(
+        plan,
+        clock=context.clock,
+        store=context.store,
+        target=context.target_for(),
+        events=context.events,
+    )
+    summary = summarize(result, step.kind)
+    verdicts = _judge(step, call_step_metrics(summary, result.calls))
+    return StepReport(
+        section,
+        index,
+        step,
+        StepStatus.INTERRUPTED if result.interrupted else _status(verdicts),
+        result.elapsed,
+        summary,
+        result.calls,
+        result.before,
+        result.after,
+        result.transitions,
+        verdicts,
+    )
+
+
+async def _breaker_step(context: _Context, section: str, index: int, step: Step) -> StepReport:
+    clock, store = context.clock, context.store
+    began, began_wall = clock.monotonic(), clock.wall()
+    settings = step.settings
+    config = context.scenario.resolved_policies(step).breaker
+    paused_from: BreakerView | None = None
+    if isinstance(settings, PauseSettings):
+        location = store.location
+        paused_from = BreakerView.of(
+            load_breaker(store.load(), config, clock=clock, events=None, location=location)
+        )
+        await asyncio.sleep(settings.seconds)
+    with store.transaction() as transaction:
+        breaker = load_breaker(
+            transaction.snapshot,
+            config,
+            clock=clock,
+            events=context.events,
+            location=store.location,
+        )
+        before = paused_from or BreakerView.of(breaker)
+        if isinstance(settings, ForceOpenSettings):
+            breaker.force_open(settings.reason)
+        elif step.kind == "reset":
+            breaker.reset()
+        transaction.replace(breaker.snapshot())
+        after = BreakerView.of(breaker)
+    elapsed = clock.monotonic() - began
+    transitions = tuple(t for t in breaker.transitions if t.at >= began_wall)
+    verdicts = _judge(step, breaker_step_metrics(before, after, transitions, elapsed))
+    return StepReport(
+        section,
+        index,
+        step,
+        _status(verdicts),
+        elapsed,
+        before=before,
+        after=after,
+        transitions=transitions,
+        verdicts=verdicts,
+    )
