@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import json
 import math
+import os
 import statistics
 import tempfile
 import time
@@ -31,8 +32,9 @@ from _upstream import upstream_process
 
 from resilience_cli.clock import SystemClock
 from resilience_cli.eventlog import open_event_log
+from resilience_cli.mix import Endpoint
 from resilience_cli.patterns import Policies, RateLimiterConfig
-from resilience_cli.run import Endpoint, RunPlan, execute
+from resilience_cli.run import RunPlan, execute
 from resilience_cli.state import JsonFileStore
 from resilience_cli.targets import RemoteTarget
 
@@ -112,7 +114,14 @@ async def main(calls: int, reps: int, levels: list[int]) -> dict[str, object]:
     return {"calls": calls, "reps": reps, "rows": rows}
 
 
+def pin_to_cpu0() -> None:
+    """The upstream runs pinned to CPU 1 (when taskset exists); keep the client on CPU 0."""
+    if hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) > 1:
+        os.sched_setaffinity(0, {0})
+
+
 if __name__ == "__main__":
+    pin_to_cpu0()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=3000)
     parser.add_argument("--reps", type=int, default=3)

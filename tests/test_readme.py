@@ -12,7 +12,7 @@ README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 
 def yaml_example() -> str:
     section = README.split("### The format (version 1), one complete example", 1)[1]
-    match = re.search(r"```yaml\n(.*?)```", section, re.S)
+    match = re.search(r"```yaml\n(.*?)```", section, re.DOTALL)
     assert match, "the README lost its complete example"
     return match.group(1)
 
