@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from resilience_cli.client import FALLBACK, HttpClassifier, ResilientClient
 from resilience_cli.patterns import Pipeline, Policies
 from resilience_cli.state.breaker import BreakerView, load_breaker
+from resilience_cli.state.turn import turn
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -89,9 +90,10 @@ async def execute(  # noqa: PLR0913 - the run's collaborators, each injected
     target: Target,
     events: EventSink | None = None,
     on_call: Callable[[CallResult], None] | None = None,
+    note: Callable[[str], None] | None = None,
 ) -> RunResult:
     """Send the plan's calls through the pipeline and return what happened."""
-    with store.transaction() as transaction:
+    async with turn(store, note=note) as transaction:
         breaker = load_breaker(
             transaction.snapshot,
             plan.policies.breaker,
@@ -100,7 +102,7 @@ async def execute(  # noqa: PLR0913 - the run's collaborators, each injected
             location=store.location,
         )
         before = BreakerView.of(breaker)
-        started_wall = clock.wall()
+        mark = breaker.transition_mark()
         pipeline: Pipeline[httpx.Response] = Pipeline.from_policies(
             plan.policies,
             clock=clock,
@@ -130,7 +132,7 @@ async def execute(  # noqa: PLR0913 - the run's collaborators, each injected
         calls=tuple(runner.results),
         before=before,
         after=after,
-        transitions=tuple(t for t in breaker.transitions if t.at >= started_wall),
+        transitions=breaker.transitions_since(mark),
         bulkhead=None if pipeline.bulkhead is None else pipeline.bulkhead.statistics(),
         rate_limiter=None if pipeline.rate_limiter is None else pipeline.rate_limiter.statistics(),
         peak_in_flight=runner.peak_in_flight,

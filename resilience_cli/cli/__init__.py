@@ -59,6 +59,10 @@ class OneLineErrors(TyperGroup):
             _fail(str(exc), exc.exit_code)
         except (KeyboardInterrupt, typer.Abort):
             _fail("interrupted", EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            # The reader went away (`| head`): not our error. Say nothing more, anywhere.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except Exception as exc:
             if os.environ.get("RESILIENCE_DEBUG"):
                 raise
@@ -69,7 +73,8 @@ class OneLineErrors(TyperGroup):
 
 
 def _fail(message: str, code: int) -> None:
-    sys.stderr.write(f"error: {message}\n")
+    # Each line its own `error:`, so a list of file:line:col problems stays parseable.
+    sys.stderr.write("".join(f"error: {line}\n" for line in message.splitlines() or [""]))
     sys.exit(code)
 
 

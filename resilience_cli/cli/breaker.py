@@ -2,24 +2,55 @@
 
 from __future__ import annotations
 
+import contextlib
+import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from resilience_cli.cli.options import JsonOption, StateFileOption  # noqa: TC001 - Typer reads these at run time
+from resilience_cli.cli.options import (  # noqa: TC001 - Typer reads these at run time
+    JsonOption,
+    LogFileOption,
+    StateFileOption,
+)
+from resilience_cli.errors import UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from resilience_cli.clock import Clock
-    from resilience_cli.patterns import CircuitBreaker
+    from resilience_cli.eventlog import EventLog
+    from resilience_cli.patterns import CircuitBreaker, EventSink
     from resilience_cli.state import JsonFileStore
 
 
 def _breaker(
-    store: JsonFileStore, snapshot: dict[str, object] | None, clock: Clock
+    store: JsonFileStore,
+    snapshot: dict[str, object] | None,
+    clock: Clock,
+    events: EventSink | None = None,
 ) -> CircuitBreaker:
     from resilience_cli.state.breaker import load_breaker  # noqa: PLC0415
 
-    return load_breaker(snapshot, None, clock=clock, events=None, location=store.location)
+    return load_breaker(snapshot, None, clock=clock, events=events, location=store.location)
+
+
+@contextlib.contextmanager
+def _log(path: Path, clock: Clock, command: str) -> Iterator[EventLog]:
+    """The decision log: an operator's force-open or reset is a decision too."""
+    from resilience_cli.eventlog import open_event_log  # noqa: PLC0415
+
+    try:
+        log = open_event_log(path, clock=clock, run_id=uuid.uuid4().hex[:12], command=command)
+    except OSError as exc:
+        from resilience_cli.cli.output import file_problem  # noqa: PLC0415
+
+        raise UsageError(f"--log-file {file_problem(path, exc)}") from None
+    try:
+        yield log
+    finally:
+        log.close()
 
 
 def _report(breaker: CircuitBreaker, store: JsonFileStore, *, json: bool, title: str) -> None:
@@ -56,6 +87,7 @@ def force_open(
     ),
     json: JsonOption = False,
     state_file: StateFileOption = None,
+    log_file: LogFileOption = Path("logs/app.log"),
 ) -> None:
     """Hold the breaker open: every call falls back until `resilience reset`."""
     from resilience_cli.cli.runtime import open_store  # noqa: PLC0415
@@ -63,14 +95,19 @@ def force_open(
 
     clock = SystemClock()
     store = open_store(state_file, clock)
-    with store.transaction() as transaction:
-        breaker = _breaker(store, transaction.snapshot, clock)
+    with _log(log_file, clock, "force-open") as log, store.transaction() as transaction:
+        breaker = _breaker(store, transaction.snapshot, clock, log)
         breaker.force_open(reason)
         transaction.replace(breaker.snapshot())
     _report(breaker, store, json=json, title="Circuit breaker forced open")
 
 
-def reset(*, json: JsonOption = False, state_file: StateFileOption = None) -> None:
+def reset(
+    *,
+    json: JsonOption = False,
+    state_file: StateFileOption = None,
+    log_file: LogFileOption = Path("logs/app.log"),
+) -> None:
     """Close the breaker and clear its counters; also the way out of an unreadable state file."""
     from resilience_cli.cli import output  # noqa: PLC0415
     from resilience_cli.cli.runtime import open_store  # noqa: PLC0415
@@ -80,16 +117,22 @@ def reset(*, json: JsonOption = False, state_file: StateFileOption = None) -> No
 
     clock = SystemClock()
     store = open_store(state_file, clock)
-    try:
-        with store.transaction() as transaction:
-            breaker = _breaker(store, transaction.snapshot, clock)
-            breaker.reset()
-            transaction.replace(breaker.snapshot())
-    except StateFileError as exc:
-        store.clear()  # the user asked for a fresh start; the message told them this
-        breaker = CircuitBreaker(clock=clock)
-        store.save(breaker.snapshot())
-        output.note(f"replaced the unreadable state file: {exc.problem}")
+    with _log(log_file, clock, "reset") as log:
+        try:
+            with store.transaction() as transaction:
+                breaker = _breaker(store, transaction.snapshot, clock, log)
+                mark = breaker.transition_mark()
+                breaker.reset()
+                transaction.replace(breaker.snapshot())
+            if not breaker.transitions_since(mark):
+                log.info("breaker.reset", reason="it was already CLOSED; counters cleared")
+        except StateFileError as exc:
+            # The user asked for a fresh start, and every message about this file said so.
+            store.clear()
+            breaker = CircuitBreaker(clock=clock)
+            store.save(breaker.snapshot())
+            log.info("state.replaced", problem=exc.problem, state_file=store.location)
+            output.note(f"replaced the unreadable state file: {exc.problem}")
     _report(breaker, store, json=json, title="Circuit breaker reset")
 
 

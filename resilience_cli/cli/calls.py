@@ -56,7 +56,7 @@ def run_calls(command: str, options: CallOptions, mix: tuple[tuple[Endpoint, flo
             options.log_file, clock=clock, run_id=uuid.uuid4().hex[:12], command=command
         )
     except OSError as exc:
-        raise UsageError(f"--log-file {options.log_file}: {exc.strerror or exc}") from None
+        raise UsageError(f"--log-file {output.file_problem(options.log_file, exc)}") from None
     progress = _Progress(options.count) if not options.json else None
     try:
         log.info(
@@ -89,6 +89,7 @@ def run_calls(command: str, options: CallOptions, mix: tuple[tuple[Endpoint, flo
     else:
         output.show(render_summary(summary))
     if result.interrupted:
+        output.note("interrupted: the summary covers the calls that finished; state saved")
         raise typer.Exit(EXIT_INTERRUPTED)
 
 

@@ -72,10 +72,11 @@ def logs(
     if log_file.exists():
         try:
             with log_file.open(encoding="utf-8", errors="replace") as file:
-                emit(deque(file, maxlen=lines) if lines else ())
+                tail = deque(file, maxlen=lines) if lines else deque[str]()
                 position = file.tell()
         except OSError as exc:
             raise UsageError(f"cannot read {log_file}: {exc.strerror or exc}") from None
+        emit(tail)
     if follow:
         _follow(log_file, position, emit)
 

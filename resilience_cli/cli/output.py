@@ -39,5 +39,14 @@ def show(renderable: RenderableType) -> None:
 
 
 def note(message: str) -> None:
-    """A one-line note on stderr (not data: scripts reading stdout never see it)."""
-    stderr().print(message, markup=False, highlight=False)
+    """A note on stderr, never wrapped (not data: scripts reading stdout never see it)."""
+    sys.stderr.write(f"{message}\n")
+
+
+def file_problem(path: object, error: OSError) -> str:
+    """One line saying why `path` could not be written or read."""
+    if isinstance(error, FileExistsError | NotADirectoryError):
+        return f"{path}: a file is in the way of one of its folders"
+    if isinstance(error, IsADirectoryError):
+        return f"{path}: is a folder, not a file"
+    return f"{path}: {error.strerror or error}"

@@ -15,7 +15,7 @@ from resilience_cli.cli.options import (  # noqa: TC001 - Typer reads these at r
     LogFileOption,
     StateFileOption,
 )
-from resilience_cli.errors import UsageError
+from resilience_cli.errors import EXIT_INTERRUPTED, UsageError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -183,12 +183,7 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     """
     from resilience_cli.cli import output, runtime  # noqa: PLC0415
     from resilience_cli.eventlog import open_event_log  # noqa: PLC0415
-    from resilience_cli.reporting.scenario import (  # noqa: PLC0415
-        github_summary,
-        junit_xml,
-        overall_exit_code,
-        runs_document,
-    )
+    from resilience_cli.reporting.scenario import overall_exit_code  # noqa: PLC0415
 
     if export is not None and export.suffix not in EXPORT_SUFFIXES:
         raise UsageError(f"--export {export}: the name must end in .svg, .html or .txt")
@@ -199,7 +194,7 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     try:
         log = open_event_log(log_file, clock=clock, run_id=uuid.uuid4().hex[:12], command="run")
     except OSError as exc:
-        raise UsageError(f"--log-file {log_file}: {exc.strerror or exc}") from None
+        raise UsageError(f"--log-file {output.file_problem(log_file, exc)}") from None
     reports: list[ScenarioReport] = []
     try:
         for source, scenario in loaded:
@@ -217,10 +212,33 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
                 log=log,
             )
             reports.append(report)
-            if report.exit_code == 130:
+            if report.exit_code == EXIT_INTERRUPTED:
                 break
     finally:
         log.close()
+    _write_reports(reports, json=json, junit=junit, export=export, console=console)
+    code = overall_exit_code(reports)
+    if code == EXIT_INTERRUPTED:
+        output.note("interrupted: the finally steps ran and the state is saved")
+    raise typer.Exit(code)
+
+
+def _write_reports(
+    reports: list[ScenarioReport],
+    *,
+    json: bool,
+    junit: Path | None,
+    export: Path | None,
+    console: Console | None,
+) -> None:
+    """Every machine-readable report the flags and the environment ask for."""
+    from resilience_cli.cli import output  # noqa: PLC0415
+    from resilience_cli.reporting.scenario import (  # noqa: PLC0415
+        github_summary,
+        junit_xml,
+        runs_document,
+    )
+
     if json:
         output.print_json(runs_document(reports))
     if junit is not None:
@@ -230,7 +248,6 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
         _append(Path(summary_path), github_summary(reports))
     if export is not None and console is not None:
         _export(console, export, " · ".join(report.scenario.title for report in reports))
-    raise typer.Exit(overall_exit_code(reports))
 
 
 def _report_console(*, json: bool, export: Path | None) -> Console | None:
@@ -349,7 +366,9 @@ def _write(path: Path, text: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        from resilience_cli.cli.output import file_problem  # noqa: PLC0415
+
+        raise UsageError(f"cannot write {file_problem(path, exc)}") from None
 
 
 def _append(path: Path, text: str) -> None:
@@ -372,7 +391,9 @@ def _export(console: Console, path: Path, title: str) -> None:
         else:
             console.save_text(str(path))
     except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        from resilience_cli.cli.output import file_problem  # noqa: PLC0415
+
+        raise UsageError(f"cannot write {file_problem(path, exc)}") from None
 
 
 def register(app: typer.Typer) -> None:

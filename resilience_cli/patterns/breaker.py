@@ -23,6 +23,7 @@ functions of numbers, tested by table.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -81,18 +82,22 @@ class BreakerConfig:
                 "breaker.minimum_calls",
                 f"must be between 1 and window_size {self.window_size}, got {self.minimum_calls}",
             )
-        if self.slow_call_duration is not None and self.slow_call_duration <= 0:
+        if self.slow_call_duration is not None and not _positive(self.slow_call_duration):
             raise ConfigError("breaker.slow_call_duration", "must be > 0 seconds (or off)")
-        if self.open_for < 0:
+        if not (math.isfinite(self.open_for) and self.open_for >= 0):
             raise ConfigError("breaker.open_for", f"must be >= 0 seconds, got {self.open_for}")
         if self.half_open_max_calls < 1:
             raise ConfigError("breaker.half_open_max_calls", "must be >= 1")
-        if self.half_open_max_wait is not None and self.half_open_max_wait <= 0:
+        if self.half_open_max_wait is not None and not _positive(self.half_open_max_wait):
             raise ConfigError("breaker.half_open_max_wait", "must be > 0 seconds (or off)")
 
 
+def _positive(seconds: float) -> bool:
+    return math.isfinite(seconds) and seconds > 0
+
+
 def _check_ratio(field: str, value: float | None) -> None:
-    if value is not None and not 0 < value <= 1:
+    if value is not None and not (math.isfinite(value) and 0 < value <= 1):
         raise ConfigError(field, f"must be in (0, 1], got {value}")
 
 
@@ -207,6 +212,7 @@ class CircuitBreaker:
         self._probes_admitted = 0
         self._probes_succeeded = 0
         self._transitions: deque[Transition] = deque(maxlen=RECENT_TRANSITIONS)
+        self._transition_count = 0  # in this process: marks "since" without trusting clocks
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -231,6 +237,15 @@ class CircuitBreaker:
         if self._opened_at is None:
             return None
         return self._clock.wall() - (self._clock.monotonic() - self._opened_at)
+
+    def transition_mark(self) -> int:
+        """A mark to pass to `transitions_since` later."""
+        return self._transition_count
+
+    def transitions_since(self, mark: int) -> tuple[Transition, ...]:
+        """The transitions made in this process since `mark` (the most recent ones kept)."""
+        made = self._transition_count - mark
+        return tuple(self._transitions)[-made:] if made > 0 else ()
 
     @property
     def transitions(self) -> tuple[Transition, ...]:
@@ -364,6 +379,7 @@ class CircuitBreaker:
         self._state = to_state
         self._epoch += 1
         self._transitions.append(Transition(from_state, to_state, self._clock.wall(), reason))
+        self._transition_count += 1
         if self._events is not None:
             self._events(BreakerTransitioned(from_state.value, to_state.value, reason))
 
@@ -433,9 +449,19 @@ class CircuitBreaker:
         elif breaker._state is BreakerState.HALF_OPEN:
             since = mono_of("half_open_since")
             breaker._half_open_since = now_mono if since is None else since
-            breaker._probes_succeeded = _read_count(snapshot, "probes_succeeded")
-            breaker._probes_admitted = breaker._probes_succeeded
+            succeeded = _read_count(snapshot, "probes_succeeded")
+            breaker._probes_succeeded = breaker._probes_admitted = succeeded
         breaker._transitions.extend(_read_transitions(snapshot.get("transitions", [])))
+        wanted = breaker.config.half_open_max_calls
+        if breaker._state is BreakerState.HALF_OPEN and breaker._probes_succeeded >= wanted:
+            # Saved under a config that wanted more probes than this one does.
+            breaker._transition(
+                BreakerState.CLOSED,
+                f"{breaker._probes_succeeded} half-open probes had succeeded, {wanted} wanted,"
+                " so CLOSED",
+            )
+            breaker._window.clear()
+            breaker._opened_at = None
         return breaker
 
     def _wall_of(self, monotonic: float) -> float:
@@ -454,16 +480,25 @@ def _read_time(data: Mapping[str, object], field: str) -> float | None:
         raise SnapshotError(f"breaker snapshot: {field} must be an ISO 8601 time or null")
     try:
         parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise SnapshotError(f"breaker snapshot: {field} {value!r} is not ISO 8601") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.timestamp()
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        wall = parsed.timestamp()
+        datetime.fromtimestamp(wall, UTC)  # it must also be writable back, and shown
+    except (ValueError, OverflowError, OSError):
+        raise SnapshotError(
+            f"breaker snapshot: {field} {value!r} is not a usable ISO 8601 time"
+        ) from None
+    return wall
 
 
 def _read_seconds(data: Mapping[str, object], field: str, default: float) -> float:
     value = data.get(field, default)
-    if not isinstance(value, int | float) or isinstance(value, bool) or not value >= 0:
+    if (
+        not isinstance(value, int | float)
+        or isinstance(value, bool)
+        or not math.isfinite(value)
+        or value < 0
+    ):
         raise SnapshotError(f"breaker snapshot: {field} must be seconds >= 0, got {value!r}")
     return float(value)
 

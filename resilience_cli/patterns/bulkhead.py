@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -36,7 +37,7 @@ class BulkheadConfig:
             raise ConfigError("bulkhead.max_concurrent", f"must be >= 1, got {self.max_concurrent}")
         if self.max_queue is not None and self.max_queue < 0:
             raise ConfigError("bulkhead.max_queue", f"must be >= 0, got {self.max_queue}")
-        if self.max_wait is not None and self.max_wait < 0:
+        if self.max_wait is not None and not (math.isfinite(self.max_wait) and self.max_wait >= 0):
             raise ConfigError("bulkhead.max_wait", f"must be >= 0 seconds, got {self.max_wait}")
 
 

@@ -46,7 +46,12 @@ from resilience_cli.patterns.outcome import (
 )
 from resilience_cli.patterns.rate_limiter import RateLimiter, RateLimiterConfig
 from resilience_cli.patterns.retry import RetryConfig, decide_retry, full_jitter
-from resilience_cli.patterns.timeout import TimeoutConfig, attempt_budget, within
+from resilience_cli.patterns.timeout import (
+    AttemptTimeoutError,
+    TimeoutConfig,
+    attempt_budget,
+    within,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -205,7 +210,12 @@ class Pipeline(Generic[T]):
                 return self._rejected("breaker", Reason.BREAKER_OPEN, str(exc)), None, None
         limiter = self.rate_limiter
         if limiter is not None and not limiter.try_acquire():
-            refused = await self._wait_for_token(limiter, deadline)
+            try:
+                refused = await self._wait_for_token(limiter, deadline)
+            except BaseException:  # cancelled while waiting: nothing ran
+                if breaker is not None:
+                    breaker.release(permit)
+                raise
             if refused is not None:
                 if breaker is not None:
                     breaker.release(permit)  # nothing ran: the probe slot goes back
@@ -225,8 +235,8 @@ class Pipeline(Generic[T]):
         failure: Failure | None
         try:
             value = await (operation() if budget is None else within(operation, budget))
-        except TimeoutError as exc:
-            failure = self._timed_out(exc, budget, by_deadline=by_deadline)
+        except AttemptTimeoutError:
+            failure = self._timed_out(budget, by_deadline=by_deadline)
         except asyncio.CancelledError:
             if breaker is not None:
                 breaker.release(permit)
@@ -243,18 +253,21 @@ class Pipeline(Generic[T]):
         return failure, value, AttemptRecord(number, duration, failure)
 
     async def _wait_for_token(self, limiter: RateLimiter, deadline: float | None) -> Failure | None:
-        max_wait = limiter.config.max_wait
         if deadline is not None:
-            max_wait = max(0.0, min(max_wait, deadline - self.clock.monotonic()))
+            needed = limiter.wait_needed()
+            left = deadline - self.clock.monotonic()
+            if needed <= limiter.config.max_wait and needed >= left:
+                # The token would come in time for the limiter but not for the call: do
+                # not reserve it (another call can use it), and say what really stopped us.
+                detail = f"next token in {needed:.3f}s, the call's deadline in {left:.3f}s"
+                return self._rejected("rate_limiter", Reason.DEADLINE_EXCEEDED, detail)
         try:
-            await limiter.acquire(max_wait)
+            await limiter.acquire()
         except RateLimitedError as exc:
             return self._rejected("rate_limiter", Reason.RATE_LIMITED, str(exc))
         return None
 
-    def _timed_out(self, exc: TimeoutError, budget: float | None, *, by_deadline: bool) -> Failure:
-        if budget is None:
-            return self._classifier.error(exc)  # the operation's own TimeoutError
+    def _timed_out(self, budget: float | None, *, by_deadline: bool) -> Failure:
         if by_deadline:
             return Failure(Reason.DEADLINE_EXCEEDED, retryable=False, detail=_DEADLINE)
         return Failure(Reason.TIMEOUT, retryable=True, detail=f"attempt exceeded {budget:g}s")

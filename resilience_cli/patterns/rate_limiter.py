@@ -15,6 +15,7 @@ A cancelled waiter gives its reservation back.
 from __future__ import annotations
 
 import asyncio
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -35,11 +36,11 @@ class RateLimiterConfig:
     max_wait: float = 1.0
 
     def __post_init__(self) -> None:
-        if not self.rate > 0:
+        if not (math.isfinite(self.rate) and self.rate > 0):
             raise ConfigError("rate_limiter.rate", f"must be > 0 per second, got {self.rate}")
         if self.burst < 1:
             raise ConfigError("rate_limiter.burst", f"must be >= 1, got {self.burst}")
-        if self.max_wait < 0:
+        if not (math.isfinite(self.max_wait) and self.max_wait >= 0):
             raise ConfigError("rate_limiter.max_wait", f"must be >= 0 seconds, got {self.max_wait}")
 
 
@@ -86,6 +87,10 @@ class RateLimiter:
         self._level = refill(self._level, now - self._updated, config.rate, config.burst)
         self._updated = now
         return self._level
+
+    def wait_needed(self) -> float:
+        """Seconds until a token would be free for the next caller; reserves nothing."""
+        return wait_for_token(self._refill(), self.config.rate)
 
     def try_acquire(self) -> bool:
         """Take a token if one is there now; never waits."""

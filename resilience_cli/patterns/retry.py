@@ -45,9 +45,9 @@ class RetryConfig:
             raise ConfigError(
                 "retry.attempts", f"must be >= 1 (it counts the first call), got {self.attempts}"
             )
-        if self.base_delay < 0:
+        if not (math.isfinite(self.base_delay) and self.base_delay >= 0):
             raise ConfigError("retry.base_delay", f"must be >= 0 seconds, got {self.base_delay}")
-        if self.max_delay < self.base_delay:
+        if not (math.isfinite(self.max_delay) and self.max_delay >= self.base_delay):
             raise ConfigError(
                 "retry.max_delay",
                 f"must be >= base_delay {self.base_delay}, got {self.max_delay}",

@@ -10,6 +10,7 @@ against 4-12 ms for the loop's timer.
 from __future__ import annotations
 
 import asyncio
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
@@ -30,7 +31,7 @@ class TimeoutConfig:
 
     def __post_init__(self) -> None:
         for field, value in (("timeout.attempt", self.attempt), ("timeout.total", self.total)):
-            if value is not None and not value > 0:
+            if value is not None and not (math.isfinite(value) and value > 0):
                 raise ConfigError(field, f"must be > 0 seconds (or off), got {value}")
 
 
@@ -50,8 +51,12 @@ def attempt_budget(
     return attempt, False
 
 
+class AttemptTimeoutError(TimeoutError):
+    """The attempt's own timer ran out (not a `TimeoutError` the operation raised itself)."""
+
+
 async def within(operation: Callable[[], Awaitable[T]], seconds: float) -> T:
-    """Await `operation()`; after `seconds`, cancel it and raise `TimeoutError`.
+    """Await `operation()`; after `seconds`, cancel it and raise `AttemptTimeoutError`.
 
     The same mechanism and bookkeeping as `asyncio.timeout` (one `loop.call_at` timer, and
     the task's cancel count restored so that an outer cancellation, Ctrl-C, still goes
@@ -77,10 +82,12 @@ async def within(operation: Callable[[], Awaitable[T]], seconds: float) -> T:
     except asyncio.CancelledError:
         timer.cancel()
         if expired and task.uncancel() <= cancelling:
-            raise TimeoutError from None
+            raise AttemptTimeoutError from None
         raise
     except BaseException:
         timer.cancel()
+        if expired:
+            task.uncancel()  # as asyncio.timeout does: the timer's cancel request is spent
         raise
     timer.cancel()
     if expired:

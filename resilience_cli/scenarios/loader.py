@@ -152,6 +152,14 @@ def parse_scenario(text: str, source: str) -> Scenario:
         ScenarioError: The text is not YAML or not a valid scenario; `problems` lists
             every reason found.
     """
+    try:
+        return _parse(text, source)
+    except RecursionError:
+        message = "nested too deeply to be a scenario"
+        raise ScenarioError([Problem(source, 1, 1, "", message)]) from None
+
+
+def _parse(text: str, source: str) -> Scenario:
     root, data, problems = _compose(text, source)
     if root is None:
         raise ScenarioError(

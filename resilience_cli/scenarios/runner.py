@@ -30,6 +30,7 @@ from resilience_cli.scenarios.model import (
     PauseSettings,
 )
 from resilience_cli.state.breaker import BreakerView, load_breaker
+from resilience_cli.state.turn import turn
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -271,7 +272,7 @@ async def _call_step(context: _Context, section: str, index: int, step: Step) ->
 
 async def _breaker_step(context: _Context, section: str, index: int, step: Step) -> StepReport:
     clock, store = context.clock, context.store
-    began, began_wall = clock.monotonic(), clock.wall()
+    began = clock.monotonic()
     settings = step.settings
     config = context.scenario.resolved_policies(step).breaker
     paused_from: BreakerView | None = None
@@ -281,7 +282,7 @@ async def _breaker_step(context: _Context, section: str, index: int, step: Step)
             load_breaker(store.load(), config, clock=clock, events=None, location=location)
         )
         await asyncio.sleep(settings.seconds)
-    with store.transaction() as transaction:
+    async with turn(store) as transaction:
         breaker = load_breaker(
             transaction.snapshot,
             config,
@@ -289,6 +290,7 @@ async def _breaker_step(context: _Context, section: str, index: int, step: Step)
             events=context.events,
             location=store.location,
         )
+        mark = breaker.transition_mark()  # a transition time made due during a pause counts
         before = paused_from or BreakerView.of(breaker)
         if isinstance(settings, ForceOpenSettings):
             breaker.force_open(settings.reason)
@@ -297,7 +299,7 @@ async def _breaker_step(context: _Context, section: str, index: int, step: Step)
         transaction.replace(breaker.snapshot())
         after = BreakerView.of(breaker)
     elapsed = clock.monotonic() - began
-    transitions = tuple(t for t in breaker.transitions if t.at >= began_wall)
+    transitions = breaker.transitions_since(mark)
     verdicts = _judge(step, breaker_step_metrics(before, after, transitions, elapsed))
     return StepReport(
         section,

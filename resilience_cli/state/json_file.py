@@ -191,8 +191,11 @@ class JsonFileStore:
         _fsync_folder(self._path.parent)
 
     @contextmanager
-    def transaction(self) -> Iterator[StateTransaction]:
+    def transaction(self, *, wait: float | None = None) -> Iterator[StateTransaction]:
         """Hold the lock from the read to the write; write only if the block succeeds.
+
+        Args:
+            wait: Seconds to wait for the lock instead of `lock_timeout`; 0 tries once.
 
         Yields:
             The transaction: `.snapshot` as read, `.replace(new)` to write on success.
@@ -201,14 +204,15 @@ class JsonFileStore:
             StateFileError: The file is corrupt (it is kept), or the path is unusable.
             StateStoreError: The lock stayed held for `lock_timeout`, or a write failed.
         """
-        with self._locked():
+        with self._locked(self._lock_timeout if wait is None else wait):
             transaction = StateTransaction(self._read())
             yield transaction
             if transaction.pending is not None:
                 self._write(transaction.pending)
 
     @contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self, timeout: float | None = None) -> Iterator[None]:
+        timeout = self._lock_timeout if timeout is None else timeout
         folder = self._path.parent
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -218,9 +222,9 @@ class JsonFileStore:
         except OSError as error:
             raise _failure(self._path, "written", error) from error
         try:
-            self._lock.acquire(timeout=self._lock_timeout)
+            self._lock.acquire(timeout=timeout)
         except Timeout:  # before OSError: filelock's Timeout is a TimeoutError, an OSError
-            raise StateLockTimeoutError(str(self.lock_path), self._lock_timeout) from None
+            raise StateLockTimeoutError(str(self.lock_path), timeout) from None
         except OSError as error:
             raise _failure(self._path, "locked", error) from error
         try:
@@ -279,12 +283,21 @@ def _decode(path: str, data: bytes) -> object:
     if not data.strip():
         raise StateFileError(path, "is empty", _START_AFRESH)
     try:
-        return json.loads(data.decode("utf-8"))
+        return json.loads(data.decode("utf-8"), parse_constant=_no_constant)
     except UnicodeDecodeError as error:
         problem = f"is not UTF-8 text (byte {error.start})"
     except json.JSONDecodeError as error:
         problem = f"is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
+    except ValueError as error:  # from _no_constant
+        problem = f"is not valid JSON ({error})"
+    except RecursionError:
+        problem = "is not a state file (nested too deeply to read)"
     raise StateFileError(path, problem, _START_AFRESH)
+
+
+def _no_constant(name: str) -> object:
+    """Python's json reads NaN and Infinity; JSON has neither, and we never write them."""
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _check_version(path: str, document: Mapping[str, object]) -> None:

@@ -81,8 +81,15 @@ class BreakerStore(Protocol):
         """
         ...
 
-    def transaction(self) -> AbstractContextManager[StateTransaction]:
+    @property
+    def lock_timeout(self) -> float:
+        """Seconds a transaction waits for another command's lock before giving up."""
+        ...
+
+    def transaction(self, *, wait: float | None = None) -> AbstractContextManager[StateTransaction]:
         """Hold the store's lock for a read-modify-write; write only if the block succeeds.
+
+        `wait` overrides `lock_timeout` for this transaction; 0 tries once.
 
         Raises:
             StateFileError: the stored state is corrupt: it is kept, never overwritten.

@@ -239,3 +239,87 @@ def test_an_unwritable_log_file_is_a_usage_error(in_tmp):
     result = run("invoke", "-n", "1", "--log-file", "file/app.log", *VIRTUAL)
     assert result.exit_code == 2
     assert "file/app.log" in one_line_error(result)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        (
+            '{"kind": "resilience-cli/breaker-state", "schema_version": 1, "breaker": {"format": 1,'
+            ' "state": "open", "opened_at": "0001-01-01T00:00:00+05:00"}}'
+        ),
+        (
+            '{"kind": "resilience-cli/breaker-state", "schema_version": 1, "breaker": {"format": 1,'
+            ' "state": "closed", "open_for": Infinity}}'
+        ),
+        (
+            '{"kind": "resilience-cli/breaker-state", "schema_version": 1, "breaker": {"format": 1,'
+            ' "state": "closed", "transitions": [{"from": "closed", "to": "open",'
+            ' "at": "9999-12-31T23:59:59-05:00", "reason": "x"}]}}'
+        ),
+        "[" * 100_000,
+    ],
+    ids=["year-0", "infinity", "year-10000", "deep"],
+)
+def test_odd_corrupt_state_files_are_exit_2_and_reset_recovers(in_tmp, content):
+    """Out-of-range times, Infinity, deep nesting: exit 2 everywhere, and reset repairs it."""
+    state = in_tmp / ".resilience" / "breaker.json"
+    state.parent.mkdir()
+    state.write_text(content)
+    for args in (("state",), ("invoke", "-n", "1", *VIRTUAL)):
+        result = run(*args)
+        assert result.exit_code == 2, (args, result.stderr)
+        assert "resilience reset" in one_line_error(result)
+    assert run("reset").exit_code == 0
+    assert run_json("state")["state"] == "closed"
+
+
+@pytest.mark.parametrize("value", ["inf", "nan"])
+def test_non_finite_durations_are_refused_before_anything_runs(in_tmp, value):
+    """--open-for inf or nan is a usage error (exit 2), and no state file is written."""
+    result = run("invoke", "-n", "1", "--open-for", value, *VIRTUAL)
+    assert result.exit_code == 2
+    assert "--open-for (breaker.open_for)" in one_line_error(result)
+    assert not (in_tmp / ".resilience").exists()
+
+
+def test_virtual_runs_on_one_state_file_repeat_exactly():
+    """Back-to-back virtual runs sharing a state file report the same numbers each time."""
+
+    def numbers() -> dict:
+        document = run_json("error", "-n", "20", *VIRTUAL)
+        assert run("reset").exit_code == 0
+        transitions = document["breaker"]["transitions"]
+        return {
+            "fallbacks": document["fallbacks"],
+            "transitions": [(t["from"], t["to"], t["reason"]) for t in transitions],
+        }
+
+    first = numbers()
+    assert first["transitions"] == [
+        ("closed", "open", "5 consecutive failures >= threshold 5, so OPEN")
+    ]
+    assert numbers() == first
+    assert numbers() == first
+
+
+def test_operator_actions_are_logged(in_tmp):
+    """force-open and reset write their decisions to the log too."""
+    run_json("force-open", "--reason", "maintenance")
+    run_json("reset")
+    run_json("reset")
+    events = [json.loads(line) for line in (in_tmp / "logs" / "app.log").read_text().splitlines()]
+    assert [(e["command"], e["event"]) for e in events] == [
+        ("force-open", "breaker.forced_open"),
+        ("reset", "breaker.closed"),
+        ("reset", "breaker.reset"),
+    ]
+    assert events[0]["reason"] == "maintenance"
+
+
+def test_a_file_in_the_way_of_the_log_folder_says_so(in_tmp):
+    """--log-file under a path that is a file: one clear line, exit 2."""
+    (in_tmp / "afile").write_text("")
+    result = run("invoke", "-n", "1", "--log-file", "afile/x.log", *VIRTUAL)
+    assert result.exit_code == 2
+    assert "a file is in the way of one of its folders" in one_line_error(result)

@@ -196,3 +196,23 @@ def test_seed_override_and_target_url_conflict(in_tmp):
     result = invoke("run", "remote.yaml", "--virtual-time", "--seed", "3")
     assert result.exit_code == 2
     assert "--virtual-time" in result.stderr
+
+
+def test_a_deeply_nested_file_is_exit_2(in_tmp):
+    """YAML nested too deeply to read is an invalid file (exit 2), not a crash."""
+    (in_tmp / "deep.yaml").write_text("[" * 100_000)
+    result = invoke("validate", "deep.yaml")
+    assert result.exit_code == 2
+    assert "deep.yaml:1:1 nested too deeply to be a scenario" in result.stderr
+
+
+def test_every_problem_line_keeps_its_place(in_tmp):
+    """With several problems, `run` prints each on its own `error:` line, unwrapped."""
+    step = '  - invoke: {count: 1, concurency: 2, mix: "/get:1", atempts: 3}\n'
+    (in_tmp / "bad.yaml").write_text("version: 1\ntitle: t\nsteps:\n" + step)
+    result = invoke("run", "bad.yaml")
+    lines = result.stderr.splitlines()
+    assert result.exit_code == 2
+    assert len(lines) == 2
+    assert all(line.startswith("error: bad.yaml:4:") for line in lines)
+    assert "did you mean 'concurrency'?" in lines[0]

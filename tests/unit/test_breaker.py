@@ -86,6 +86,10 @@ def test_elapsed_since_reads_a_backward_clock_as_no_time(then, now, expected):
         ({"minimum_calls": 21}, "breaker.minimum_calls"),
         ({"slow_call_duration": 0}, "breaker.slow_call_duration"),
         ({"open_for": -1}, "breaker.open_for"),
+        ({"open_for": float("inf")}, "breaker.open_for"),
+        ({"open_for": float("nan")}, "breaker.open_for"),
+        ({"failure_rate_threshold": float("nan")}, "breaker.failure_rate_threshold"),
+        ({"slow_call_duration": float("inf")}, "breaker.slow_call_duration"),
         ({"half_open_max_calls": 0}, "breaker.half_open_max_calls"),
         ({"half_open_max_wait": 0}, "breaker.half_open_max_wait"),
     ],
@@ -337,6 +341,34 @@ def test_a_restored_breaker_keeps_the_wait_it_opened_with():
     assert restored.open_remaining() == pytest.approx(60)
 
 
+def test_a_restored_half_open_with_enough_probes_closes():
+    """Saved with more successful probes than this config wants, a restored breaker closes."""
+    breaker, clock, _ = make(open_for=1, half_open_max_calls=5, half_open_max_wait=None)
+    fail(breaker, 5)
+    clock.jump(1)
+    succeed(breaker, 3)
+    assert breaker.state is BreakerState.HALF_OPEN
+    restored = CircuitBreaker.restore(
+        breaker.snapshot(), BreakerConfig(half_open_max_calls=3), clock=clock
+    )
+    assert restored.state is BreakerState.CLOSED
+    assert (
+        restored.transitions[-1].reason == "3 half-open probes had succeeded, 3 wanted, so CLOSED"
+    )
+
+
+def test_transitions_since_a_mark_ignore_clocks():
+    """transitions_since counts transitions made after the mark, whatever the clocks say."""
+    breaker, clock, _ = make(open_for=1)
+    fail(breaker, 5)
+    mark = breaker.transition_mark()
+    clock.set_wall(0.0)  # a wall clock far in the past must not matter
+    clock.jump(1)
+    assert breaker.state is BreakerState.HALF_OPEN
+    assert [t.to_state for t in breaker.transitions_since(mark)] == [BreakerState.HALF_OPEN]
+    assert breaker.transitions_since(breaker.transition_mark()) == ()
+
+
 def test_restore_drops_probes_in_flight_of_the_dead_process():
     """A HALF_OPEN snapshot taken with a probe in flight offers that permit again."""
     breaker, clock, _ = make(open_for=1, half_open_max_calls=2, half_open_max_wait=None)
@@ -375,7 +407,26 @@ def test_restore_keeps_the_window_and_the_history():
         ({"window": "xx?"}, "window must use only"),
         ({"window": 7}, "window must use only"),
         ({"opened_at": 5}, "opened_at must be an ISO 8601 time"),
-        ({"opened_at": "yesterday"}, "opened_at 'yesterday' is not ISO 8601"),
+        ({"opened_at": "yesterday"}, "opened_at 'yesterday' is not a usable ISO 8601 time"),
+        (
+            {"opened_at": "0001-01-01T00:00:00+05:00"},
+            r"opened_at '0001-01-01T00:00:00\+05:00' is not",
+        ),
+        ({"open_for": float("inf")}, "open_for must be seconds"),
+        ({"open_for": float("nan")}, "open_for must be seconds"),
+        (
+            {
+                "transitions": [
+                    {
+                        "from": "closed",
+                        "to": "open",
+                        "at": "9999-12-31T23:59:59-05:00",
+                        "reason": "",
+                    }
+                ]
+            },
+            r"transitions\[0\]|at '9999",
+        ),
         ({"state": "open", "opened_at": None}, "state open needs opened_at"),
         ({"transitions": {}}, "transitions must be a list"),
         ({"transitions": [1]}, r"transitions\[0\] must be an object"),

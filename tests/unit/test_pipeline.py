@@ -232,8 +232,8 @@ async def test_no_token_in_time_falls_back_as_rate_limited(clock):
     assert events.names() == ["call.rejected", "call.fell_back"]
 
 
-async def test_the_deadline_caps_the_wait_for_a_token(clock):
-    """A token further off than the deadline is refused, not waited for."""
+async def test_a_token_due_after_the_deadline_is_not_reserved(clock):
+    """A token further off than the deadline is refused as deadline_exceeded, unreserved."""
     policies = Policies(
         timeout=TimeoutConfig(attempt=1.0, total=2.0),
         rate_limiter=RateLimiterConfig(rate=0.2, burst=1, max_wait=10),
@@ -241,8 +241,11 @@ async def test_the_deadline_caps_the_wait_for_a_token(clock):
     pipeline, _ = make(clock, policies)
     await pipeline.call(Script("ok"))
     outcome = await pipeline.call(Script("ok"))
-    assert outcome.reason is Reason.RATE_LIMITED
+    assert outcome.reason is Reason.DEADLINE_EXCEEDED
+    assert "deadline" in outcome.detail
     assert clock.monotonic() == 0
+    assert pipeline.rate_limiter is not None
+    assert pipeline.rate_limiter.statistics().granted == 1
 
 
 async def test_a_deadline_spent_waiting_for_a_token_runs_nothing(clock):
@@ -385,3 +388,31 @@ async def test_a_probe_refused_by_the_limiter_gives_its_permit_back(clock):
     assert (await pipeline.call(Script("ok"))).reason is Reason.RATE_LIMITED
     assert breaker.state is BreakerState.HALF_OPEN
     assert breaker._probes_admitted == 0
+
+
+async def test_a_probe_cancelled_while_waiting_for_a_token_gives_its_permit_back(clock):
+    """Ctrl-C during a half-open probe's token wait returns the probe slot."""
+    config = BreakerConfig(failure_threshold=1, open_for=1, half_open_max_calls=1)
+    breaker = CircuitBreaker(config, clock=clock)
+    breaker.record(breaker.acquire(), 0.0, "http_5xx")
+    clock.jump(1)
+    policies = Policies(rate_limiter=RateLimiterConfig(rate=0.25, burst=1, max_wait=10))
+    pipeline, _ = make(clock, policies, breaker=breaker)
+    assert pipeline.rate_limiter is not None
+    assert pipeline.rate_limiter.try_acquire()  # empty the bucket: the probe must wait
+    task = asyncio.create_task(pipeline.call(Script("ok")))
+    await asyncio.sleep(1)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert breaker.state is BreakerState.HALF_OPEN
+    assert breaker._probes_admitted == 0
+
+
+async def test_the_operations_own_timeout_error_is_not_the_attempt_timeout(clock):
+    """A TimeoutError raised by the operation is classified, not taken for our timer."""
+    policies = Policies(timeout=TimeoutConfig(attempt=5, total=10), retry=None)
+    pipeline, _ = make(clock, policies, classifier=Status())
+    outcome = await pipeline.call(Script(TimeoutError("its own")))
+    assert outcome.reason is Reason.ERROR
+    assert clock.monotonic() == 0

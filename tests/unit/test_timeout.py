@@ -3,7 +3,12 @@ import asyncio
 import pytest
 
 from resilience_cli.errors import ConfigError
-from resilience_cli.patterns.timeout import TimeoutConfig, attempt_budget, within
+from resilience_cli.patterns.timeout import (
+    AttemptTimeoutError,
+    TimeoutConfig,
+    attempt_budget,
+    within,
+)
 
 
 @pytest.mark.parametrize(
@@ -125,3 +130,32 @@ def test_within_needs_a_task():
     loop.run_forever()
     loop.close()
     assert "inside a task" in str(errors[0])
+
+
+async def test_within_spends_the_timers_cancel_when_another_error_follows():
+    """Timer fired, then the operation raised something else: the cancel count is restored."""
+
+    async def converts() -> None:
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            raise ValueError("converted") from None
+
+    with pytest.raises(ValueError, match="converted"):
+        await within(converts, 1)
+    task = asyncio.current_task()
+    assert task is not None
+    assert task.cancelling() == 0
+    with pytest.raises(TimeoutError):  # an outer timeout still works afterwards
+        async with asyncio.timeout(1):
+            await asyncio.sleep(5)
+
+
+async def test_within_raises_its_own_subclass():
+    """The timer's expiry is an AttemptTimeoutError, a TimeoutError the pipeline can tell apart."""
+
+    async def slow() -> None:
+        await asyncio.sleep(10)
+
+    with pytest.raises(AttemptTimeoutError):
+        await within(slow, 1)

@@ -1,0 +1,60 @@
+import asyncio
+
+import pytest
+
+from resilience_cli.errors import StateLockTimeoutError
+from resilience_cli.state import JsonFileStore
+from resilience_cli.state.turn import turn
+
+
+async def test_turn_is_an_ordinary_transaction_when_the_lock_is_free(tmp_path):
+    """With nobody else holding the lock, turn() reads and writes like transaction()."""
+    store = JsonFileStore(tmp_path / "s.json")
+    async with turn(store) as transaction:
+        assert transaction.snapshot is None
+        transaction.replace({"format": 1})
+    assert store.load() == {"format": 1}
+
+
+async def test_turn_writes_nothing_when_the_block_fails(tmp_path):
+    """An exception inside turn() leaves the file as it was."""
+    store = JsonFileStore(tmp_path / "s.json")
+
+    async def fail_inside() -> None:
+        async with turn(store) as transaction:
+            transaction.replace({"format": 1})
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        await fail_inside()
+    assert store.load() is None
+
+
+@pytest.mark.real_time
+async def test_waiting_for_the_lock_says_so_and_can_be_cancelled(tmp_path):
+    """While another command holds the lock: one note on stderr, and Ctrl-C gets through."""
+    holder = JsonFileStore(tmp_path / "s.json")
+    waiter = JsonFileStore(tmp_path / "s.json", lock_timeout=30)
+    notes: list[str] = []
+
+    async def wait_for_turn() -> None:
+        async with turn(waiter, note=notes.append):
+            raise AssertionError("the lock was held")
+
+    with holder.transaction():
+        task = asyncio.create_task(wait_for_turn())
+        await asyncio.sleep(0.2)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert len(notes) == 1
+    assert notes[0].startswith("waiting for another resilience command to release")
+
+
+async def test_a_lock_held_past_the_timeout_is_an_error_naming_it(tmp_path):
+    """With lock_timeout 0 and the lock held, turn() gives up at once naming the lock file."""
+    holder = JsonFileStore(tmp_path / "s.json")
+    waiter = JsonFileStore(tmp_path / "s.json", lock_timeout=0)
+    with holder.transaction(), pytest.raises(StateLockTimeoutError, match=r"s\.json\.lock"):
+        async with turn(waiter):
+            pass
