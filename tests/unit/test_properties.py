@@ -227,3 +227,41 @@ def test_a_retry_never_waits_less_than_retry_after_nor_more_than_the_cap(
     assert decision.delay <= max(config.max_delay, retry_after or 0.0)
     if deadline is not None:
         assert now + decision.delay < deadline
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rate=st.sampled_from([2.0, 10.0, 50.0]),
+    burst=st.integers(1, 8),
+    callers=st.lists(
+        st.tuples(st.floats(0, 2), st.one_of(st.none(), st.floats(0, 1))), min_size=5, max_size=60
+    ),
+)
+def test_waiting_callers_with_cancellations_never_exceed_burst_plus_rate(rate, burst, callers):
+    """With reservations and random cancellations, grants stay within burst + rate * L."""
+    clock = VirtualClock()
+
+    async def main() -> list[float]:
+        limiter = RateLimiter(RateLimiterConfig(rate=rate, burst=burst, max_wait=1e9), clock=clock)
+        granted: list[float] = []
+
+        async def caller(arrival: float) -> None:
+            await asyncio.sleep(arrival)
+            await limiter.acquire()
+            granted.append(clock.monotonic())
+
+        tasks = []
+        for arrival, cancel_after in callers:
+            task = asyncio.create_task(caller(arrival))
+            if cancel_after is not None:
+                asyncio.get_running_loop().call_later(arrival + cancel_after, task.cancel)
+            tasks.append(task)
+        await asyncio.gather(*tasks, return_exceptions=True)
+        return granted
+
+    with asyncio.Runner(loop_factory=clock.new_event_loop) as runner:
+        grants = sorted(runner.run(main()))
+    for start in range(len(grants)):
+        for end in range(start, len(grants)):
+            span = grants[end] - grants[start]
+            assert end - start + 1 <= burst + rate * span + 1e-6
