@@ -93,10 +93,16 @@ async def main(calls: int, reps: int, levels: list[int]) -> dict[str, object]:
         await raw(url, 300, 10, sharded=True)  # warm up the server and the imports
         for concurrency in levels:
             naive, sharded, mine = [], [], []
-            for _ in range(reps):
-                naive.append(await raw(url, calls, concurrency, sharded=False))
-                sharded.append(await raw(url, calls, concurrency, sharded=True))
-                mine.append(await ours(url, calls, concurrency, Path(folder)))
+            level = concurrency
+            variants = [
+                (naive, lambda level=level: raw(url, calls, level, sharded=False)),
+                (sharded, lambda level=level: raw(url, calls, level, sharded=True)),
+                (mine, lambda level=level: ours(url, calls, level, Path(folder))),
+            ]
+            for rep in range(reps):
+                # Rotate the order each rep, so that no variant always runs first or last.
+                for samples, measure in variants[rep % 3 :] + variants[: rep % 3]:
+                    samples.append(await measure())
             rows.append(
                 {
                     "concurrency": concurrency,

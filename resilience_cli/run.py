@@ -180,7 +180,9 @@ class _Workers:
                 outcome = await self._client.request(endpoint.method, endpoint.path)
             finally:
                 self.in_flight -= 1
-            result = CallResult(endpoint, began, outcome)
+            # Keep the numbers, not the response: a long run would otherwise hold every
+            # body and request in memory, and the garbage collector would walk them all.
+            result = CallResult(endpoint, began, outcome._replace(value=None))
             self.results.append(result)
             if self._on_call is not None:
                 self._on_call(result)
