@@ -38,6 +38,7 @@ bench: $(STAMP)
 	cd benchmarks && ../$(BIN)/python bench_timeout.py
 	cd benchmarks && ../$(BIN)/python bench_startup.py
 	cd benchmarks && ../$(BIN)/python bench_tour.py
+	cd benchmarks && ../$(BIN)/python bench_embedded.py
 
 # The classroom tour, in real time, on the embedded upstream: no network needed.
 demo: $(STAMP)
