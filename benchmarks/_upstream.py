@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import shutil
 import signal
@@ -38,3 +39,9 @@ def upstream_process(cpu: int | None = 1) -> Iterator[str]:
         finally:
             server.send_signal(signal.SIGINT)
             server.wait(timeout=10)
+
+
+def pin_to_cpu0() -> None:
+    """The upstream runs pinned to CPU 1 (when taskset exists); keep the client on CPU 0."""
+    if hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) > 1:
+        os.sched_setaffinity(0, {0})

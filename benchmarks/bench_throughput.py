@@ -21,14 +21,13 @@ import argparse
 import asyncio
 import json
 import math
-import os
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
-from _upstream import upstream_process
+from _upstream import pin_to_cpu0, upstream_process
 
 from resilience_cli.clock import SystemClock
 from resilience_cli.eventlog import open_event_log
@@ -118,12 +117,6 @@ async def main(calls: int, reps: int, levels: list[int]) -> dict[str, object]:
                 }
             )
     return {"calls": calls, "reps": reps, "rows": rows}
-
-
-def pin_to_cpu0() -> None:
-    """The upstream runs pinned to CPU 1 (when taskset exists); keep the client on CPU 0."""
-    if hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) > 1:
-        os.sched_setaffinity(0, {0})
 
 
 if __name__ == "__main__":

@@ -17,11 +17,10 @@ import argparse
 import asyncio
 import json
 import math
-import os
 import time
 
 import httpx
-from _upstream import upstream_process
+from _upstream import pin_to_cpu0, upstream_process
 
 from resilience_cli.client import FALLBACK, HttpClassifier, ResilientClient
 from resilience_cli.clock import SystemClock
@@ -94,12 +93,6 @@ async def main(waves: int, concurrency: int) -> dict[str, object]:
         "late_ms": _late(ours),
         "raw_httpx_asyncio_timeout_late_ms": _late(raw),
     }
-
-
-def pin_to_cpu0() -> None:
-    """The upstream runs pinned to CPU 1 (when taskset exists); keep the client on CPU 0."""
-    if hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) > 1:
-        os.sched_setaffinity(0, {0})
 
 
 if __name__ == "__main__":

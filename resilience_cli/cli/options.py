@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Final
 
 import typer
 
+from resilience_cli import defaults
 from resilience_cli.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ class CallDefaults:
 
     count: int = 10
     concurrency: int = 10
-    timeout: float = 2.0
+    timeout: float = defaults.TIMEOUT_ATTEMPT
 
 
 def _param(name: str, annotation: object, default: object) -> inspect.Parameter:
@@ -109,7 +110,7 @@ def _param(name: str, annotation: object, default: object) -> inspect.Parameter:
     )
 
 
-def call_parameters(defaults: CallDefaults) -> list[inspect.Parameter]:
+def call_parameters(per_command: CallDefaults) -> list[inspect.Parameter]:
     """The shared options of the call commands, as signature parameters."""
 
     def flag(*names: str, help_text: str, panel: str, minimum: float | None = None) -> object:
@@ -122,7 +123,7 @@ def call_parameters(defaults: CallDefaults) -> list[inspect.Parameter]:
                 int,
                 flag("-n", "--count", help_text="Logical calls to make.", panel=_OUTPUT, minimum=1),
             ],
-            defaults.count,
+            per_command.count,
         ),
         _param(
             "concurrency",
@@ -138,7 +139,7 @@ def call_parameters(defaults: CallDefaults) -> list[inspect.Parameter]:
                     minimum=1,
                 ),
             ],
-            defaults.concurrency,
+            per_command.concurrency,
         ),
         _param(
             "seed",
@@ -184,7 +185,7 @@ def call_parameters(defaults: CallDefaults) -> list[inspect.Parameter]:
                     minimum=0,
                 ),
             ],
-            defaults.timeout,
+            per_command.timeout,
         ),
         _param(
             "deadline",
@@ -197,7 +198,7 @@ def call_parameters(defaults: CallDefaults) -> list[inspect.Parameter]:
                     minimum=0,
                 ),
             ],
-            10.0,
+            defaults.TIMEOUT_TOTAL,
         ),
         _param(
             "attempts",
@@ -212,7 +213,7 @@ def call_parameters(defaults: CallDefaults) -> list[inspect.Parameter]:
                     minimum=1,
                 ),
             ],
-            3,
+            defaults.RETRY_ATTEMPTS,
         ),
         _param(
             "backoff",
@@ -225,7 +226,7 @@ def call_parameters(defaults: CallDefaults) -> list[inspect.Parameter]:
                     minimum=0,
                 ),
             ],
-            0.2,
+            defaults.RETRY_BASE_DELAY,
         ),
         _param(
             "backoff_cap",
@@ -238,7 +239,7 @@ def call_parameters(defaults: CallDefaults) -> list[inspect.Parameter]:
                     minimum=0,
                 ),
             ],
-            2.0,
+            defaults.RETRY_MAX_DELAY,
         ),
         _param(
             "retry_after",
@@ -263,14 +264,14 @@ def call_parameters(defaults: CallDefaults) -> list[inspect.Parameter]:
                     minimum=0,
                 ),
             ],
-            20.0,
+            defaults.RATE,
         ),
         _param(
             "burst",
             Annotated[
                 int, flag("--burst", help_text="Bucket size (rate_limiter.burst).", panel=_LIMITS)
             ],
-            5,
+            defaults.BURST,
         ),
         _param(
             "rate_wait",
@@ -283,7 +284,7 @@ def call_parameters(defaults: CallDefaults) -> list[inspect.Parameter]:
                     minimum=0,
                 ),
             ],
-            2.0,
+            defaults.RATE_MAX_WAIT,
         ),
         _param(
             "max_concurrent",
@@ -296,7 +297,7 @@ def call_parameters(defaults: CallDefaults) -> list[inspect.Parameter]:
                     minimum=0,
                 ),
             ],
-            5,
+            defaults.MAX_CONCURRENT,
         ),
         _param(
             "queue",
@@ -311,7 +312,7 @@ def call_parameters(defaults: CallDefaults) -> list[inspect.Parameter]:
                     minimum=-1,
                 ),
             ],
-            50,
+            defaults.MAX_QUEUE,
         ),
         _param(
             "queue_wait",
@@ -326,7 +327,7 @@ def call_parameters(defaults: CallDefaults) -> list[inspect.Parameter]:
                     minimum=0,
                 ),
             ],
-            10.0,
+            defaults.QUEUE_MAX_WAIT,
         ),
         _param(
             "failure_threshold",
@@ -341,7 +342,7 @@ def call_parameters(defaults: CallDefaults) -> list[inspect.Parameter]:
                     minimum=0,
                 ),
             ],
-            5,
+            defaults.FAILURE_THRESHOLD,
         ),
         _param(
             "failure_rate",
@@ -357,7 +358,7 @@ def call_parameters(defaults: CallDefaults) -> list[inspect.Parameter]:
                     minimum=0,
                 ),
             ],
-            0.5,
+            defaults.FAILURE_RATE,
         ),
         _param(
             "window",
@@ -369,7 +370,7 @@ def call_parameters(defaults: CallDefaults) -> list[inspect.Parameter]:
                     panel=_BREAKER,
                 ),
             ],
-            20,
+            defaults.WINDOW,
         ),
         _param(
             "min_calls",
@@ -381,7 +382,7 @@ def call_parameters(defaults: CallDefaults) -> list[inspect.Parameter]:
                     panel=_BREAKER,
                 ),
             ],
-            10,
+            defaults.MIN_CALLS,
         ),
         _param(
             "slow_call",
@@ -409,7 +410,7 @@ def call_parameters(defaults: CallDefaults) -> list[inspect.Parameter]:
                     panel=_BREAKER,
                 ),
             ],
-            1.0,
+            defaults.SLOW_RATE,
         ),
         _param(
             "open_for",
@@ -421,7 +422,7 @@ def call_parameters(defaults: CallDefaults) -> list[inspect.Parameter]:
                     panel=_BREAKER,
                 ),
             ],
-            30.0,
+            defaults.OPEN_FOR,
         ),
         _param(
             "half_open_probes",
@@ -433,7 +434,7 @@ def call_parameters(defaults: CallDefaults) -> list[inspect.Parameter]:
                     panel=_BREAKER,
                 ),
             ],
-            3,
+            defaults.HALF_OPEN_PROBES,
         ),
         _param(
             "half_open_max_wait",
@@ -449,7 +450,7 @@ def call_parameters(defaults: CallDefaults) -> list[inspect.Parameter]:
                     minimum=0,
                 ),
             ],
-            60.0,
+            defaults.HALF_OPEN_MAX_WAIT,
         ),
     ]
 

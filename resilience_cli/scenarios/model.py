@@ -51,6 +51,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from resilience_cli import defaults
 from resilience_cli.errors import ConfigError
 from resilience_cli.mix import DEFAULT_MIX, parse_mix
 from resilience_cli.patterns import (
@@ -186,10 +187,11 @@ class TimeoutPolicy(_PatternPolicy):
     """`timeout`: bounds per attempt and per logical call."""
 
     attempt: Seconds | None = Field(
-        default=2.0, description="Seconds per attempt (--timeout); null: no attempt timeout."
+        default=defaults.TIMEOUT_ATTEMPT,
+        description="Seconds per attempt (--timeout); null: no attempt timeout.",
     )
     total: Seconds | None = Field(
-        default=10.0,
+        default=defaults.TIMEOUT_TOTAL,
         description="Seconds per logical call, retries included (--deadline); null: none.",
     )
 
@@ -202,13 +204,14 @@ class RetryPolicy(_PatternPolicy):
     """`retry`: attempts with full-jitter exponential backoff."""
 
     attempts: Whole = Field(
-        default=3, description="Attempts per call, the first included (--attempts)."
+        default=defaults.RETRY_ATTEMPTS,
+        description="Attempts per call, the first included (--attempts).",
     )
     base_delay: Seconds = Field(
-        default=0.2, description="Base of the backoff, seconds (--backoff)."
+        default=defaults.RETRY_BASE_DELAY, description="Base of the backoff, seconds (--backoff)."
     )
     max_delay: Seconds = Field(
-        default=2.0, description="Cap of the backoff, seconds (--backoff-cap)."
+        default=defaults.RETRY_MAX_DELAY, description="Cap of the backoff, seconds (--backoff-cap)."
     )
     honor_retry_after: Flag = Field(
         default=True, description="Treat the upstream's Retry-After as a floor (--retry-after)."
@@ -227,10 +230,11 @@ class RetryPolicy(_PatternPolicy):
 class RateLimiterPolicy(_PatternPolicy):
     """`rate_limiter`: a token bucket."""
 
-    rate: Number = Field(default=20.0, description="Tokens per second (--rate).")
-    burst: Whole = Field(default=5, description="Bucket size (--burst).")
+    rate: Number = Field(default=defaults.RATE, description="Tokens per second (--rate).")
+    burst: Whole = Field(default=defaults.BURST, description="Bucket size (--burst).")
     max_wait: Seconds = Field(
-        default=2.0, description="Longest wait for a token, seconds (--rate-wait)."
+        default=defaults.RATE_MAX_WAIT,
+        description="Longest wait for a token, seconds (--rate-wait).",
     )
 
     def config(self) -> RateLimiterConfig:
@@ -242,14 +246,15 @@ class BulkheadPolicy(_PatternPolicy):
     """`bulkhead`: bounded concurrency with a bounded queue."""
 
     max_concurrent: Whole = Field(
-        default=5, description="Calls in flight at once (--max-concurrent)."
+        default=defaults.MAX_CONCURRENT, description="Calls in flight at once (--max-concurrent)."
     )
     max_queue: Whole | None = Field(
-        default=50,
+        default=defaults.MAX_QUEUE,
         description="Callers that may wait for a slot (--queue); 0: none; null: no bound.",
     )
     max_wait: Seconds | None = Field(
-        default=10.0, description="Longest wait for a slot, seconds (--queue-wait); null: no bound."
+        default=defaults.QUEUE_MAX_WAIT,
+        description="Longest wait for a slot, seconds (--queue-wait); null: no bound.",
     )
 
     def config(self) -> BulkheadConfig:
@@ -263,28 +268,34 @@ class BreakerPolicy(_PatternPolicy):
     """`breaker`: the circuit breaker's trip and recovery rules."""
 
     failure_threshold: Whole | None = Field(
-        default=5, description="Consecutive failures that open it (--failure-threshold); null: off."
+        default=defaults.FAILURE_THRESHOLD,
+        description="Consecutive failures that open it (--failure-threshold); null: off.",
     )
     failure_rate_threshold: Number | None = Field(
-        default=0.5,
+        default=defaults.FAILURE_RATE,
         description="Failure rate over the window that opens it (--failure-rate); null: off.",
     )
-    window_size: Whole = Field(default=20, description="Calls in the sliding window (--window).")
+    window_size: Whole = Field(
+        default=defaults.WINDOW, description="Calls in the sliding window (--window)."
+    )
     minimum_calls: Whole = Field(
-        default=10, description="Calls before a rate may trip it (--min-calls)."
+        default=defaults.MIN_CALLS, description="Calls before a rate may trip it (--min-calls)."
     )
     slow_call_duration: Seconds | None = Field(
         default=None, description="A call slower than this is slow (--slow-call); null: off."
     )
     slow_call_rate_threshold: Number = Field(
-        default=1.0, description="Slow-call rate that opens it (--slow-rate)."
+        default=defaults.SLOW_RATE, description="Slow-call rate that opens it (--slow-rate)."
     )
-    open_for: Seconds = Field(default=30.0, description="Seconds it stays open (--open-for).")
+    open_for: Seconds = Field(
+        default=defaults.OPEN_FOR, description="Seconds it stays open (--open-for)."
+    )
     half_open_max_calls: Whole = Field(
-        default=3, description="Probes admitted in half-open, in all (--half-open-probes)."
+        default=defaults.HALF_OPEN_PROBES,
+        description="Probes admitted in half-open, in all (--half-open-probes).",
     )
     half_open_max_wait: Seconds | None = Field(
-        default=60.0,
+        default=defaults.HALF_OPEN_MAX_WAIT,
         description="Re-open after this long without a verdict (--half-open-max-wait).",
     )
 

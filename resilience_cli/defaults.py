@@ -1,0 +1,28 @@
+"""The policy defaults that the command line and scenario files share.
+
+Tuned so that a classroom demo shows each pattern within a few dozen calls;
+docs/patterns.md lists them beside the library's own and the anchors'. Kept in one
+place so that a flag and the scenario key it matches can never disagree.
+"""
+
+from typing import Final
+
+TIMEOUT_ATTEMPT: Final = 2.0  # the teaching demo's client timeout: /delay/3 times out
+TIMEOUT_TOTAL: Final = 10.0
+RETRY_ATTEMPTS: Final = 3
+RETRY_BASE_DELAY: Final = 0.2
+RETRY_MAX_DELAY: Final = 2.0
+RATE: Final = 20.0
+BURST: Final = 5
+RATE_MAX_WAIT: Final = 2.0
+MAX_CONCURRENT: Final = 5
+MAX_QUEUE: Final = 50
+QUEUE_MAX_WAIT: Final = 10.0
+FAILURE_THRESHOLD: Final = 5  # so `error -n 20` opens it on the second call
+FAILURE_RATE: Final = 0.5
+WINDOW: Final = 20
+MIN_CALLS: Final = 10
+SLOW_RATE: Final = 1.0
+OPEN_FOR: Final = 30.0  # long enough to show `state` and `invoke` while it is open
+HALF_OPEN_PROBES: Final = 3
+HALF_OPEN_MAX_WAIT: Final = 60.0
