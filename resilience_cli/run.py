@@ -91,9 +91,14 @@ async def execute(  # noqa: PLR0913 - the run's collaborators, each injected
     events: EventSink | None = None,
     on_call: Callable[[CallResult], None] | None = None,
     note: Callable[[str], None] | None = None,
+    patient: bool = True,
 ) -> RunResult:
-    """Send the plan's calls through the pipeline and return what happened."""
-    async with turn(store, note=note) as transaction:
+    """Send the plan's calls through the pipeline and return what happened.
+
+    `note` hears about waits for another command's state lock; `patient=False` does not
+    wait for it at all (clean-up after Ctrl-C).
+    """
+    async with turn(store, note=note, patient=patient) as transaction:
         breaker = load_breaker(
             transaction.snapshot,
             plan.policies.breaker,

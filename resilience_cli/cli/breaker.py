@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -39,14 +40,19 @@ def _breaker(
 @contextlib.contextmanager
 def _log(path: Path, clock: Clock, command: str) -> Iterator[EventLog]:
     """The decision log: an operator's force-open or reset is a decision too."""
-    from resilience_cli.eventlog import open_event_log  # noqa: PLC0415
+    from resilience_cli.cli import output  # noqa: PLC0415
+    from resilience_cli.eventlog import EventLog, open_event_log  # noqa: PLC0415
 
     try:
         log = open_event_log(path, clock=clock, run_id=uuid.uuid4().hex[:12], command=command)
     except OSError as exc:
-        from resilience_cli.cli.output import file_problem  # noqa: PLC0415
-
-        raise UsageError(f"--log-file {file_problem(path, exc)}") from None
+        if command != "reset":
+            raise UsageError(f"--log-file {output.file_problem(path, exc)}") from None
+        # `reset` is the way out that every state error points to: it must not be blocked
+        # by an unusable log. Say so, and reset without logging.
+        output.note(f"not logging: --log-file {output.file_problem(path, exc)}")
+        devnull = Path(os.devnull).open("w", encoding="utf-8")  # noqa: SIM115 - closed below
+        log = EventLog(devnull, clock=clock, run_id="", command=command)
     try:
         yield log
     finally:

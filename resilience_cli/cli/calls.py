@@ -71,6 +71,7 @@ def run_calls(command: str, options: CallOptions, mix: tuple[tuple[Endpoint, flo
                     target=target,
                     events=log,
                     on_call=None if progress is None else progress.advance,
+                    note=output.note,
                 ),
                 clock,
             )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 import time
 from collections import deque
 from pathlib import Path
@@ -29,7 +31,7 @@ def format_line(line: str) -> Text:
 
     try:
         record = json.loads(line)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return Text(line.rstrip("\n"))
     if not isinstance(record, dict):
         return Text(line.rstrip("\n"))
@@ -67,7 +69,7 @@ def logs(
     """Show the decision log: every breaker transition, retry, rejection and fallback."""
     if not log_file.exists() and not follow:
         raise UsageError(f"no log at {log_file} yet: run a command first, e.g. 'resilience invoke'")
-    emit = _print_raw if raw else _show
+    emit = _quiet_when_piped_away(_print_raw if raw else _show)
     position = 0
     if log_file.exists():
         try:
@@ -79,6 +81,23 @@ def logs(
         emit(tail)
     if follow:
         _follow(log_file, position, emit)
+
+
+def _quiet_when_piped_away(
+    emit: Callable[[Iterable[str]], None],
+) -> Callable[[Iterable[str]], None]:
+    """`resilience logs | head`: when the reader goes away, stop quietly with exit 0."""
+
+    def guarded(lines: Iterable[str]) -> None:
+        try:
+            emit(lines)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # Point stdout at /dev/null, so Python's final flush does not fail again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(0) from None
+
+    return guarded
 
 
 def _print_raw(lines: Iterable[str]) -> None:

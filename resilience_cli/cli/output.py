@@ -7,6 +7,7 @@ a terminal.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,15 @@ def stdout() -> Console:
     """The console for data."""
     from rich.console import Console  # noqa: PLC0415 - rich is only paid for when printing
 
-    return Console(soft_wrap=False)
+    class _DataConsole(Console):
+        def on_broken_pipe(self) -> None:
+            # `resilience ... | head`: the reader had enough; that is not a failure of ours.
+            # (Rich's default exits 1.)
+            self.quiet = True
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise SystemExit(0)
+
+    return _DataConsole(soft_wrap=False)
 
 
 def stderr() -> Console:

@@ -18,12 +18,31 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def run(main: Coroutine[object, object, T], clock: Clock) -> T:
-    """Run `main` on the clock's event loop; Ctrl-C cancels it (asyncio.Runner's handling)."""
+def run(
+    main: Coroutine[object, object, T],
+    clock: Clock,
+    *,
+    on_interrupt: str = "interrupted before any call was made; nothing changed",
+) -> T:
+    """Run `main` on the clock's event loop; Ctrl-C cancels it (asyncio.Runner's handling).
+
+    A command that handles its cancellation (saving the state, printing what it has)
+    returns normally; one cancelled before it could (waiting for the state lock) ends
+    here, with a line saying so and exit code 130.
+    """
     import asyncio  # noqa: PLC0415 - `state`, `reset` and `force-open` never need it
 
-    with asyncio.Runner(loop_factory=clock.new_event_loop) as runner:
-        return runner.run(main)
+    import typer  # noqa: PLC0415
+
+    from resilience_cli.cli.output import note  # noqa: PLC0415
+    from resilience_cli.errors import EXIT_INTERRUPTED  # noqa: PLC0415
+
+    try:
+        with asyncio.Runner(loop_factory=clock.new_event_loop) as runner:
+            return runner.run(main)
+    except KeyboardInterrupt:
+        note(on_interrupt)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 def open_store(state_file: Path | None, clock: Clock) -> JsonFileStore:

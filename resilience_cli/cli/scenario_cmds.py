@@ -275,7 +275,7 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
     store: BreakerStore,
     log: EventLog,
 ) -> ScenarioReport:
-    from resilience_cli.cli import runtime  # noqa: PLC0415
+    from resilience_cli.cli import output, runtime  # noqa: PLC0415
     from resilience_cli.reporting.scenario import (  # noqa: PLC0415
         render_scenario_end,
         render_step,
@@ -316,6 +316,7 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
             after_step=after_step,
             target=_describe(url, virtual_time=virtual_time),
             virtual_time=virtual_time,
+            note=output.note,
         ),
         clock,
     )

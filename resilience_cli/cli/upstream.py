@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from resilience_cli.cli.options import BaseUrlOption, JsonOption  # noqa: TC001 - Typer reads these at run time
-from resilience_cli.errors import EXIT_EXPECTATION_FAILED, EXIT_INTERRUPTED
+from resilience_cli.errors import EXIT_EXPECTATION_FAILED
 
 if TYPE_CHECKING:
     from resilience_cli.client import Target
@@ -44,10 +44,11 @@ def serve(
         output.note(f"serving the embedded upstream on {url} (Ctrl-C stops it)")
 
     try:
-        runtime.run(serve_forever(UpstreamApp(seed, wall=clock.wall), host, port, ready), clock)
-    except KeyboardInterrupt:
-        output.note("stopped")
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+        runtime.run(
+            serve_forever(UpstreamApp(seed, wall=clock.wall), host, port, ready),
+            clock,
+            on_interrupt="stopped",
+        )
     except OSError as exc:
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 

@@ -460,6 +460,8 @@ class CircuitBreaker:
                 f"{breaker._probes_succeeded} half-open probes had succeeded, {wanted} wanted,"
                 " so CLOSED",
             )
+            breaker._consecutive_failures = 0
+            breaker._probes_admitted = breaker._probes_succeeded = 0
             breaker._window.clear()
             breaker._opened_at = None
         return breaker

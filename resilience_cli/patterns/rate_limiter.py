@@ -9,7 +9,9 @@ Why reserve instead of clamping the level at zero: a bucket that clamps forgets 
 each waiter woke up, so on a busy loop every late wake-up loses credit (aiolimiter with a
 bucket of 1 at 50/s delivers 33/s on a busy loop). Here the schedule is fixed when the
 token is reserved, so lateness delays a caller but never lowers the long-run rate.
-A cancelled waiter gives its reservation back.
+A cancelled waiter gives its reservation back when it is the last in line; one in the
+middle of the line leaves its token spent, so the bucket never grants more than its
+burst plus its rate.
 """
 
 from __future__ import annotations
@@ -80,6 +82,7 @@ class RateLimiter:
         self._level = float(self.config.burst)  # a fresh bucket is full
         self._updated = clock.monotonic()
         self._granted = self._waited = self._rejected = 0
+        self._reservations = 0  # tickets of waits handed out; the last one is the tail
 
     def _refill(self) -> float:
         now = self._clock.monotonic()
@@ -115,16 +118,30 @@ class RateLimiter:
         self._granted += 1
         if wait > 0:
             self._waited += 1
+            self._reservations += 1
+            ticket = self._reservations
             try:
                 await asyncio.sleep(wait)
             except asyncio.CancelledError:
-                self._refill()
-                self._level = min(float(self.config.burst), self._level + 1)
-                self._granted -= 1
+                self._give_back(ticket)
                 raise
             if self._events is not None:
                 self._events(RateLimitWaited(wait))
         return wait
+
+    def _give_back(self, ticket: int) -> None:
+        """Return a cancelled reservation's token, if no one has reserved after it.
+
+        A later waiter's wake-up time was computed past this token; handing the token to a
+        newcomer as well would grant two in one slot, more than the burst. So a token given
+        up in the middle of the queue is simply spent: the bucket may under-deliver by one,
+        never over-deliver.
+        """
+        self._granted -= 1
+        if ticket == self._reservations:
+            self._reservations -= 1
+            self._refill()
+            self._level = min(float(self.config.burst), self._level + 1)
 
     def statistics(self) -> RateLimiterStatistics:
         """The limiter's counters and current level."""

@@ -35,6 +35,7 @@ _STATUS_STYLES: Final = {
     "aborted": "bold red",
     "interrupted": "bold yellow",
     "skipped": "dim",
+    "error": "bold red",
 }
 
 
@@ -79,6 +80,8 @@ def render_step(report: StepReport) -> Group:
         parts.append(render_breaker(report.after, report.transitions, title="Circuit breaker"))
     else:
         parts.append(Text(report.status.value, style=_STATUS_STYLES[report.status.value]))
+    if report.error:
+        parts.append(Text(f"could not run: {report.error}", style="bold red"))
     parts.extend(render_verdict(verdict) for verdict in report.verdicts)
     return Group(*parts)
 
@@ -141,6 +144,7 @@ def _step_document(report: StepReport) -> dict[str, object]:
             ],
         },
         "expectations": [_verdict_document(verdict) for verdict in report.verdicts],
+        "error": report.error or None,
     }
 
 
@@ -228,6 +232,19 @@ def _junit_suite(suites: ET.Element, report: ScenarioReport) -> dict[str, int]:
     counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for step in report.steps:
         classname = f"{scenario}.{step.step.name}"
+        if step.status.value == "error":
+            for expectation in step.step.expectations:
+                case = ET.SubElement(
+                    suite,
+                    "testcase",
+                    classname=classname,
+                    name=f"{expectation.metric} {expectation.threshold}",
+                    time=f"{step.elapsed:.3f}",
+                )
+                ET.SubElement(case, "error", type="StepError", message=step.error)
+                counts["tests"] += 1
+                counts["errors"] += 1
+            continue
         if step.status.value == "skipped":
             for expectation in step.step.expectations:
                 case = ET.SubElement(

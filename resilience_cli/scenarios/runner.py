@@ -18,7 +18,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from resilience_cli.errors import EXIT_EXPECTATION_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from resilience_cli.errors import (
+    EXIT_EXPECTATION_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    ResilienceError,
+)
 from resilience_cli.mix import parse_mix
 from resilience_cli.run import RunPlan, execute, plan_mix
 from resilience_cli.scenarios.metrics import breaker_step_metrics, call_step_metrics, evaluate
@@ -57,6 +62,7 @@ class StepStatus(StrEnum):
     FAILED = "failed"  # ran; a strict expectation failed
     SKIPPED = "skipped"  # not run: an earlier expectation aborted the run, or Ctrl-C
     INTERRUPTED = "interrupted"  # Ctrl-C arrived while it ran
+    ERROR = "error"  # it could not run: the state file or its lock failed
 
 
 class RunStatus(StrEnum):
@@ -66,6 +72,7 @@ class RunStatus(StrEnum):
     FAILED = "failed"
     ABORTED = "aborted"  # an `abort_on_fail` expectation failed
     INTERRUPTED = "interrupted"
+    ERROR = "error"  # a step could not run (exit code of its error, e.g. 3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +90,8 @@ class StepReport:
     after: BreakerView | None = None
     transitions: tuple[Transition, ...] = ()
     verdicts: tuple[Verdict, ...] = ()
+    error: str = ""  # why an ERROR step could not run
+    error_code: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,9 +114,11 @@ class ScenarioReport:
 
     @property
     def exit_code(self) -> int:
-        """0 passed, 1 an expectation failed (or aborted the run), 130 interrupted."""
+        """0 passed, 1 an expectation failed or aborted, 130 interrupted, else the error's."""
         if self.status is RunStatus.INTERRUPTED:
             return EXIT_INTERRUPTED
+        if self.status is RunStatus.ERROR:
+            return next(step.error_code for step in self.steps if step.error_code)
         return EXIT_OK if self.status is RunStatus.PASSED else EXIT_EXPECTATION_FAILED
 
 
@@ -118,6 +129,7 @@ class _Context:
     store: BreakerStore
     target_for: Callable[[], Target]
     events: EventSink | None
+    note: Callable[[str], None] | None
 
 
 async def run_scenario(  # noqa: PLR0913 - the run's collaborators, each injected
@@ -132,18 +144,19 @@ async def run_scenario(  # noqa: PLR0913 - the run's collaborators, each injecte
     after_step: AfterStep | None = None,
     target: str = "embedded",
     virtual_time: bool = False,
+    note: Callable[[str], None] | None = None,
 ) -> ScenarioReport:
     """Run every step, then `finally`, and judge each step's expectations.
 
     `target_for` makes a fresh target per call step (a target is closed after its step).
     """
-    context = _Context(scenario, clock, store, target_for, events)
+    context = _Context(scenario, clock, store, target_for, events, note)
     started_wall, started = clock.wall(), clock.monotonic()
     reports: list[StepReport] = []
     status = RunStatus.PASSED
     for section, steps in (("steps", scenario.steps), ("finally", scenario.finally_)):
         for index, step in enumerate(steps):
-            if section == "steps" and status in (RunStatus.ABORTED, RunStatus.INTERRUPTED):
+            if section == "steps" and status in _STOPPED:
                 reports.append(StepReport(section, index, step, StepStatus.SKIPPED))
                 continue
             if before_step is not None and status is not RunStatus.INTERRUPTED:
@@ -154,7 +167,8 @@ async def run_scenario(  # noqa: PLR0913 - the run's collaborators, each injecte
                     status = RunStatus.INTERRUPTED
                     reports.append(StepReport(section, index, step, StepStatus.SKIPPED))
                     continue
-            report = await _run_step(context, section, index, step)
+            patient = status is not RunStatus.INTERRUPTED
+            report = await _run_step(context, section, index, step, patient=patient)
             reports.append(report)
             if after_step is not None:
                 after_step(report)
@@ -171,9 +185,14 @@ async def run_scenario(  # noqa: PLR0913 - the run's collaborators, each injecte
     )
 
 
+_STOPPED = (RunStatus.ABORTED, RunStatus.INTERRUPTED, RunStatus.ERROR)
+
+
 def _next_status(status: RunStatus, report: StepReport) -> RunStatus:
     if status is RunStatus.INTERRUPTED or report.status is StepStatus.INTERRUPTED:
         return RunStatus.INTERRUPTED
+    if status is RunStatus.ERROR or report.status is StepStatus.ERROR:
+        return RunStatus.ERROR
     failed = [v for v in report.verdicts if v.strict and not v.passed]
     if any(verdict.abort_on_fail for verdict in failed) and report.section == "steps":
         return RunStatus.ABORTED
@@ -188,20 +207,27 @@ def _uncancel() -> None:
         task.uncancel()  # handled here: what follows (finally steps, the report) must run
 
 
-async def _run_step(context: _Context, section: str, index: int, step: Step) -> StepReport:
+async def _run_step(
+    context: _Context, section: str, index: int, step: Step, *, patient: bool
+) -> StepReport:
     clock = context.clock
     began = clock.monotonic()
-    if step.is_call:
-        report = await _call_step(context, section, index, step)
-    else:
-        try:
-            report = await _breaker_step(context, section, index, step)
-        except asyncio.CancelledError:
-            _uncancel()
-            return StepReport(
-                section, index, step, StepStatus.INTERRUPTED, clock.monotonic() - began
-            )
-    return report
+    run = _call_step if step.is_call else _breaker_step
+    try:
+        return await run(context, section, index, step, patient=patient)
+    except asyncio.CancelledError:  # Ctrl-C before the step's own handling (the lock wait)
+        _uncancel()
+        return StepReport(section, index, step, StepStatus.INTERRUPTED, clock.monotonic() - began)
+    except ResilienceError as exc:  # the state file or its lock: this step cannot run
+        return StepReport(
+            section,
+            index,
+            step,
+            StepStatus.ERROR,
+            clock.monotonic() - began,
+            error=str(exc),
+            error_code=exc.exit_code,
+        )
 
 
 def _judge(step: Step, metrics: dict[str, Metric]) -> tuple[Verdict, ...]:
@@ -236,7 +262,9 @@ def _calls(step: Step, seed: int) -> tuple[Endpoint, ...]:
     return plan_mix(settings.count, mix, seed)
 
 
-async def _call_step(context: _Context, section: str, index: int, step: Step) -> StepReport:
+async def _call_step(
+    context: _Context, section: str, index: int, step: Step, *, patient: bool
+) -> StepReport:
     from resilience_cli.reporting.summary import summarize  # noqa: PLC0415 - import cycle
 
     scenario = context.scenario
@@ -252,6 +280,8 @@ async def _call_step(context: _Context, section: str, index: int, step: Step) ->
         store=context.store,
         target=context.target_for(),
         events=context.events,
+        note=context.note,
+        patient=patient,
     )
     summary = summarize(result, step.kind)
     verdicts = _judge(step, call_step_metrics(summary, result.calls))
@@ -270,7 +300,9 @@ async def _call_step(context: _Context, section: str, index: int, step: Step) ->
     )
 
 
-async def _breaker_step(context: _Context, section: str, index: int, step: Step) -> StepReport:
+async def _breaker_step(
+    context: _Context, section: str, index: int, step: Step, *, patient: bool
+) -> StepReport:
     clock, store = context.clock, context.store
     began = clock.monotonic()
     settings = step.settings
@@ -282,7 +314,7 @@ async def _breaker_step(context: _Context, section: str, index: int, step: Step)
             load_breaker(store.load(), config, clock=clock, events=None, location=location)
         )
         await asyncio.sleep(settings.seconds)
-    async with turn(store) as transaction:
+    async with turn(store, note=context.note, patient=patient) as transaction:
         breaker = load_breaker(
             transaction.snapshot,
             config,

@@ -27,9 +27,15 @@ POLL_SECONDS: Final = 0.05
 
 @asynccontextmanager
 async def turn(
-    store: BreakerStore, *, note: Callable[[str], None] | None = None
+    store: BreakerStore,
+    *,
+    note: Callable[[str], None] | None = None,
+    patient: bool = True,
 ) -> AsyncIterator[StateTransaction]:
-    """The store's transaction, once the lock is ours; cancellable while waiting."""
+    """The store's transaction, once the lock is ours; cancellable while waiting.
+
+    `patient=False` tries once: for clean-up after Ctrl-C, which must not hang.
+    """
     began = time.monotonic()
     noted = False
     while True:
@@ -38,6 +44,8 @@ async def turn(
             transaction = stack.enter_context(store.transaction(wait=0))
         except StateLockTimeoutError as busy:
             stack.close()
+            if not patient:
+                raise
             if time.monotonic() - began >= store.lock_timeout:
                 raise StateLockTimeoutError(busy.lock_path, store.lock_timeout) from None
             if note is not None and not noted:

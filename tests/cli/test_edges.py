@@ -156,3 +156,21 @@ def test_upstream_serve_on_a_taken_port_is_a_usage_error():
         result = runner.invoke(app, ["upstream", "serve", "--port", str(port)])
     assert result.exit_code == 2
     assert result.stderr.startswith(f"error: cannot listen on 127.0.0.1:{port}")
+
+
+def test_reset_works_even_when_the_log_cannot_be_opened(in_tmp):
+    """`reset`, the way out of a bad state file, is not blocked by an unusable log."""
+    (in_tmp / "logs").write_text("a file where the log folder should be")
+    state = in_tmp / ".resilience" / "breaker.json"
+    state.parent.mkdir()
+    state.write_text("{broken")
+    result = runner.invoke(app, ["reset"])
+    assert result.exit_code == 0
+    assert "not logging: --log-file logs/app.log" in result.stderr
+    assert json.loads(state.read_text())["breaker"]["state"] == "closed"
+
+
+def test_format_line_shows_a_deeply_nested_line_as_it_is():
+    """A log line nested too deeply to parse is shown raw, not a crash."""
+    line = "[" * 100_000 + "\n"
+    assert logs.format_line(line).plain == line.strip()

@@ -3,7 +3,7 @@ import asyncio
 import pytest
 
 from resilience_cli.cli.scenario_cmds import SHIPPED
-from resilience_cli.clock import VirtualClock
+from resilience_cli.clock import SystemClock, VirtualClock
 from resilience_cli.scenarios import load_scenario, parse_scenario
 from resilience_cli.scenarios.runner import RunStatus, StepStatus, run_scenario
 from resilience_cli.state import JsonFileStore
@@ -187,3 +187,58 @@ async def test_before_and_after_step_hooks_see_every_step(clock, tmp_path):
         "before finally 0 reset",
         "after reset",
     ]
+
+
+async def test_a_held_lock_is_a_step_error_and_finally_still_runs(clock, tmp_path):
+    """A step that cannot get the state lock errors (exit 3); the rest skip; finally runs."""
+    holder = JsonFileStore(tmp_path / "breaker.json", clock=clock)
+    store = JsonFileStore(tmp_path / "breaker.json", lock_timeout=0, clock=clock)
+    scenario = parse_scenario(FAILING, "f.yaml")
+    with holder.transaction():
+        report = await run_scenario(
+            scenario,
+            source="f.yaml",
+            clock=clock,
+            store=store,
+            target_for=lambda: InProcessTarget(0, clock.wall),
+        )
+    assert report.status is RunStatus.ERROR
+    assert report.exit_code == 3
+    assert [step.status for step in report.steps] == [
+        StepStatus.ERROR,
+        StepStatus.SKIPPED,
+        StepStatus.ERROR,  # finally ran, and met the same held lock
+    ]
+    assert "still held" in report.steps[0].error
+
+
+@pytest.mark.real_time
+async def test_ctrl_c_while_waiting_for_the_lock_still_runs_finally(tmp_path):
+    """Cancelled during a call step's lock wait: interrupted, and finally tries once."""
+    clock = SystemClock()
+    holder = JsonFileStore(tmp_path / "breaker.json")
+    store = JsonFileStore(tmp_path / "breaker.json", lock_timeout=30)
+    scenario = parse_scenario(FAILING, "f.yaml")
+    notes: list[str] = []
+    with holder.transaction():
+        task = asyncio.create_task(
+            run_scenario(
+                scenario,
+                source="f.yaml",
+                clock=clock,
+                store=store,
+                target_for=lambda: InProcessTarget(0, clock.wall),
+                note=notes.append,
+            )
+        )
+        await asyncio.sleep(0.2)
+        task.cancel()
+        report = await task
+    assert report.status is RunStatus.INTERRUPTED
+    assert [step.status for step in report.steps] == [
+        StepStatus.INTERRUPTED,
+        StepStatus.SKIPPED,
+        StepStatus.ERROR,  # one try at the lock, no 30 s wait
+    ]
+    assert notes
+    assert notes[0].startswith("waiting for another resilience command")

@@ -229,7 +229,7 @@ def test_a_retry_never_waits_less_than_retry_after_nor_more_than_the_cap(
         assert now + decision.delay < deadline
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     rate=st.sampled_from([2.0, 10.0, 50.0]),
     burst=st.integers(1, 8),

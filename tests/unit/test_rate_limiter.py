@@ -116,3 +116,31 @@ async def test_a_busy_loop_does_not_lower_the_long_run_rate(clock):
     # Each caller is late by a few loop turns, but lateness never piles up.
     lateness = [when - index / 50 for index, when in enumerate(granted)]
     assert max(lateness) < 0.02
+
+
+async def test_a_cancellation_mid_line_never_grants_two_in_one_slot(clock):
+    """A waiter cancelled mid-line leaves its token spent: no two grants in one slot."""
+    limiter = RateLimiter(RateLimiterConfig(rate=2, burst=1, max_wait=10), clock=clock)
+    granted: dict[str, float] = {}
+
+    async def take(name: str, arrival: float = 0.0) -> None:
+        await asyncio.sleep(arrival)
+        await limiter.acquire()
+        granted[name] = clock.monotonic()
+
+    tasks = {name: asyncio.create_task(take(name)) for name in "abcd"}
+    late = asyncio.create_task(take("late", 1.0))
+    asyncio.get_running_loop().call_later(0.9, tasks["c"].cancel)
+    await asyncio.gather(*tasks.values(), late, return_exceptions=True)
+    assert granted == {"a": 0.0, "b": 0.5, "d": 1.5, "late": 2.0}
+
+
+async def test_the_last_waiter_cancelled_gives_its_token_to_the_next(clock):
+    """When the cancelled waiter was last in line, a newcomer gets its slot."""
+    limiter = RateLimiter(RateLimiterConfig(rate=2, burst=1, max_wait=10), clock=clock)
+    await limiter.acquire()
+    last = asyncio.create_task(limiter.acquire())
+    await asyncio.sleep(0.1)
+    last.cancel()
+    await asyncio.gather(last, return_exceptions=True)
+    assert await limiter.acquire() == pytest.approx(0.4)
