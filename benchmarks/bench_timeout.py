@@ -34,8 +34,8 @@ TIMEOUT = 0.5
 def _late(samples: list[float]) -> dict[str, float]:
     samples.sort()
     return {
-        "p50": round(percentile(samples, 0.50), 2),
-        "p99": round(percentile(samples, 0.99), 2),
+        "p50": round(percentile(samples, 50), 2),
+        "p99": round(percentile(samples, 99), 2),
         "max": round(samples[-1], 2),
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from resilience_cli.patterns import OutcomeKind, Reason
@@ -67,20 +68,24 @@ class RunSummary:
     seed: int
 
 
-def percentile(ordered: Sequence[float], fraction: float) -> float:
-    """The nearest-rank percentile of already sorted values (0 when there are none)."""
+def percentile(ordered: Sequence[float], percent: float) -> float:
+    """The nearest-rank `percent` percentile (0 < percent <= 100) of sorted values.
+
+    0 when there are none. The rank is exact: p(7) of 100 values is the 7th, where float
+    arithmetic (0.07 * 100 = 7.000000000000001) would round up to the 8th.
+    """
     if not ordered:
         return 0.0
-    rank = max(1, math.ceil(fraction * len(ordered)))
+    rank = max(1, math.ceil(Fraction(repr(float(percent))) * len(ordered) / 100))
     return ordered[rank - 1]
 
 
 def _latency(durations: Sequence[float]) -> Latency:
     ordered = sorted(durations)
     return Latency(
-        p50=percentile(ordered, 0.50) * 1000,
-        p95=percentile(ordered, 0.95) * 1000,
-        p99=percentile(ordered, 0.99) * 1000,
+        p50=percentile(ordered, 50) * 1000,
+        p95=percentile(ordered, 95) * 1000,
+        p99=percentile(ordered, 99) * 1000,
         max=(ordered[-1] if ordered else 0.0) * 1000,
     )
 

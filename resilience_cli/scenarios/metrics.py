@@ -66,10 +66,10 @@ import difflib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import TYPE_CHECKING, Final, TypeAlias
 
 from resilience_cli.patterns import BreakerState, Reason
+from resilience_cli.reporting.summary import percentile
 from resilience_cli.scenarios.thresholds import format_number
 
 if TYPE_CHECKING:
@@ -481,19 +481,7 @@ def _duration(ordered: Sequence[float], threshold: Threshold) -> float:
         return ordered[0]
     if threshold.aggregation == "max":
         return ordered[-1]
-    return nearest_rank(ordered, 50.0 if threshold.percentile is None else threshold.percentile)
-
-
-def nearest_rank(ordered: Sequence[float], percentile: float) -> float:
-    """The nearest-rank `percentile` (0 < p <= 100) of sorted, non-empty values.
-
-    The rank is computed exactly: `p(7)` of 100 values is the 7th, where float arithmetic
-    (0.07 * 100 = 7.000000000000001) would round up to the 8th. For 50, 95 and 99 it is
-    the figure `reporting.percentile` shows in the run summary.
-    """
-    exact = Fraction(format_number(percentile)) * len(ordered) / 100
-    rank = max(1, math.ceil(exact))
-    return ordered[rank - 1]
+    return percentile(ordered, 50.0 if threshold.percentile is None else threshold.percentile)
 
 
 def _is_duration(metric: Metric, threshold: Threshold) -> bool:

@@ -74,15 +74,17 @@ def result(**overrides) -> RunResult:
 @pytest.mark.parametrize(
     ("values", "fraction", "expected"),
     [
-        ([], 0.5, 0.0),
-        ([1.0], 0.99, 1.0),
-        ([1, 2, 3, 4], 0.5, 2),
-        ([1, 2, 3, 4], 0.75, 3),
-        ([1, 2, 3, 4], 1.0, 4),
+        ([], 50, 0.0),
+        ([1.0], 99, 1.0),
+        ([1, 2, 3, 4], 50, 2),
+        ([1, 2, 3, 4], 75, 3),
+        ([1, 2, 3, 4], 100, 4),
+        ([float(i) for i in range(1, 101)], 7, 7.0),  # 0.07 * 100 is 7.000000000000001
+        ([float(i) for i in range(1, 101)], 0.001, 1.0),
     ],
 )
 def test_percentile_is_nearest_rank(values, fraction, expected):
-    """Percentiles use the nearest-rank method, and an empty list gives 0."""
+    """Percentiles use the exact nearest-rank method, and an empty list gives 0."""
     assert percentile(values, fraction) == expected
 
 

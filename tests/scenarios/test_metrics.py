@@ -19,7 +19,7 @@ from resilience_cli.patterns import (
     Reason,
     Transition,
 )
-from resilience_cli.reporting import percentile, summarize
+from resilience_cli.reporting import summarize
 from resilience_cli.run import CallResult, RunPlan, RunResult
 from resilience_cli.scenarios import metrics as metrics_module
 from resilience_cli.scenarios.metrics import (
@@ -34,7 +34,6 @@ from resilience_cli.scenarios.metrics import (
     evaluate,
     known_metric,
     metric_names,
-    nearest_rank,
 )
 from resilience_cli.scenarios.thresholds import Threshold, equality, parse_threshold
 from resilience_cli.state.breaker import BreakerView
@@ -412,24 +411,6 @@ def test_a_verdict_carries_strictness_and_the_expected_text():
     assert (verdict.strict, verdict.abort_on_fail) == (False, True)
     assert verdict.expected_text() == "< 300ms"
     assert verdict.metric == "latency"
-
-
-def test_nearest_rank_counts_exactly():
-    """p(7) of 1..100 is the 7th value, though 0.07 * 100 is 7.000000000000001 in floats."""
-    ordered = [float(i) for i in range(1, 101)]
-    assert nearest_rank(ordered, 7) == 7.0
-    assert nearest_rank(ordered, 100) == 100.0
-    assert nearest_rank(ordered, 0.001) == 1.0
-
-
-@given(
-    st.lists(st.floats(0, 100, allow_nan=False), min_size=1, max_size=300),
-    st.sampled_from([50.0, 95.0, 99.0]),
-)
-def test_percentiles_match_the_run_summary(samples, p):
-    """p(50), p(95), p(99) are the figures the summary's latency columns show."""
-    ordered = sorted(samples)
-    assert nearest_rank(ordered, p) == percentile(ordered, p / 100)
 
 
 @given(st.lists(st.floats(0, 10, allow_nan=False), min_size=1, max_size=50))
