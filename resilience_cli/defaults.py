@@ -5,7 +5,10 @@ docs/patterns.md lists them beside the library's own and the anchors'. Kept in o
 place so that a flag and the scenario key it matches can never disagree.
 """
 
+from pathlib import Path
 from typing import Final
+
+LOG_FILE: Final = Path("logs/app.log")  # the decision log, relative to the working folder
 
 TIMEOUT_ATTEMPT: Final = 2.0  # the teaching demo's client timeout: /delay/3 times out
 TIMEOUT_TOTAL: Final = 10.0

@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from resilience_cli.clock import Clock
     from resilience_cli.patterns import Event
 
-DEFAULT_LOG_FILE: Final = "logs/app.log"
 _WARNINGS: Final = frozenset({"breaker.opened", "breaker.forced_open", "call.fell_back"})
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from resilience_cli import defaults
 from resilience_cli.cli.options import (  # noqa: TC001 - Typer reads these at run time
     JsonOption,
     LogFileOption,
@@ -93,7 +94,7 @@ def force_open(
     ),
     json: JsonOption = False,
     state_file: StateFileOption = None,
-    log_file: LogFileOption = Path("logs/app.log"),
+    log_file: LogFileOption = defaults.LOG_FILE,
 ) -> None:
     """Hold the breaker open: every call falls back until `resilience reset`."""
     from resilience_cli.cli.runtime import open_store  # noqa: PLC0415
@@ -112,7 +113,7 @@ def reset(
     *,
     json: JsonOption = False,
     state_file: StateFileOption = None,
-    log_file: LogFileOption = Path("logs/app.log"),
+    log_file: LogFileOption = defaults.LOG_FILE,
 ) -> None:
     """Close the breaker and clear its counters; also the way out of an unreadable state file."""
     from resilience_cli.cli import output  # noqa: PLC0415

@@ -7,16 +7,17 @@ import os
 import sys
 import time
 from collections import deque
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Final
 
 import typer
 
+from resilience_cli import defaults
 from resilience_cli.cli.options import LogFileOption  # noqa: TC001 - Typer reads these at run time
 from resilience_cli.errors import UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
+    from pathlib import Path
 
     from rich.text import Text
 
@@ -64,7 +65,7 @@ def logs(
         bool, typer.Option("-f", "--follow", help="Keep printing new lines until Ctrl-C.")
     ] = False,
     raw: Annotated[bool, typer.Option("--raw", help="Print the JSON lines as they are.")] = False,
-    log_file: LogFileOption = Path("logs/app.log"),
+    log_file: LogFileOption = defaults.LOG_FILE,
 ) -> None:
     """Show the decision log: every breaker transition, retry, rejection and fallback."""
     if not log_file.exists() and not follow:

@@ -158,7 +158,7 @@ def call_parameters(per_command: CallDefaults) -> list[inspect.Parameter]:
         _param("json", JsonOption, default=False),
         _param("base_url", BaseUrlOption, None),
         _param("state_file", StateFileOption, None),
-        _param("log_file", LogFileOption, Path("logs/app.log")),
+        _param("log_file", LogFileOption, defaults.LOG_FILE),
         _param(
             "virtual_time",
             Annotated[

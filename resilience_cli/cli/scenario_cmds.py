@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Final
 
 import typer
 
+from resilience_cli import defaults
 from resilience_cli.cli.options import (  # noqa: TC001 - Typer reads these at run time
     BaseUrlOption,
     JsonOption,
@@ -174,7 +175,7 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     ] = None,
     base_url: BaseUrlOption = None,
     state_file: StateFileOption = None,
-    log_file: LogFileOption = Path("logs/app.log"),
+    log_file: LogFileOption = defaults.LOG_FILE,
 ) -> None:
     """Run scenario files: each step like its one-liner, each expectation judged.
 
