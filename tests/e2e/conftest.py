@@ -29,7 +29,7 @@ class Installed:
     def run(
         self, *args: str, env: Mapping[str, str] | None = None, timeout: float = 60
     ) -> subprocess.CompletedProcess[bytes]:
-        """Run it to the end; stdout and stderr are bytes, to be decoded as the test expects."""
+        """Run it to the end; stdout and stderr are bytes, in UTF-8 unless `env` says otherwise."""
         clean = {
             key: value
             for key, value in os.environ.items()
@@ -39,7 +39,8 @@ class Installed:
         return subprocess.run(
             [RESILIENCE, *args],
             cwd=self.cwd,
-            env=clean | dict(env or {}),
+            # UTF-8 unless the test says otherwise: on Windows a pipe is cp1252 by default.
+            env=clean | {"PYTHONIOENCODING": "utf-8"} | dict(env or {}),
             capture_output=True,
             timeout=timeout,
             check=False,
