@@ -35,12 +35,19 @@ def format_value(key: str, value: object) -> str | None:
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, int | float) and key in _SECONDS:
-        return format_seconds(float(value))
+        return _seconds_or_as_is(value)
     if isinstance(value, float):
         return f"{value:,.3f}".rstrip("0").rstrip(".")
     if isinstance(value, dict | list):
         return json.dumps(value, separators=(",", ":"))
     return str(value)
+
+
+def _seconds_or_as_is(value: float) -> str:
+    try:
+        return format_seconds(float(value))
+    except OverflowError:  # an integer too large for a float: not ours, shown as is
+        return str(value)
 
 
 def format_seconds(seconds: float) -> str:
@@ -53,12 +60,15 @@ def format_seconds(seconds: float) -> str:
 
 def format_timestamp(value: object) -> str:
     """A log line's timestamp in the one format of every time we show; as is if unreadable."""
-    from datetime import datetime  # noqa: PLC0415
+    from datetime import UTC, datetime  # noqa: PLC0415
 
     from resilience_cli.reporting.document import iso  # noqa: PLC0415
 
     try:
-        return iso(datetime.fromisoformat(str(value)).timestamp()) or ""
+        stamp = datetime.fromisoformat(str(value))
+        if stamp.tzinfo is None:  # ours always say UTC; a bare one is read as UTC too
+            stamp = stamp.replace(tzinfo=UTC)
+        return iso(stamp.timestamp()) or ""
     except (ValueError, OverflowError, OSError):
         return str(value)
 
@@ -74,7 +84,7 @@ def format_line(line: str) -> Text:
 
     try:
         record = json.loads(line)
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # not JSON, or an integer past Python's digit limit
         return plain(line.rstrip("\n"))
     if not isinstance(record, dict):
         return plain(line.rstrip("\n"))

@@ -186,3 +186,17 @@ def test_the_readme_lists_every_logged_event():
     assert {"expectation.passed", "scenario.finished", "breaker.half_opened"} <= names
     missing = sorted(name for name in names if f"`{name}`" not in readme)
     assert not missing
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"event": "x", "duration": ' + "9" * 400 + "}",
+        '{"event": "x", "n": ' + "9" * 5000 + "}",
+        '{"event": "x", "timestamp": "2026-01-01T00:00:00", "delay": -1}',
+        '{"event": "x", "timestamp": "yesterday", "waited": Infinity}',
+    ],
+)
+def test_odd_log_lines_are_shown_not_fatal(line):
+    """Huge integers, a bare timestamp or odd values never stop `logs`."""
+    assert logs.format_line(line).plain
