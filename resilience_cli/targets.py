@@ -37,8 +37,10 @@ class RemoteTarget:
         """Nothing to release."""
 
     def describe(self) -> str:
-        """The URL."""
-        return self.base_url
+        """The URL, with any password or token in it redacted: reports show this."""
+        from resilience_cli.redact import redact_url  # noqa: PLC0415
+
+        return redact_url(self.base_url)
 
 
 class EmbeddedTarget:

@@ -7,6 +7,7 @@ real sockets: a virtual loop would jump past a reply that is merely in flight.
 from __future__ import annotations
 
 import asyncio
+import sys
 from typing import TYPE_CHECKING
 
 import pytest
@@ -21,6 +22,21 @@ if TYPE_CHECKING:
 def pytest_configure(config: pytest.Config) -> None:
     """Register the markers this suite uses."""
     config.addinivalue_line("markers", "real_time: run this async test on a real-time loop")
+    config.addinivalue_line(
+        "markers",
+        "linux_service(name): needs a service CI starts on Linux only (redis-server, ...);"
+        " skipped on macOS and Windows, and only there",
+    )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test of a Linux-only service skips on macOS and Windows, saying which service.
+
+    On Linux it always runs: a missing service there is a failure, not a skip.
+    """
+    marker = item.get_closest_marker("linux_service")
+    if marker is not None and not sys.platform.startswith("linux"):
+        pytest.skip(f"needs {marker.args[0]}, which CI runs on Linux only")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

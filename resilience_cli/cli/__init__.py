@@ -73,8 +73,9 @@ class OneLineErrors(TyperGroup):
 
 
 def _fail(message: str, code: int) -> None:
-    # Each line its own `error:`, so a list of file:line:col problems stays parseable.
-    sys.stderr.write("".join(f"error: {line}\n" for line in message.splitlines() or [""]))
+    from resilience_cli.cli.output import error  # noqa: PLC0415
+
+    error(message)
     sys.exit(code)
 
 
@@ -125,9 +126,10 @@ def root(
 @app.command()
 def explain() -> None:
     """Print the order in which the patterns wrap each call, and why."""
-    from resilience_cli.patterns import pipeline  # noqa: PLC0415 - keep start-up light
+    from resilience_cli.cli import output  # noqa: PLC0415 - keep start-up light
+    from resilience_cli.patterns import pipeline  # noqa: PLC0415
 
-    typer.echo((pipeline.__doc__ or "").strip())
+    output.text((pipeline.__doc__ or "").strip())
 
 
 def _register() -> None:
@@ -145,4 +147,7 @@ _register()
 
 def main() -> None:
     """Entry point of the `resilience` console script."""
+    from resilience_cli.cli.output import use_ascii_stand_ins  # noqa: PLC0415
+
+    use_ascii_stand_ins()
     app()

@@ -70,7 +70,7 @@ def _report(breaker: CircuitBreaker, store: JsonFileStore, *, json: bool, title:
     if json:
         output.print_json(state_document(view, breaker.transitions, store.location))
     else:
-        output.show(render_breaker(view, breaker.transitions, title=title))
+        output.show(render_breaker(view, breaker.transitions, title=title, glyphs=output.glyphs()))
 
 
 def state(*, json: JsonOption = False, state_file: StateFileOption = None) -> None:

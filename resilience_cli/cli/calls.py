@@ -88,7 +88,7 @@ def run_calls(command: str, options: CallOptions, mix: tuple[tuple[Endpoint, flo
     if options.json:
         output.print_json(summary_document(summary))
     else:
-        output.show(render_summary(summary))
+        output.show(render_summary(summary, glyphs=output.glyphs()))
     if result.interrupted:
         output.note("interrupted: the summary covers the calls that finished; state saved")
         raise typer.Exit(EXIT_INTERRUPTED)

@@ -24,29 +24,82 @@ if TYPE_CHECKING:
 POLL_SECONDS: Final = 0.25
 _STYLES: Final = {"warning": "yellow", "error": "red"}
 _HEADER_KEYS: Final = frozenset({"timestamp", "level", "event", "run_id", "command"})
+# Fields that hold seconds, shown with their unit (`212 ms`, `2.001 s`).
+_SECONDS: Final = frozenset({"duration", "delay", "retry_after", "waited", "wait", "elapsed"})
+
+
+def format_value(key: str, value: object) -> str | None:
+    """A field's value as people read it; None for a field with no value (not shown)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float) and key in _SECONDS:
+        return _seconds_or_as_is(value)
+    if isinstance(value, float):
+        return f"{value:,.3f}".rstrip("0").rstrip(".")
+    if isinstance(value, dict | list):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def _seconds_or_as_is(value: float) -> str:
+    try:
+        return format_seconds(float(value))
+    except OverflowError:  # an integer too large for a float: not ours, shown as is
+        return str(value)
+
+
+def format_seconds(seconds: float) -> str:
+    """`0.4 ms`, `212 ms`, `2.001 s`: milliseconds under a second, seconds above."""
+    if seconds < 1:
+        milliseconds = seconds * 1000
+        return f"{milliseconds:.1f} ms" if milliseconds < 100 else f"{milliseconds:.0f} ms"
+    return f"{seconds:,.3f} s"
+
+
+def format_timestamp(value: object) -> str:
+    """A log line's timestamp in the one format of every time we show; as is if unreadable."""
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    from resilience_cli.reporting.document import iso  # noqa: PLC0415
+
+    try:
+        stamp = datetime.fromisoformat(str(value))
+        if stamp.tzinfo is None:  # ours always say UTC; a bare one is read as UTC too
+            stamp = stamp.replace(tzinfo=UTC)
+        return iso(stamp.timestamp()) or ""
+    except (ValueError, OverflowError, OSError):
+        return str(value)
 
 
 def format_line(line: str) -> Text:
-    """One log line as `time  event  key=value ...`; a line that is not JSON is shown as is."""
+    """One log line as `time  event  command  key=value ...`; other lines are shown as is.
+
+    Everything in the file is outside text: shown as text, control characters as escapes.
+    """
     from rich.text import Text  # noqa: PLC0415
+
+    from resilience_cli.reporting.render import plain  # noqa: PLC0415
 
     try:
         record = json.loads(line)
-    except (json.JSONDecodeError, RecursionError):
-        return Text(line.rstrip("\n"))
+    except (ValueError, RecursionError):  # not JSON, or an integer past Python's digit limit
+        return plain(line.rstrip("\n"))
     if not isinstance(record, dict):
-        return Text(line.rstrip("\n"))
-    stamp = str(record.get("timestamp", ""))[11:23]
+        return plain(line.rstrip("\n"))
     level = str(record.get("level", "info"))
-    fields = " ".join(f"{key}={value}" for key, value in record.items() if key not in _HEADER_KEYS)
+    fields = (
+        (key, format_value(key, value)) for key, value in record.items() if key not in _HEADER_KEYS
+    )
     return Text.assemble(
-        (stamp, "dim"),
+        plain(format_timestamp(record.get("timestamp", "")), "dim"),
         "  ",
-        (f"{record.get('event', '?'):<20}", _STYLES.get(level, "bold")),
+        plain(f"{record.get('event', '?')!s:<20}", _STYLES.get(level, "bold")),
         "  ",
-        (str(record.get("command", "")), "dim"),
+        plain(record.get("command", ""), "dim"),
         "  ",
-        fields,
+        plain(" ".join(f"{key}={text}" for key, text in fields if text is not None)),
     )
 
 
@@ -102,8 +155,12 @@ def _quiet_when_piped_away(
 
 
 def _print_raw(lines: Iterable[str]) -> None:
+    from resilience_cli.printable import shown  # noqa: PLC0415
+
+    # The file's lines as they are, but never its control characters: a line that is not
+    # ours (or a damaged one) must not drive the terminal.
     for line in lines:
-        typer.echo(line.rstrip("\n"))
+        sys.stdout.write(shown(line.rstrip("\n")) + "\n")
 
 
 def _follow(path: Path, position: int, emit: Callable[[Iterable[str]], None]) -> None:

@@ -51,50 +51,77 @@ def resolve(name: str) -> Path:
     return shipped if shipped.exists() else path
 
 
-def _load_all(names: list[str]) -> list[tuple[str, Scenario]]:
-    """Load every file first, so that a bad one stops the run before anything ran."""
+def shipped_names() -> list[str]:
+    """The names `resilience run NAME` finds, sorted."""
+    return sorted(path.stem for path in SHIPPED.glob("*.yaml"))
+
+
+def _load(name: str) -> tuple[Path, Scenario | list[str]]:
+    """The file `name` resolves to, and its scenario or its problems (one line each).
+
+    A bare name that is neither a file nor a shipped scenario lists the shipped ones.
+    """
     from resilience_cli.scenarios import ScenarioError, load_scenario  # noqa: PLC0415
 
+    path = resolve(name)
+    try:
+        return path, load_scenario(path)
+    except ScenarioError as exc:
+        problems = [str(problem) for problem in exc.problems]
+    if not path.exists() and path.parent == Path():
+        problems.append(f"{name}: not a shipped scenario either: {', '.join(shipped_names())}")
+    return path, problems
+
+
+def _load_all(names: list[str]) -> list[tuple[str, Scenario]]:
+    """Load every file first, so that a bad one stops the run before anything ran."""
     loaded: list[tuple[str, Scenario]] = []
     problems: list[str] = []
     for name in names:
-        path = resolve(name)
-        try:
-            loaded.append((str(path), load_scenario(path)))
-        except ScenarioError as exc:
-            problems.append(str(exc))
+        path, scenario = _load(name)
+        if isinstance(scenario, list):
+            problems += scenario
+        else:
+            loaded.append((str(path), scenario))
     if problems:
         raise UsageError("\n".join(problems))
     return loaded
 
 
+def step_count(scenario: Scenario) -> str:
+    """`10 steps + 1 finally`: what `scenarios` and `validate` both say."""
+    steps = f"{len(scenario.steps)} step{'' if len(scenario.steps) == 1 else 's'}"
+    return f"{steps} + {len(scenario.finally_)} finally" if scenario.finally_ else steps
+
+
 def validate(files: Files, *, json: JsonOption = False) -> None:
     """Check scenario files without running them; exit 2 with file:line:col problems."""
     from resilience_cli.cli import output  # noqa: PLC0415
-    from resilience_cli.scenarios import ScenarioError, load_scenario  # noqa: PLC0415
 
     results: list[dict[str, object]] = []
     bad = 0
     for name in files:
-        path = resolve(name)
-        try:
-            scenario = load_scenario(path)
-        except ScenarioError as exc:
+        path, scenario = _load(name)
+        if isinstance(scenario, list):
             bad += 1
-            results.append(
-                {"file": str(path), "valid": False, "problems": [str(p) for p in exc.problems]}
-            )
+            results.append({"file": str(path), "valid": False, "problems": scenario})
             if not json:
-                output.note(str(exc))
+                output.error("\n".join(scenario))
             continue
-        steps = len(scenario.steps) + len(scenario.finally_)
         expectations = sum(len(step.expectations) for _, step in scenario.sections())
         results.append(
-            {"file": str(path), "valid": True, "steps": steps, "expectations": expectations}
+            {
+                "file": str(path),
+                "valid": True,
+                "steps": len(scenario.steps),
+                "finally": len(scenario.finally_),
+                "expectations": expectations,
+            }
         )
         if not json:
             output.show(
-                f"ok: {path}: {scenario.title} ({steps} steps, {expectations} expectations)"
+                f"ok: {path}: {scenario.title}"
+                f" ({step_count(scenario)}, {expectations} expectations)"
             )
     if json:
         output.print_json({"schema": "resilience-cli/validate", "version": 1, "files": results})
@@ -107,20 +134,24 @@ def scenarios(*, json: JsonOption = False) -> None:
     from rich.table import Table  # noqa: PLC0415
 
     from resilience_cli.cli import output  # noqa: PLC0415
+    from resilience_cli.reporting.render import plain  # noqa: PLC0415
     from resilience_cli.scenarios import load_scenario  # noqa: PLC0415
 
-    rows = []
-    for path in sorted(SHIPPED.glob("*.yaml")):
-        scenario = load_scenario(path)
-        rows.append((path.stem, scenario.title, len(scenario.steps), str(path)))
+    loaded = [(path, load_scenario(path)) for path in sorted(SHIPPED.glob("*.yaml"))]
     if json:
         output.print_json(
             {
                 "schema": "resilience-cli/scenarios",
                 "version": 1,
                 "scenarios": [
-                    {"name": name, "title": title, "steps": steps, "path": path}
-                    for name, title, steps, path in rows
+                    {
+                        "name": path.stem,
+                        "title": scenario.title,
+                        "steps": len(scenario.steps),
+                        "finally": len(scenario.finally_),
+                        "path": str(path),
+                    }
+                    for path, scenario in loaded
                 ],
             }
         )
@@ -128,9 +159,9 @@ def scenarios(*, json: JsonOption = False) -> None:
     table = Table(title="Shipped scenarios (resilience run NAME)", title_justify="left")
     table.add_column("name", no_wrap=True)
     table.add_column("title")
-    table.add_column("steps", justify="right")
-    for name, title, steps, _ in rows:
-        table.add_row(name, title, str(steps))
+    table.add_column("steps", justify="right", no_wrap=True)
+    for path, scenario in loaded:
+        table.add_row(path.stem, plain(scenario.title), step_count(scenario))
     output.show(table)
 
 
@@ -257,11 +288,13 @@ def _report_console(*, json: bool, export: Path | None) -> Console | None:
 
     from rich.console import Console  # noqa: PLC0415
 
+    from resilience_cli.cli import output  # noqa: PLC0415
+
     if export is not None:
         # A fixed width, so the slide does not depend on the presenter's terminal.
         file = io.StringIO() if json else None
         return Console(record=True, width=EXPORT_WIDTH, file=file)
-    return None if json else Console()
+    return None if json else output.stdout()
 
 
 def _run_one(  # noqa: PLR0913 - the collaborators of one run
@@ -277,12 +310,15 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
     log: EventLog,
 ) -> ScenarioReport:
     from resilience_cli.cli import output, runtime  # noqa: PLC0415
+    from resilience_cli.glyphs import glyphs_for  # noqa: PLC0415
     from resilience_cli.reporting.scenario import (  # noqa: PLC0415
         render_scenario_end,
         render_step,
         render_step_header,
     )
     from resilience_cli.scenarios.runner import run_scenario  # noqa: PLC0415
+
+    glyphs = glyphs_for(None if console is None else console.encoding)
 
     url = base_url if base_url is not None else _scenario_url(scenario)
 
@@ -294,13 +330,13 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
 
     async def before_step(section: str, index: int, step: Step) -> None:
         if console is not None:
-            console.print(render_step_header(section, index, totals[section], step))
+            console.print(render_step_header(section, index, totals[section], step, glyphs=glyphs))
         if interactive:
             await _wait_for_enter(console)
 
     def after_step(report: StepReport) -> None:
         if console is not None:
-            console.print(render_step(report))
+            console.print(render_step(report, glyphs=glyphs))
 
     if console is not None:
         _print_title(console, scenario)
@@ -331,16 +367,16 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
         )
     log.info("scenario.finished", file=source, status=report.status.value)
     if console is not None:
-        console.print(render_scenario_end(report))
+        console.print(render_scenario_end(report, glyphs=glyphs))
     return report
 
 
 def _print_title(console: Console, scenario: Scenario) -> None:
-    from rich.text import Text  # noqa: PLC0415
+    from resilience_cli.reporting.render import plain  # noqa: PLC0415
 
-    console.print(Text(scenario.title, style="bold underline"))
+    console.print(plain(scenario.title, "bold underline"))
     if scenario.description:
-        console.print(Text(scenario.description.strip(), style="italic"))
+        console.print(plain(scenario.description.strip(), "italic", multiline=True))
 
 
 def _scenario_url(scenario: Scenario) -> str | None:
@@ -348,9 +384,11 @@ def _scenario_url(scenario: Scenario) -> str | None:
 
 
 def _describe(url: str | None, *, virtual_time: bool) -> str:
+    from resilience_cli.redact import redact_url  # noqa: PLC0415
+
     if virtual_time:
         return "in-process"
-    return "embedded" if url is None else url
+    return "embedded" if url is None else redact_url(url)
 
 
 async def _wait_for_enter(console: Console | None) -> None:
@@ -384,14 +422,18 @@ def _append(path: Path, text: str) -> None:
 
 
 def _export(console: Console, path: Path, title: str) -> None:
+    from resilience_cli.printable import shown  # noqa: PLC0415
+    from resilience_cli.redact import redact  # noqa: PLC0415
+
+    if path.suffix == ".svg":
+        text = console.export_svg(title=shown(title))
+    elif path.suffix == ".html":
+        text = console.export_html()
+    else:
+        text = console.export_text()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        if path.suffix == ".svg":
-            console.save_svg(str(path), title=title)
-        elif path.suffix == ".html":
-            console.save_html(str(path))
-        else:
-            console.save_text(str(path))
+        path.write_text(redact(text), encoding="utf-8")
     except OSError as exc:
         from resilience_cli.cli.output import file_problem  # noqa: PLC0415
 

@@ -76,7 +76,7 @@ def check(
     else:
         verdict = "ok" if result["ok"] else "FAILED"
         if result["status"] is None:
-            output.show(f"{verdict}: {result['url'] or base_url}: {result['error']}")
+            output.show(f"{verdict}: {result['url'] or target.describe()}: {result['error']}")
         else:
             output.show(
                 f"{verdict}: {result['url']} answered {result['status']}"
@@ -91,9 +91,12 @@ async def _probe(target: Target, seconds: float, clock: Clock) -> dict[str, obje
 
     import httpx  # noqa: PLC0415
 
-    url = ""
+    from resilience_cli.redact import redact, redact_url  # noqa: PLC0415
+
+    url = shown_url = ""
     try:
         url = await target.start()
+        shown_url = redact_url(url)
         # The bound is asyncio.timeout's, below: httpx's own fire late under load.
         async with httpx.AsyncClient(
             base_url=url,
@@ -105,12 +108,12 @@ async def _probe(target: Target, seconds: float, clock: Clock) -> dict[str, obje
                 response = await client.get("/health")
             latency = (clock.monotonic() - began) * 1000
     except (httpx.HTTPError, OSError, TimeoutError) as exc:
-        error = f"{type(exc).__name__}: {exc}".rstrip(": ")
-        return {"url": url, "ok": False, "status": None, "latency_ms": None, "error": error}
+        error = redact(f"{type(exc).__name__}: {exc}".rstrip(": "))
+        return {"url": shown_url, "ok": False, "status": None, "latency_ms": None, "error": error}
     finally:
         await target.close()
     return {
-        "url": url,
+        "url": shown_url,
         "ok": response.is_success,
         "status": response.status_code,
         "latency_ms": round(latency, 1),

@@ -16,8 +16,15 @@ DOCUMENT_VERSION: Final = 1
 
 
 def iso(wall: float | None) -> str | None:
-    """A wall-clock time as ISO 8601 UTC, or None."""
-    return None if wall is None else datetime.fromtimestamp(wall, UTC).isoformat()
+    """A wall-clock time as ISO 8601 UTC to the millisecond, or None.
+
+    The one format for every time we show (the panel, the transitions, `logs`, the JSON
+    documents), so one instant reads the same everywhere; the microseconds were noise
+    that made two reads of the same opening look like three different times.
+    """
+    if wall is None:
+        return None
+    return datetime.fromtimestamp(wall, UTC).isoformat(timespec="milliseconds")
 
 
 def _ms(value: float) -> float:
@@ -90,7 +97,9 @@ def summary_document(summary: RunSummary) -> dict[str, object]:
             "bulkhead_peak_waiting": summary.bulkhead_peak_waiting,
         },
         "rate": {
-            "achieved_per_s": round(summary.achieved_rate, 3),
+            "achieved_per_s": None
+            if summary.achieved_rate is None
+            else round(summary.achieved_rate, 3),
             "limiter_waits": summary.limiter_waits,
         },
         "elapsed_s": round(summary.elapsed, 6),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from rich import box
 from rich.console import Group
@@ -10,15 +10,39 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from resilience_cli.glyphs import UNICODE, Glyphs
 from resilience_cli.patterns import BreakerState
+from resilience_cli.printable import shown
 from resilience_cli.reporting.document import iso
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
+    from rich.console import ConsoleOptions, RenderableType
 
     from resilience_cli.patterns import Transition
     from resilience_cli.reporting.summary import EndpointRow, RunSummary
     from resilience_cli.state.breaker import BreakerView
+
+
+class _TwinBox(box.Box):
+    """A light Rich box that keeps its look where lines cannot be drawn.
+
+    Rich swaps any box for a full ASCII grid when the console's encoding has no line
+    characters (cp1252, ASCII); these boxes only have a rule under the header, which is
+    redrawn in dashes instead.
+    """
+
+    def __init__(self, drawn: str) -> None:
+        super().__init__(drawn)
+        self._dashed = box.Box(drawn.replace("─", "-"), ascii=True)
+
+    def substitute(self, options: ConsoleOptions, safe: bool = True) -> box.Box:
+        """The dashed twin on a console that cannot draw lines; else as Rich decides."""
+        return self._dashed if options.ascii_only else super().substitute(options, safe)
+
+
+# Rich's SIMPLE_HEAD and SIMPLE, with an ASCII twin.
+_RULE_UNDER_HEAD: Final = _TwinBox("    \n    \n ── \n    \n    \n    \n    \n    \n")
+_RULES_AROUND: Final = _TwinBox("    \n    \n ── \n    \n    \n ── \n    \n    \n")
 
 STATE_STYLES = {
     BreakerState.CLOSED: "bold green",
@@ -33,6 +57,16 @@ def state_text(state: BreakerState) -> Text:
     return Text(state.value.upper(), style=STATE_STYLES[state])
 
 
+def plain(text: object, style: str = "", *, multiline: bool = False) -> Text:
+    """Outside text (a name, a reason, a URL) as Rich text: never markup, nothing hidden."""
+    return Text(shown(text, multiline=multiline), style=style)
+
+
+def transition_text(from_state: BreakerState, to_state: BreakerState, glyphs: Glyphs) -> Text:
+    """`CLOSED → OPEN`, each state in its colour."""
+    return Text.assemble(state_text(from_state), f" {glyphs.arrow} ", state_text(to_state))
+
+
 def _ms(value: float) -> str:
     return f"{value:.0f}" if value >= 100 else f"{value:.1f}"
 
@@ -41,7 +75,7 @@ def _calls_table(summary: RunSummary) -> Table:
     table = Table(
         title="Calls (ok: on the first try; latency in ms)",
         title_justify="left",
-        box=box.SIMPLE_HEAD,
+        box=_RULE_UNDER_HEAD,
         pad_edge=False,
         collapse_padding=True,
     )
@@ -54,7 +88,7 @@ def _calls_table(summary: RunSummary) -> Table:
     for row, style in rows:
         fallbacks = row.fallbacks + row.failed
         table.add_row(
-            row.label,
+            plain(row.label),
             str(row.calls),
             Text(str(row.succeeded), style="green" if row.succeeded else ""),
             Text(str(row.recovered), style="cyan" if row.recovered else ""),
@@ -70,7 +104,7 @@ def _calls_table(summary: RunSummary) -> Table:
 
 
 def _reasons_table(summary: RunSummary) -> Table:
-    table = Table(title="Why", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(title="Why", title_justify="left", box=_RULE_UNDER_HEAD, pad_edge=False)
     table.add_column("reason")
     table.add_column("calls fell back", justify="right")
     table.add_column("attempts failed", justify="right")
@@ -86,7 +120,7 @@ def _pacing_table(summary: RunSummary) -> Table:
         title="Concurrency and pacing",
         title_justify="left",
         show_header=False,
-        box=box.SIMPLE,
+        box=_RULES_AROUND,
         pad_edge=False,
     )
     table.add_column("what")
@@ -99,38 +133,43 @@ def _pacing_table(summary: RunSummary) -> Table:
         table.add_row("bulkhead peak queued", str(summary.bulkhead_peak_waiting))
     if summary.limiter_waits is not None:
         table.add_row("attempts paced by the rate limiter", str(summary.limiter_waits))
-    table.add_row("achieved rate", f"{summary.achieved_rate:,.1f} calls/s")
+    rate = summary.achieved_rate
+    table.add_row("achieved rate", "-" if rate is None else f"{rate:,.1f} calls/s")
     table.add_row("elapsed", f"{summary.elapsed:,.3f} s")
     return table
 
 
-def _transitions_table(transitions: tuple[Transition, ...]) -> Table:
+def _transitions_table(transitions: tuple[Transition, ...], glyphs: Glyphs) -> Table:
     table = Table(show_header=True, box=None, pad_edge=False)
-    table.add_column("at (UTC)")
-    table.add_column("from → to")
+    table.add_column("at (UTC)", no_wrap=True)
+    table.add_column(f"from {glyphs.arrow} to", no_wrap=True)
     table.add_column("why")
     for transition in transitions:
-        at = iso(transition.at) or ""
         table.add_row(
-            at[11:23],
-            Text.assemble(
-                state_text(transition.from_state), " → ", state_text(transition.to_state)
-            ),
-            transition.reason,
+            iso(transition.at) or "",
+            transition_text(transition.from_state, transition.to_state, glyphs),
+            plain(transition.reason),
         )
     return table
 
 
 def render_breaker(
-    view: BreakerView, transitions: tuple[Transition, ...], *, title: str = "Circuit breaker"
+    view: BreakerView,
+    transitions: tuple[Transition, ...],
+    *,
+    title: str = "Circuit breaker",
+    glyphs: Glyphs = UNICODE,
 ) -> Panel:
-    """The breaker now: state, fail count, when it opened, time to half-open, history."""
+    """The breaker now: state, fail count, when it opened, time to half-open, history.
+
+    `title` may quote outside text (the state file's path): it is shown as text.
+    """
     lines = Table.grid(padding=(0, 2))
     lines.add_column(style="dim")
     lines.add_column()
     lines.add_row("state", state_text(view.state))
     lines.add_row("fail count", str(view.fail_count))
-    lines.add_row("opened at", iso(view.opened_at) or "—")
+    lines.add_row("opened at", iso(view.opened_at) or glyphs.dash)
     if view.open_remaining is not None:
         lines.add_row("half-open in", f"{view.open_remaining:.1f} s")
     parts: list[RenderableType] = [lines]
@@ -138,16 +177,17 @@ def render_breaker(
         parts += [
             Text(""),
             Text("recent transitions", style="dim"),
-            _transitions_table(transitions),
+            _transitions_table(transitions, glyphs),
         ]
-    return Panel(Group(*parts), title=title, title_align="left", expand=False)
+    return Panel(Group(*parts), title=plain(title), title_align="left", expand=False)
 
 
-def render_summary(summary: RunSummary) -> Group:
+def render_summary(summary: RunSummary, *, glyphs: Glyphs = UNICODE) -> Group:
     """The end-of-run report: calls, fallbacks by reason, pacing, and the breaker."""
     heading = Text.assemble(
         (f"resilience {summary.command}", "bold"),
-        f": {summary.total.calls} of {summary.planned} calls against {summary.target}",
+        f": {summary.total.calls} of {summary.planned} calls against ",
+        plain(summary.target),
         f" (seed {summary.seed})",
     )
     parts: list[RenderableType] = [heading, _calls_table(summary)]
@@ -155,10 +195,10 @@ def render_summary(summary: RunSummary) -> Group:
         parts.append(_reasons_table(summary))
     parts.append(_pacing_table(summary))
     breaker_line = Text.assemble(
-        "breaker ", state_text(summary.before.state), " → ", state_text(summary.after.state)
+        "breaker ", transition_text(summary.before.state, summary.after.state, glyphs)
     )
     parts.append(
-        render_breaker(summary.after, summary.transitions, title=breaker_line.plain)
+        render_breaker(summary.after, summary.transitions, title=breaker_line.plain, glyphs=glyphs)
         if summary.transitions
         else breaker_line
     )

@@ -15,8 +15,11 @@ from rich.rule import Rule
 from rich.text import Text
 
 from resilience_cli._version import __version__
+from resilience_cli.glyphs import UNICODE, Glyphs
+from resilience_cli.printable import printable
+from resilience_cli.redact import redact
 from resilience_cli.reporting.document import breaker_document, iso, summary_document
-from resilience_cli.reporting.render import render_breaker, render_summary, state_text
+from resilience_cli.reporting.render import plain, render_breaker, render_summary, state_text
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -44,18 +47,18 @@ def expectation_name(verdict: Verdict) -> str:
     return f"{verdict.metric} {verdict.threshold}"
 
 
-def render_verdict(verdict: Verdict) -> Text:
+def render_verdict(verdict: Verdict, *, glyphs: Glyphs = UNICODE) -> Text:
     """`✓ latency p(95) < 300ms  p(95)=212ms`, or ✗ with what was expected."""
     if verdict.passed:
-        mark, style = "✓", "green"
+        mark, style = glyphs.ok, "green"
     elif verdict.strict:
-        mark, style = "✗", "bold red"
+        mark, style = glyphs.fail, "bold red"
     else:
-        mark, style = "✗", "yellow"
-    line = Text.assemble((f"{mark} ", style), expectation_name(verdict), "  ")
-    line.append(verdict.observed_text, style="bold" if not verdict.passed else "")
+        mark, style = glyphs.fail, "yellow"
+    line = Text.assemble((f"{mark} ", style), plain(expectation_name(verdict)), "  ")
+    line.append_text(plain(verdict.observed_text, "bold" if not verdict.passed else ""))
     if not verdict.passed:
-        line.append(f", expected {verdict.expected_text()}", style="dim")
+        line.append_text(plain(f", expected {verdict.expected_text()}", "dim"))
         if not verdict.strict:
             line.append("  (advisory)", style="dim")
         elif verdict.abort_on_fail:
@@ -63,35 +66,47 @@ def render_verdict(verdict: Verdict) -> Text:
     return line
 
 
-def render_step_header(section: str, index: int, total: int, step: Step) -> Rule:
+def render_step_header(
+    section: str, index: int, total: int, step: Step, *, glyphs: Glyphs = UNICODE
+) -> Rule:
     """A rule naming the step: `Step 2/7 · trip the breaker · error`."""
     where = f"Step {index + 1}/{total}" if section == "steps" else f"Finally {index + 1}/{total}"
-    return Rule(Text(f"{where} · {step.name} · {step.kind}", style="bold"), align="left")
+    dot = glyphs.dot
+    return Rule(plain(f"{where} {dot} {step.name} {dot} {step.kind}", "bold"), align="left")
 
 
-def render_step(report: StepReport) -> Group:
+def render_step(report: StepReport, *, glyphs: Glyphs = UNICODE) -> Group:
     """A step's numbers (or its breaker panel) and its verdicts."""
     parts: list[RenderableType] = []
     if report.summary is not None:
-        parts.append(render_summary(report.summary))
+        parts.append(render_summary(report.summary, glyphs=glyphs))
     elif report.after is not None:
         if report.step.kind == "pause":
             parts.append(Text(f"paused {report.elapsed:.3f} s", style="dim"))
-        parts.append(render_breaker(report.after, report.transitions, title="Circuit breaker"))
+        parts.append(
+            render_breaker(report.after, report.transitions, title="Circuit breaker", glyphs=glyphs)
+        )
     else:
         parts.append(Text(report.status.value, style=_STATUS_STYLES[report.status.value]))
     if report.error:
-        parts.append(Text(f"could not run: {report.error}", style="bold red"))
-    parts.extend(render_verdict(verdict) for verdict in report.verdicts)
+        parts.append(plain(f"could not run: {report.error}", "bold red"))
+    parts.extend(render_verdict(verdict, glyphs=glyphs) for verdict in report.verdicts)
     return Group(*parts)
 
 
-def render_scenario_end(report: ScenarioReport) -> Group:
-    """The verdict block: every expectation, then the outcome in one line."""
+def render_scenario_end(report: ScenarioReport, *, glyphs: Glyphs = UNICODE) -> Group:
+    """The verdict block: a rule naming the scenario, every expectation, then the outcome.
+
+    The outcome is one short line (`PASSED  13 of 13 expectations held, ...`) without the
+    title, which is on the rule above it: a CI log greps it whole, and it fits 100 columns.
+    """
     verdicts = report.verdicts
-    parts: list[RenderableType] = [Rule(Text("Expectations", style="bold"), align="left")]
+    heading = Text.assemble(
+        ("Expectations", "bold"), f" {glyphs.dot} ", plain(report.scenario.title, "bold")
+    )
+    parts: list[RenderableType] = [Rule(heading, align="left")]
     if verdicts:
-        parts.extend(render_verdict(verdict) for verdict in verdicts)
+        parts.extend(render_verdict(verdict, glyphs=glyphs) for verdict in verdicts)
     else:
         parts.append(Text("(none)", style="dim"))
     failed = sum(1 for verdict in verdicts if verdict.strict and not verdict.passed)
@@ -99,8 +114,8 @@ def render_scenario_end(report: ScenarioReport) -> Group:
     status = report.status.value
     outcome = Text.assemble(
         (status.upper(), _STATUS_STYLES[status]),
-        f"  {report.scenario.title}: {len(verdicts) - failed} of {len(verdicts)} expectations"
-        f" held, {len(report.steps)} steps ({skipped} skipped) in {report.elapsed:.3f} s",
+        f"  {len(verdicts) - failed} of {len(verdicts)} expectations held,"
+        f" {len(report.steps)} steps ({skipped} skipped) in {report.elapsed:.3f} s",
         " of virtual time" if report.virtual_time else "",
     )
     if report.steps and report.steps[-1].after is not None:
@@ -206,9 +221,10 @@ def junit_xml(reports: Sequence[ScenarioReport]) -> str:
     for key, count in totals.items():
         suites.set(key, str(count))
     ET.indent(suites)
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
-    )
+    # XML 1.0 has no place for control characters, even escaped: a step name holding one
+    # made the whole report unreadable. Shown as escapes, like everywhere else.
+    body = printable(redact(ET.tostring(suites, encoding="unicode")), multiline=True)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
 
 
 def _junit_suite(suites: ET.Element, report: ScenarioReport) -> dict[str, int]:
@@ -329,4 +345,4 @@ def github_summary(reports: Sequence[ScenarioReport]) -> str:
                 f" | {calls} | {fallbacks} | {breaker} |"
             )
         lines.append("")
-    return "\n".join(lines)
+    return printable(redact("\n".join(lines)), multiline=True)

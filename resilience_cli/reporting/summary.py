@@ -60,7 +60,7 @@ class RunSummary:
     bulkhead_peak_waiting: int | None
     limiter_waits: int | None
     elapsed: float
-    achieved_rate: float
+    achieved_rate: float | None
     before: BreakerView
     after: BreakerView
     transitions: tuple[Transition, ...]
@@ -78,6 +78,15 @@ def percentile(ordered: Sequence[float], percent: float) -> float:
         return 0.0
     rank = max(1, math.ceil(Fraction(repr(float(percent))) * len(ordered) / 100))
     return ordered[rank - 1]
+
+
+def achieved_rate(calls: int, elapsed: float) -> float | None:
+    """Calls per second of the run's elapsed time; None (shown as `-`) when no time passed.
+
+    One definition for real and virtual time: a virtual run whose calls all fell back
+    at once took no time at all, and has no rate rather than a rate of 0.
+    """
+    return calls / elapsed if elapsed > 0 else None
 
 
 def _latency(durations: Sequence[float]) -> Latency:
@@ -142,7 +151,7 @@ def summarize(result: RunResult, command: str) -> RunSummary:
         bulkhead_peak_waiting=None if bulkhead is None else bulkhead.peak_waiting,
         limiter_waits=None if limiter is None else limiter.waited,
         elapsed=result.elapsed,
-        achieved_rate=len(calls) / result.elapsed if result.elapsed > 0 else 0.0,
+        achieved_rate=achieved_rate(len(calls), result.elapsed),
         before=result.before,
         after=result.after,
         transitions=result.transitions,

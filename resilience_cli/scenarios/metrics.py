@@ -43,7 +43,7 @@ The namespace (steps: *calls* = `invoke`, `delay`, `error`; *all* = every step k
 | `bulkhead.peak` | Gauge | calls | most calls inside the bulkhead (when it is on) |
 | `bulkhead.queued_peak` | Gauge | calls | most calls queued for it (when it is on) |
 | `rate_limiter.waits` | Gauge | calls | token requests that had to wait (when the limiter is on) |
-| `throughput` | Gauge | calls | calls per second |
+| `throughput` | Gauge | calls | calls per second of elapsed time (no data when none passed) |
 | `breaker.state` | Label | all | the breaker's state after the step |
 | `breaker.state_before` | Label | all | its state before the step |
 | `breaker.fail_count` | Gauge | all | consecutive failures after the step |
@@ -592,7 +592,8 @@ def call_step_metrics(summary: RunSummary, calls: Sequence[CallResult]) -> dict[
         metrics["bulkhead.queued_peak"] = Gauge(summary.bulkhead_peak_waiting)
     if summary.limiter_waits is not None:
         metrics["rate_limiter.waits"] = Gauge(summary.limiter_waits)
-    metrics["throughput"] = Gauge(summary.achieved_rate)
+    if summary.achieved_rate is not None:  # no time passed: no rate, so no data
+        metrics["throughput"] = Gauge(summary.achieved_rate)
     metrics.update(_breaker_metrics(summary.before, summary.after, summary.transitions))
     metrics["elapsed"] = Gauge(summary.elapsed, seconds=True)
     return metrics

@@ -33,7 +33,7 @@ def test_format_line_shows_time_event_command_and_fields():
         }
     )
     text = logs.format_line(line).plain
-    assert text.startswith("00:00:01.250")
+    assert text.startswith("2026-01-01T00:00:01.250+00:00")
     assert "breaker.opened" in text
     assert "error" in text
     assert "reason=5 consecutive failures" in text

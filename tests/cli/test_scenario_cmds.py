@@ -69,7 +69,7 @@ def test_validate_reports_each_file(in_tmp):
     (in_tmp / "bad.yaml").write_text(FAILING.replace("concurrency", "x").replace("error:", "eror:"))
     result = invoke("validate", "good.yaml", "bad.yaml")
     assert result.exit_code == 2
-    assert "ok: good.yaml: A failing check (1 steps, 3 expectations)" in result.stdout
+    assert "ok: good.yaml: A failing check (1 step, 3 expectations)" in result.stdout
     assert "bad.yaml:5:5" in result.stderr
     assert "did you mean 'error'?" in result.stderr
 

@@ -118,7 +118,7 @@ def test_json_document_has_the_promised_keys():
     assert breaker["after"] == {
         "state": "open",
         "fail_count": 5,
-        "opened_at": "2026-01-01T00:00:00+00:00",
+        "opened_at": "2026-01-01T00:00:00.000+00:00",
         "open_remaining_s": 29.5,
     }
     assert breaker["transitions"][0]["reason"].endswith("so OPEN")
@@ -129,7 +129,7 @@ def test_state_document_matches_the_demo_shape():
     view = BreakerView(BreakerState.FORCED_OPEN, 0, WALL, None)
     document = state_document(view, (), ".resilience/breaker.json")
     assert document["state"] == "forced_open"
-    assert document["opened_at"] == "2026-01-01T00:00:00+00:00"
+    assert document["opened_at"] == "2026-01-01T00:00:00.000+00:00"
     assert document["fail_count"] == 0
 
 
@@ -159,5 +159,5 @@ def test_the_breaker_panel_shows_time_to_half_open():
     """The breaker panel shows state, fail count, opened_at and the time left."""
     text = render(render_breaker(BreakerView(BreakerState.OPEN, 5, WALL, 12.34), ()))
     assert "OPEN" in text
-    assert "2026-01-01T00:00:00+00:00" in text
+    assert "2026-01-01T00:00:00.000+00:00" in text
     assert "12.3 s" in text

@@ -1,0 +1,63 @@
+"""A password or token typed into a URL never reaches an output, a file or a message."""
+
+import json
+
+PASSWORD = "hunter2"  # noqa: S105 - the secret the test hunts for
+TOKEN = "tok3n"  # noqa: S105
+
+
+def test_no_output_format_shows_a_urls_password_or_token(installed, loopback_upstream, tmp_path):
+    """Every output, message and file hides the secret and shows `user:***@` instead."""
+    # Rich, --json, JUnit, the job summary, svg/html/txt exports, `upstream check`,
+    # errors, `logs`, and every file the commands wrote.
+    host = loopback_upstream.removeprefix("http://")
+    url = f"http://teacher:{PASSWORD}@{host}/?token={TOKEN}"
+    (tmp_path / "remote.yaml").write_text(
+        f"version: 1\ntitle: remote\ntarget: '{url}'\nsteps:\n"
+        "  - name: calls\n    invoke: {count: 3, mix: '/get:1'}\n"
+        "    expect: {calls: count == 3}\n"
+    )
+    summary = {"GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}
+    runs = [
+        installed.run("invoke", "-n", "3", "--mix", "/get:1", "--base-url", url),
+        installed.run("invoke", "-n", "3", "--mix", "/get:1", "--base-url", url, "--json"),
+        installed.run(
+            "run", "remote.yaml", "--junit", "junit.xml", "--export", "slides.svg", env=summary
+        ),
+        installed.run("run", "remote.yaml", "--export", "slides.html"),
+        installed.run("run", "remote.yaml", "--base-url", url, "--export", "slides.txt", "--json"),
+        installed.run("upstream", "check", "--base-url", url),
+        installed.run("upstream", "check", "--base-url", url, "--json"),
+        installed.run("upstream", "check", "--base-url", f"http://teacher:{PASSWORD}@127.0.0.1:1"),
+        installed.run("invoke", "--base-url", f"ftp://teacher:{PASSWORD}@x/?api_key={TOKEN}"),
+        installed.run("invoke", "--base-url", f"http://teacher:{PASSWORD}@x:port"),
+        installed.run("logs", "-n", "200"),
+        installed.run("logs", "-n", "200", "--raw"),
+        installed.run("state", "--json"),
+    ]
+    seen = ""
+    for result in runs:
+        text = (result.stdout + result.stderr).decode("utf-8")
+        assert "internal error" not in text, text
+        seen += text
+    files = [path for path in tmp_path.rglob("*") if path.is_file() and path.name != "remote.yaml"]
+    assert {path.name for path in files} >= {
+        "junit.xml",
+        "summary.md",
+        "slides.svg",
+        "slides.html",
+        "slides.txt",
+        "app.log",
+    }
+    for path in files:
+        content = path.read_bytes().decode("utf-8")
+        assert PASSWORD not in content, path
+        assert TOKEN not in content, path
+        seen += content
+    assert PASSWORD not in seen
+    assert TOKEN not in seen
+    # The URLs are there, redacted: the test would see a leak.
+    assert seen.count("teacher:***@") >= 15
+    assert "token=***" in seen
+    assert "api_key=***" in seen
+    assert json.loads(runs[1].stdout)["target"] == f"http://teacher:***@{host}/?token=***"
