@@ -4,6 +4,9 @@ The breaker is a shared resource, so a run holds the state file's lock from rest
 save: two runs started together take turns instead of overwriting each other's updates
 (`resilience state`, which only reads, never waits for it).
 
+A run with the breaker switched off (`breaker: null`) leaves the state file exactly as it
+was: it takes no lock and writes nothing, and reads the file only to show the breaker.
+
 Ctrl-C cancels the run's task. The calls in flight are cancelled, the breaker state is
 saved as it stands, and the run returns what it has with `interrupted=True`; the command
 prints that partial summary and exits 130.
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
     from resilience_cli.patterns import (
         BulkheadStatistics,
         CallOutcome,
+        CircuitBreaker,
         EventSink,
         RateLimiterStatistics,
         Transition,
@@ -98,6 +102,14 @@ async def execute(  # noqa: PLR0913 - the run's collaborators, each injected
     `note` hears about waits for another command's state lock; `patient=False` does not
     wait for it at all (clean-up after Ctrl-C).
     """
+    run = _Run(plan, clock=clock, target=target, events=events, on_call=on_call)
+    if plan.policies.breaker is None:
+        # Switched off: the persisted breaker is only shown, never locked or rewritten.
+        snapshot = store.load()
+        return await run(
+            load_breaker(snapshot, None, clock=clock, events=None, location=store.location),
+            use_breaker=False,
+        )
     async with turn(store, note=note, patient=patient) as transaction:
         breaker = load_breaker(
             transaction.snapshot,
@@ -106,20 +118,44 @@ async def execute(  # noqa: PLR0913 - the run's collaborators, each injected
             events=events,
             location=store.location,
         )
+        result = await run(breaker, use_breaker=True)
+        transaction.replace(breaker.snapshot())
+    return result
+
+
+class _Run:
+    """One run of a plan against a restored breaker."""
+
+    def __init__(
+        self,
+        plan: RunPlan,
+        *,
+        clock: Clock,
+        target: Target,
+        events: EventSink | None,
+        on_call: Callable[[CallResult], None] | None,
+    ) -> None:
+        self._plan = plan
+        self._clock = clock
+        self._target = target
+        self._events = events
+        self._on_call = on_call
+
+    async def __call__(self, breaker: CircuitBreaker, *, use_breaker: bool) -> RunResult:
+        plan, clock, target = self._plan, self._clock, self._target
         before = BreakerView.of(breaker)
         mark = breaker.transition_mark()
         pipeline: Pipeline[httpx.Response] = Pipeline.from_policies(
             plan.policies,
             clock=clock,
             seed=plan.seed,
-            # A run with the breaker switched off leaves the persisted one as it was.
-            breaker=None if plan.policies.breaker is None else breaker,
+            breaker=breaker if use_breaker else None,
             fallback=FALLBACK,
             classifier=HttpClassifier(clock),
-            events=events,
+            events=self._events,
         )
         client = ResilientClient(pipeline, target, concurrency=plan.concurrency)
-        runner = _Workers(client, plan, clock, on_call)
+        runner = _Workers(client, plan, clock, self._on_call)
         interrupted = False
         try:
             await runner.run()
@@ -130,21 +166,21 @@ async def execute(  # noqa: PLR0913 - the run's collaborators, each injected
                 task.uncancel()  # we handle this one: save and report what we have
         finally:
             await client.aclose()
-        transaction.replace(breaker.snapshot())
-        after = BreakerView.of(breaker)
-    return RunResult(
-        plan=plan,
-        calls=tuple(runner.results),
-        before=before,
-        after=after,
-        transitions=breaker.transitions_since(mark),
-        bulkhead=None if pipeline.bulkhead is None else pipeline.bulkhead.statistics(),
-        rate_limiter=None if pipeline.rate_limiter is None else pipeline.rate_limiter.statistics(),
-        peak_in_flight=runner.peak_in_flight,
-        elapsed=runner.elapsed,
-        interrupted=interrupted,
-        target=target.describe(),
-    )
+        return RunResult(
+            plan=plan,
+            calls=tuple(runner.results),
+            before=before,
+            after=BreakerView.of(breaker),
+            transitions=breaker.transitions_since(mark),
+            bulkhead=None if pipeline.bulkhead is None else pipeline.bulkhead.statistics(),
+            rate_limiter=None
+            if pipeline.rate_limiter is None
+            else pipeline.rate_limiter.statistics(),
+            peak_in_flight=runner.peak_in_flight,
+            elapsed=runner.elapsed,
+            interrupted=interrupted,
+            target=target.describe(),
+        )
 
 
 class _Workers:

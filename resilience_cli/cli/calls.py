@@ -44,7 +44,7 @@ def run_calls(command: str, options: CallOptions, mix: tuple[tuple[Endpoint, flo
     target = runtime.choose_target(
         options.base_url, options.seed, clock, virtual_time=options.virtual_time
     )
-    store = runtime.open_store(options.state_file, clock)
+    store = runtime.open_store(options.state_file, clock, options.lock_timeout)
     plan = RunPlan(
         calls=plan_mix(options.count, mix, options.seed),
         policies=policies,
@@ -53,7 +53,11 @@ def run_calls(command: str, options: CallOptions, mix: tuple[tuple[Endpoint, flo
     )
     try:
         log = open_event_log(
-            options.log_file, clock=clock, run_id=uuid.uuid4().hex[:12], command=command
+            options.log_file,
+            clock=clock,
+            run_id=uuid.uuid4().hex[:12],
+            command=command,
+            warn=output.note,
         )
     except OSError as exc:
         raise UsageError(f"--log-file {output.file_problem(options.log_file, exc)}") from None

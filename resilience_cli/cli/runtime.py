@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, TypeVar
 
+from resilience_cli import defaults
 from resilience_cli.errors import UsageError
 
 if TYPE_CHECKING:
@@ -45,11 +46,19 @@ def run(
         raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
-def open_store(state_file: Path | None, clock: Clock) -> JsonFileStore:
+def open_store(
+    state_file: Path | None, clock: Clock, lock_timeout: float = defaults.LOCK_TIMEOUT
+) -> JsonFileStore:
     """The state file from the flag, else $RESILIENCE_STATE_FILE, else the default."""
+    from resilience_cli.errors import ConfigError  # noqa: PLC0415
     from resilience_cli.state import JsonFileStore, default_state_path  # noqa: PLC0415
 
-    return JsonFileStore(state_file or default_state_path(os.environ), clock=clock)
+    try:
+        return JsonFileStore(
+            state_file or default_state_path(os.environ), lock_timeout, clock=clock
+        )
+    except ConfigError:
+        raise UsageError(f"--lock-timeout must be >= 0 seconds, got {lock_timeout}") from None
 
 
 def choose_clock(*, virtual_time: bool) -> Clock:

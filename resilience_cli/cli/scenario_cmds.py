@@ -13,6 +13,7 @@ from resilience_cli import defaults
 from resilience_cli.cli.options import (  # noqa: TC001 - Typer reads these at run time
     BaseUrlOption,
     JsonOption,
+    LockTimeoutOption,
     LogFileOption,
     StateFileOption,
 )
@@ -175,6 +176,7 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     ] = None,
     base_url: BaseUrlOption = None,
     state_file: StateFileOption = None,
+    lock_timeout: LockTimeoutOption = defaults.LOCK_TIMEOUT,
     log_file: LogFileOption = defaults.LOG_FILE,
 ) -> None:
     """Run scenario files: each step like its one-liner, each expectation judged.
@@ -191,9 +193,11 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     loaded = _load_all(files)
     console = _report_console(json=json, export=export)
     clock = runtime.choose_clock(virtual_time=virtual_time)
-    store = runtime.open_store(state_file, clock)
+    store = runtime.open_store(state_file, clock, lock_timeout)
     try:
-        log = open_event_log(log_file, clock=clock, run_id=uuid.uuid4().hex[:12], command="run")
+        log = open_event_log(
+            log_file, clock=clock, run_id=uuid.uuid4().hex[:12], command="run", warn=output.note
+        )
     except OSError as exc:
         raise UsageError(f"--log-file {output.file_problem(log_file, exc)}") from None
     reports: list[ScenarioReport] = []
