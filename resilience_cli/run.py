@@ -7,20 +7,24 @@ save: two runs started together take turns instead of overwriting each other's u
 A run with the breaker switched off (`breaker: null`) leaves the state file exactly as it
 was: it takes no lock and writes nothing, and reads the file only to show the breaker.
 
-Ctrl-C cancels the run's task. The calls in flight are cancelled, the breaker state is
-saved as it stands, and the run returns what it has with `interrupted=True`; the command
-prints that partial summary and exits 130.
+Ctrl-C (or SIGTERM, SIGHUP) cancels the run's task. The calls in flight are cancelled,
+the breaker state is saved as it stands, and the run returns what it has with
+`interrupted=True`: the calls that finished, and the calls cut short with the attempts
+they had made (the breaker counted those, so the summary does too). The command prints
+that partial summary and exits 130 (143, 129).
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from resilience_cli.client import FALLBACK, HttpClassifier, ResilientClient
-from resilience_cli.patterns import Pipeline, Policies
+from resilience_cli.patterns import Pipeline, Policies, Reason
+from resilience_cli.patterns.events import AttemptFailed
 from resilience_cli.state.breaker import BreakerView, load_breaker
 from resilience_cli.state.turn import turn
 
@@ -36,11 +40,15 @@ if TYPE_CHECKING:
         BulkheadStatistics,
         CallOutcome,
         CircuitBreaker,
+        Event,
         EventSink,
         RateLimiterStatistics,
         Transition,
     )
     from resilience_cli.state import BreakerStore
+
+# The failed attempts of the call a worker has in flight; each worker task has its own.
+_IN_FLIGHT: Final[ContextVar[list[Reason] | None]] = ContextVar("in_flight", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +58,19 @@ class CallResult:
     endpoint: Endpoint
     began: float
     outcome: CallOutcome[httpx.Response]
+
+
+@dataclass(frozen=True, slots=True)
+class CutCall:
+    """A call that an interruption cut short: what it asked, and its attempts that had failed.
+
+    Its attempts that finished all failed (a success would have ended the call), and the
+    breaker counted each one, so the partial summary counts them too.
+    """
+
+    endpoint: Endpoint
+    began: float
+    failed_attempts: tuple[Reason, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +98,7 @@ class RunResult:
     elapsed: float
     interrupted: bool
     target: str
+    cut: tuple[CutCall, ...] = ()
 
 
 def plan_mix(count: int, mix: Sequence[tuple[Endpoint, float]], seed: int) -> tuple[Endpoint, ...]:
@@ -152,7 +174,7 @@ class _Run:
             breaker=breaker if use_breaker else None,
             fallback=FALLBACK,
             classifier=HttpClassifier(clock),
-            events=self._events,
+            events=_AttemptWatch(self._events),
         )
         client = ResilientClient(pipeline, target, concurrency=plan.concurrency)
         runner = _Workers(client, plan, clock, self._on_call)
@@ -180,7 +202,30 @@ class _Run:
             elapsed=runner.elapsed,
             interrupted=interrupted,
             target=target.describe(),
+            cut=tuple(runner.cut),
         )
+
+
+class _AttemptWatch:
+    """Passes every event on, and notes each failed attempt against the call in flight.
+
+    The pipeline reports a call when it ends; a call cancelled mid-way never ends, yet the
+    breaker counted its failed attempts. The events say what they were, in the call's own
+    task, so no change to the pipeline's contract is needed to keep them.
+    """
+
+    __slots__ = ("_forward",)
+
+    def __init__(self, forward: EventSink | None) -> None:
+        self._forward = forward
+
+    def __call__(self, event: Event, /) -> None:
+        if isinstance(event, AttemptFailed):
+            failed = _IN_FLIGHT.get()
+            if failed is not None:
+                failed.append(Reason(event.reason))
+        if self._forward is not None:
+            self._forward(event)
 
 
 class _Workers:
@@ -199,6 +244,7 @@ class _Workers:
         self._on_call = on_call
         self._todo = iter(plan.calls)
         self.results: list[CallResult] = []
+        self.cut: list[CutCall] = []
         self.in_flight = self.peak_in_flight = 0
         self._started = clock.monotonic()
         self.elapsed = 0.0
@@ -217,8 +263,13 @@ class _Workers:
             began = clock.monotonic() - self._started
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+            failed: list[Reason] = []
+            _IN_FLIGHT.set(failed)
             try:
                 outcome = await self._client.request(endpoint.method, endpoint.path)
+            except asyncio.CancelledError:
+                self.cut.append(CutCall(endpoint, began, tuple(failed)))
+                raise
             finally:
                 self.in_flight -= 1
             # Keep the numbers, not the response: a long run would otherwise hold every

@@ -22,6 +22,7 @@ from resilience_cli.errors import EXIT_INTERRUPTED, UsageError
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from resilience_cli.cli.signals import Interruption
     from resilience_cli.client import Target
     from resilience_cli.clock import Clock
     from resilience_cli.eventlog import EventLog
@@ -182,9 +183,10 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     """Run scenario files: each step like its one-liner, each expectation judged.
 
     Exit 0 when every strict expectation held, 1 when one failed, 2 for an invalid file,
-    130 on Ctrl-C (after the `finally` steps ran).
+    130 on Ctrl-C, 143 on SIGTERM, 129 on SIGHUP (after the `finally` steps ran).
     """
     from resilience_cli.cli import output, runtime  # noqa: PLC0415
+    from resilience_cli.cli.signals import Interruption  # noqa: PLC0415
     from resilience_cli.eventlog import open_event_log  # noqa: PLC0415
     from resilience_cli.reporting.scenario import overall_exit_code  # noqa: PLC0415
 
@@ -194,6 +196,7 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     console = _report_console(json=json, export=export)
     clock = runtime.choose_clock(virtual_time=virtual_time)
     store = runtime.open_store(state_file, clock, lock_timeout)
+    interruption = Interruption()
     try:
         log = open_event_log(
             log_file, clock=clock, run_id=uuid.uuid4().hex[:12], command="run", warn=output.note
@@ -215,6 +218,7 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
                 interactive=interactive,
                 store=store,
                 log=log,
+                interruption=interruption,
             )
             reports.append(report)
             if report.exit_code == EXIT_INTERRUPTED:
@@ -225,6 +229,7 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     code = overall_exit_code(reports)
     if code == EXIT_INTERRUPTED:
         output.note("interrupted: the finally steps ran and the state is saved")
+        code = interruption.exit_code
     raise typer.Exit(code)
 
 
@@ -279,6 +284,7 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
     interactive: bool,
     store: BreakerStore,
     log: EventLog,
+    interruption: Interruption,
 ) -> ScenarioReport:
     from resilience_cli.cli import output, runtime  # noqa: PLC0415
     from resilience_cli.reporting.scenario import (  # noqa: PLC0415
@@ -324,6 +330,7 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
             note=output.note,
         ),
         clock,
+        interruption=interruption,
     )
     for verdict in report.verdicts:
         log.info(

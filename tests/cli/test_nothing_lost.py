@@ -1,9 +1,11 @@
-"""Nothing is lost: reset's limits, the log's failures and the lock's waits."""
+"""Nothing is lost: reset's limits, the log's failures, the lock's waits, and interruptions."""
 
+import asyncio
 import errno
 import io
 import json
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -313,3 +315,161 @@ def test_a_nan_lock_timeout_is_a_usage_error():
 
     assert result.exit_code == 2
     assert "--lock-timeout" in error_line(result)
+
+
+# -- interruptions keep what happened -------------------------------------------------------
+
+
+@pytest.fixture
+def stray():
+    """Stop signals that no handler of the command catches land here, not on the test process."""
+    caught: list[int] = []
+    names = ("SIGTERM", "SIGHUP")
+    stops = [getattr(signal, name) for name in names if hasattr(signal, name)]
+    previous = {
+        sig: signal.signal(sig, lambda signum, _frame: caught.append(signum)) for sig in stops
+    }
+    yield caught
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
+
+
+def signal_after_failures(monkeypatch, sig: int, failures: int) -> None:
+    """Raise `sig` in this process when the log has seen `failures` failed attempts."""
+    original = EventLog.__call__
+    seen = 0
+
+    def call(self, event, /):
+        nonlocal seen
+        original(self, event)
+        if event.name == "attempt.failed":
+            seen += 1
+            if seen == failures:
+                signal.raise_signal(sig)
+
+    monkeypatch.setattr(EventLog, "__call__", call)
+
+
+def test_ctrl_c_counts_the_attempts_of_the_calls_it_cut_short(monkeypatch):
+    """Ctrl-C after 4 timed-out attempts of `delay -n 8`: 4 attempts, 4 calls cut, state saved."""
+    signal_after_failures(monkeypatch, signal.SIGINT, 4)
+
+    result = run("delay", "-n", "8", "--json", *VIRTUAL)
+
+    assert result.exit_code == 130, result.stderr
+    document = json.loads(result.stdout)
+    assert document["interrupted"] is True
+    assert document["calls"] == 0
+    assert document["cut_short"] == 4
+    assert document["attempts"] == {"total": 4, "failed": {"timeout": 4}}
+    assert saved_breaker()["fail_count"] == 4
+    assert result.stderr.count("interrupted") == 1
+
+
+def test_the_interrupted_summary_shows_why_and_says_interrupted_once(monkeypatch):
+    """The human summary has the Why table with the cut calls' timeouts, and one 'interrupted'."""
+    signal_after_failures(monkeypatch, signal.SIGINT, 4)
+
+    result = run("delay", "-n", "8", *VIRTUAL)
+
+    assert result.exit_code == 130
+    output = result.stdout + result.stderr
+    assert output.count("interrupted") == 1
+    assert "interrupted: 0 of 8 calls finished, 4 cut short" in result.stdout
+    assert "Why" in result.stdout
+    assert "attempts (all calls)                           4" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("sig", "code"), [(signal.SIGTERM, 143), (getattr(signal, "SIGHUP", signal.SIGTERM), 129)]
+)
+def test_sigterm_and_sighup_save_and_exit_128_plus_the_signal(monkeypatch, stray, sig, code):
+    """SIGTERM and SIGHUP are treated like Ctrl-C: state saved, summary printed, 143 / 129."""
+    if code == 129 and not hasattr(signal, "SIGHUP"):
+        pytest.skip("no SIGHUP here")
+    before = signal.getsignal(sig)
+    signal_after_failures(monkeypatch, sig, 4)
+
+    result = run("delay", "-n", "8", "--json", *VIRTUAL)
+
+    assert stray == []
+    assert result.exit_code == code, result.stderr
+    assert json.loads(result.stdout)["attempts"]["total"] == 4
+    assert saved_breaker()["fail_count"] == 4
+    assert signal.getsignal(sig) == before
+
+
+def windows_loop(monkeypatch) -> None:
+    """Make this Linux loop behave as Windows' Proactor: no add_signal_handler, no SIGHUP."""
+
+    def not_here(*_args, **_kwargs):
+        raise NotImplementedError
+
+    monkeypatch.setattr(asyncio.SelectorEventLoop, "add_signal_handler", not_here)
+    monkeypatch.delattr(signal, "SIGHUP", raising=False)
+
+
+def test_sigterm_without_add_signal_handler_still_saves(monkeypatch, stray):
+    """Where the loop has no add_signal_handler and no SIGHUP, SIGTERM still saves: exit 143."""
+    before = signal.getsignal(signal.SIGTERM)
+    windows_loop(monkeypatch)
+    signal_after_failures(monkeypatch, signal.SIGTERM, 4)
+
+    result = run("delay", "-n", "8", "--json", *VIRTUAL)
+
+    assert stray == []
+    assert result.exit_code == 143, result.stderr
+    assert json.loads(result.stdout)["cut_short"] == 4
+    assert saved_breaker()["fail_count"] == 4
+    assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_ctrl_c_without_add_signal_handler_still_saves_and_exits_130(monkeypatch):
+    """The same Windows-like loop: Ctrl-C (asyncio.Runner's) still saves and exits 130."""
+    windows_loop(monkeypatch)
+    signal_after_failures(monkeypatch, signal.SIGINT, 4)
+
+    result = run("delay", "-n", "8", "--json", *VIRTUAL)
+
+    assert result.exit_code == 130, result.stderr
+    assert saved_breaker()["fail_count"] == 4
+
+
+def test_sigterm_during_a_scenario_runs_finally_and_exits_143(in_tmp, monkeypatch, stray):
+    """A scenario stopped by SIGTERM runs its `finally` steps, saves, and exits 143."""
+    (in_tmp / "long.yaml").write_text(
+        "version: 1\ntitle: long\nsteps:\n  - delay: {count: 8}\n"
+        "finally:\n  - force-open: {reason: finally ran}\n"
+    )
+    signal_after_failures(monkeypatch, signal.SIGTERM, 4)
+
+    result = run("run", "long.yaml", "--virtual-time", "--json")
+
+    assert stray == []
+    assert result.exit_code == 143, result.stderr
+    assert json.loads(result.stdout)["runs"][0]["status"] == "interrupted"
+    assert saved_breaker()["state"] == "forced_open"
+    assert saved_breaker()["fail_count"] == 4
+
+
+def test_sigterm_while_waiting_for_the_lock_changes_nothing_and_exits_143(monkeypatch, stray):
+    """Stopped before it had the lock, a run says nothing changed, and exits 143."""
+    from resilience_cli.cli import output  # noqa: PLC0415 - patched below
+
+    notes: list[str] = []
+
+    def note(message: str) -> None:
+        notes.append(message)
+        if message.startswith("waiting for another resilience command"):
+            signal.raise_signal(signal.SIGTERM)
+
+    monkeypatch.setattr(output, "note", note)
+    run("reset")
+    before = STATE.read_bytes()
+    with FileLock(f"{STATE}.lock"):
+        result = run("invoke", "-n", "1", "--lock-timeout", "30", *VIRTUAL)
+
+    assert stray == []
+    assert result.exit_code == 143
+    assert notes[-1] == "interrupted before any call was made; nothing changed"
+    assert STATE.read_bytes() == before
