@@ -23,20 +23,9 @@ if TYPE_CHECKING:
 
     from resilience_cli.clock import Clock
     from resilience_cli.eventlog import EventLog
-    from resilience_cli.patterns import CircuitBreaker, EventSink
+    from resilience_cli.patterns import CircuitBreaker
     from resilience_cli.state import JsonFileStore
     from resilience_cli.state.breaker import Steered
-
-
-def _breaker(
-    store: JsonFileStore,
-    snapshot: dict[str, object] | None,
-    clock: Clock,
-    events: EventSink | None = None,
-) -> CircuitBreaker:
-    from resilience_cli.state.breaker import load_breaker  # noqa: PLC0415
-
-    return load_breaker(snapshot, None, clock=clock, events=events, location=store.location)
 
 
 @contextlib.contextmanager
@@ -124,10 +113,11 @@ def state(*, json: JsonOption = False, state_file: StateFileOption = None) -> No
     """
     from resilience_cli.cli.runtime import open_store  # noqa: PLC0415
     from resilience_cli.clock import SystemClock  # noqa: PLC0415
+    from resilience_cli.state.breaker import load_breaker  # noqa: PLC0415
 
     clock = SystemClock()
     store = open_store(state_file, clock)
-    breaker = _breaker(store, store.load(), clock)
+    breaker = load_breaker(store.load(), None, clock=clock, events=None, location=store.location)
     _report(breaker, store, json=json, title=f"Circuit breaker ({store.location})")
 
 
