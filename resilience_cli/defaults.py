@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Final
 
 LOG_FILE: Final = Path("logs/app.log")  # the decision log, relative to the working folder
+LOCK_TIMEOUT: Final = 10.0  # seconds a command waits for another one's state lock
 
 TIMEOUT_ATTEMPT: Final = 2.0  # the teaching demo's client timeout: /delay/3 times out
 TIMEOUT_TOTAL: Final = 10.0

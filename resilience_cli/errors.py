@@ -93,13 +93,15 @@ class StateFileError(UsageError):
     """The breaker state file cannot be used: unreadable, not JSON, foreign or of a newer schema.
 
     The message is one line: the path, what is wrong with it, and the way out. The file
-    itself is left exactly as it was.
+    itself is left exactly as it was. `replaceable` says whether `resilience reset` may
+    replace it: only a file that is recognisably ours, or a corrupt one in our own folder.
     """
 
-    def __init__(self, path: str, problem: str, remedy: str) -> None:
+    def __init__(self, path: str, problem: str, remedy: str, *, replaceable: bool = False) -> None:
         super().__init__(f"state file {path} {problem}; {remedy}")
         self.path = path
         self.problem = problem
+        self.replaceable = replaceable
 
 
 class StateStoreError(ResilienceError):
@@ -112,7 +114,7 @@ class StateLockTimeoutError(StateStoreError):
     def __init__(self, lock_path: str, timeout: float) -> None:
         super().__init__(
             f"state lock {lock_path} is still held by another resilience command after"
-            f" {timeout:g}s; wait for it to finish and try again"
+            f" {timeout:g}s (a run holds it until it ends); wait for it or raise --lock-timeout"
         )
         self.lock_path = lock_path
         self.timeout = timeout

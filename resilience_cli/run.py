@@ -4,20 +4,27 @@ The breaker is a shared resource, so a run holds the state file's lock from rest
 save: two runs started together take turns instead of overwriting each other's updates
 (`resilience state`, which only reads, never waits for it).
 
-Ctrl-C cancels the run's task. The calls in flight are cancelled, the breaker state is
-saved as it stands, and the run returns what it has with `interrupted=True`; the command
-prints that partial summary and exits 130.
+A run with the breaker switched off (`breaker: null`) leaves the state file exactly as it
+was: it takes no lock and writes nothing, and reads the file only to show the breaker.
+
+Ctrl-C (or SIGTERM, SIGHUP) cancels the run's task. The calls in flight are cancelled,
+the breaker state is saved as it stands, and the run returns what it has with
+`interrupted=True`: the calls that finished, and the calls cut short with the attempts
+they had made (the breaker counted those, so the summary does too). The command prints
+that partial summary and exits 130 (143, 129).
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from resilience_cli.client import FALLBACK, HttpClassifier, ResilientClient
-from resilience_cli.patterns import Pipeline, Policies
+from resilience_cli.patterns import Pipeline, Policies, Reason
+from resilience_cli.patterns.events import AttemptFailed
 from resilience_cli.state.breaker import BreakerView, load_breaker
 from resilience_cli.state.turn import turn
 
@@ -32,11 +39,16 @@ if TYPE_CHECKING:
     from resilience_cli.patterns import (
         BulkheadStatistics,
         CallOutcome,
+        CircuitBreaker,
+        Event,
         EventSink,
         RateLimiterStatistics,
         Transition,
     )
     from resilience_cli.state import BreakerStore
+
+# The failed attempts of the call a worker has in flight; each worker task has its own.
+_IN_FLIGHT: Final[ContextVar[list[Reason] | None]] = ContextVar("in_flight", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +58,19 @@ class CallResult:
     endpoint: Endpoint
     began: float
     outcome: CallOutcome[httpx.Response]
+
+
+@dataclass(frozen=True, slots=True)
+class CutCall:
+    """A call that an interruption cut short: what it asked, and its attempts that had failed.
+
+    Its attempts that finished all failed (a success would have ended the call), and the
+    breaker counted each one, so the partial summary counts them too.
+    """
+
+    endpoint: Endpoint
+    began: float
+    failed_attempts: tuple[Reason, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +98,7 @@ class RunResult:
     elapsed: float
     interrupted: bool
     target: str
+    cut: tuple[CutCall, ...] = ()
 
 
 def plan_mix(count: int, mix: Sequence[tuple[Endpoint, float]], seed: int) -> tuple[Endpoint, ...]:
@@ -98,6 +124,14 @@ async def execute(  # noqa: PLR0913 - the run's collaborators, each injected
     `note` hears about waits for another command's state lock; `patient=False` does not
     wait for it at all (clean-up after Ctrl-C).
     """
+    run = _Run(plan, clock=clock, target=target, events=events, on_call=on_call)
+    if plan.policies.breaker is None:
+        # Switched off: the persisted breaker is only shown, never locked or rewritten.
+        snapshot = store.load()
+        return await run(
+            load_breaker(snapshot, None, clock=clock, events=None, location=store.location),
+            use_breaker=False,
+        )
     async with turn(store, note=note, patient=patient) as transaction:
         breaker = load_breaker(
             transaction.snapshot,
@@ -106,20 +140,44 @@ async def execute(  # noqa: PLR0913 - the run's collaborators, each injected
             events=events,
             location=store.location,
         )
+        result = await run(breaker, use_breaker=True)
+        transaction.replace(breaker.snapshot())
+    return result
+
+
+class _Run:
+    """One run of a plan against a restored breaker."""
+
+    def __init__(
+        self,
+        plan: RunPlan,
+        *,
+        clock: Clock,
+        target: Target,
+        events: EventSink | None,
+        on_call: Callable[[CallResult], None] | None,
+    ) -> None:
+        self._plan = plan
+        self._clock = clock
+        self._target = target
+        self._events = events
+        self._on_call = on_call
+
+    async def __call__(self, breaker: CircuitBreaker, *, use_breaker: bool) -> RunResult:
+        plan, clock, target = self._plan, self._clock, self._target
         before = BreakerView.of(breaker)
         mark = breaker.transition_mark()
         pipeline: Pipeline[httpx.Response] = Pipeline.from_policies(
             plan.policies,
             clock=clock,
             seed=plan.seed,
-            # A run with the breaker switched off leaves the persisted one as it was.
-            breaker=None if plan.policies.breaker is None else breaker,
+            breaker=breaker if use_breaker else None,
             fallback=FALLBACK,
             classifier=HttpClassifier(clock),
-            events=events,
+            events=_AttemptWatch(self._events),
         )
         client = ResilientClient(pipeline, target, concurrency=plan.concurrency)
-        runner = _Workers(client, plan, clock, on_call)
+        runner = _Workers(client, plan, clock, self._on_call)
         interrupted = False
         try:
             await runner.run()
@@ -130,21 +188,44 @@ async def execute(  # noqa: PLR0913 - the run's collaborators, each injected
                 task.uncancel()  # we handle this one: save and report what we have
         finally:
             await client.aclose()
-        transaction.replace(breaker.snapshot())
-        after = BreakerView.of(breaker)
-    return RunResult(
-        plan=plan,
-        calls=tuple(runner.results),
-        before=before,
-        after=after,
-        transitions=breaker.transitions_since(mark),
-        bulkhead=None if pipeline.bulkhead is None else pipeline.bulkhead.statistics(),
-        rate_limiter=None if pipeline.rate_limiter is None else pipeline.rate_limiter.statistics(),
-        peak_in_flight=runner.peak_in_flight,
-        elapsed=runner.elapsed,
-        interrupted=interrupted,
-        target=target.describe(),
-    )
+        return RunResult(
+            plan=plan,
+            calls=tuple(runner.results),
+            before=before,
+            after=BreakerView.of(breaker),
+            transitions=breaker.transitions_since(mark),
+            bulkhead=None if pipeline.bulkhead is None else pipeline.bulkhead.statistics(),
+            rate_limiter=None
+            if pipeline.rate_limiter is None
+            else pipeline.rate_limiter.statistics(),
+            peak_in_flight=runner.peak_in_flight,
+            elapsed=runner.elapsed,
+            interrupted=interrupted,
+            target=target.describe(),
+            cut=tuple(runner.cut),
+        )
+
+
+class _AttemptWatch:
+    """Passes every event on, and notes each failed attempt against the call in flight.
+
+    The pipeline reports a call when it ends; a call cancelled mid-way never ends, yet the
+    breaker counted its failed attempts. The events say what they were, in the call's own
+    task, so no change to the pipeline's contract is needed to keep them.
+    """
+
+    __slots__ = ("_forward",)
+
+    def __init__(self, forward: EventSink | None) -> None:
+        self._forward = forward
+
+    def __call__(self, event: Event, /) -> None:
+        if isinstance(event, AttemptFailed):
+            failed = _IN_FLIGHT.get()
+            if failed is not None:
+                failed.append(Reason(event.reason))
+        if self._forward is not None:
+            self._forward(event)
 
 
 class _Workers:
@@ -163,6 +244,7 @@ class _Workers:
         self._on_call = on_call
         self._todo = iter(plan.calls)
         self.results: list[CallResult] = []
+        self.cut: list[CutCall] = []
         self.in_flight = self.peak_in_flight = 0
         self._started = clock.monotonic()
         self.elapsed = 0.0
@@ -181,8 +263,13 @@ class _Workers:
             began = clock.monotonic() - self._started
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+            failed: list[Reason] = []
+            _IN_FLIGHT.set(failed)
             try:
                 outcome = await self._client.request(endpoint.method, endpoint.path)
+            except asyncio.CancelledError:
+                self.cut.append(CutCall(endpoint, began, tuple(failed)))
+                raise
             finally:
                 self.in_flight -= 1
             # Keep the numbers, not the response: a long run would otherwise hold every

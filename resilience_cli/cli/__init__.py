@@ -6,7 +6,8 @@ the patterns) are imported inside the commands that use them, so `--help` and
 `--version` start fast.
 
 Exit codes: 0 ok; 1 an expectation or check failed; 2 usage error or invalid input (bad
-flag, bad file, corrupt state file); 3 internal or infrastructure error; 130 interrupted.
+flag, bad file, corrupt state file); 3 internal or infrastructure error; 130 interrupted
+(143 by SIGTERM, 129 by SIGHUP).
 Every error is one line on stderr, never a traceback (set RESILIENCE_DEBUG=1 to get one
 for an internal error).
 """
@@ -91,7 +92,8 @@ app = typer.Typer(
     ),
     epilog=(
         "Classroom: resilience error -n 20 && resilience state && resilience invoke -n 5\n\n"
-        "Exit codes: 0 ok, 1 check failed, 2 bad input, 3 internal error, 130 interrupted."
+        "Exit codes: 0 ok, 1 check failed, 2 bad input, 3 internal error, 130 interrupted"
+        " (143 SIGTERM, 129 SIGHUP)."
     ),
     no_args_is_help=True,
     rich_markup_mode="rich",

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import uuid
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -13,29 +11,21 @@ import typer
 from resilience_cli import defaults
 from resilience_cli.cli.options import (  # noqa: TC001 - Typer reads these at run time
     JsonOption,
+    LockTimeoutOption,
     LogFileOption,
     StateFileOption,
 )
 from resilience_cli.errors import UsageError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
+    from pathlib import Path
 
     from resilience_cli.clock import Clock
     from resilience_cli.eventlog import EventLog
-    from resilience_cli.patterns import CircuitBreaker, EventSink
+    from resilience_cli.patterns import CircuitBreaker
     from resilience_cli.state import JsonFileStore
-
-
-def _breaker(
-    store: JsonFileStore,
-    snapshot: dict[str, object] | None,
-    clock: Clock,
-    events: EventSink | None = None,
-) -> CircuitBreaker:
-    from resilience_cli.state.breaker import load_breaker  # noqa: PLC0415
-
-    return load_breaker(snapshot, None, clock=clock, events=events, location=store.location)
+    from resilience_cli.state.breaker import Steered
 
 
 @contextlib.contextmanager
@@ -45,19 +35,62 @@ def _log(path: Path, clock: Clock, command: str) -> Iterator[EventLog]:
     from resilience_cli.eventlog import EventLog, open_event_log  # noqa: PLC0415
 
     try:
-        log = open_event_log(path, clock=clock, run_id=uuid.uuid4().hex[:12], command=command)
+        log = open_event_log(
+            path, clock=clock, run_id=uuid.uuid4().hex[:12], command=command, warn=output.note
+        )
     except OSError as exc:
         if command != "reset":
             raise UsageError(f"--log-file {output.file_problem(path, exc)}") from None
         # `reset` is the way out that every state error points to: it must not be blocked
         # by an unusable log. Say so, and reset without logging.
         output.note(f"not logging: --log-file {output.file_problem(path, exc)}")
-        devnull = Path(os.devnull).open("w", encoding="utf-8")  # noqa: SIM115 - closed below
-        log = EventLog(devnull, clock=clock, run_id="", command=command)
+        log = EventLog(None, clock=clock, run_id="", command=command)
     try:
         yield log
     finally:
         log.close()
+
+
+def _steer(  # noqa: PLR0913 - the command's flags, passed through
+    command: str,
+    action: Callable[[CircuitBreaker], None],
+    *,
+    state_file: Path | None,
+    log_file: Path,
+    lock_timeout: float,
+    replace_broken: bool = False,
+) -> tuple[Steered, JsonFileStore]:
+    """Apply `action` to the persisted breaker under the lock, then log what it did.
+
+    The log hears of it only once the state is saved: a line that says "forced open" for
+    a breaker that is not would be worse than no line.
+    """
+    from resilience_cli.cli import output  # noqa: PLC0415
+    from resilience_cli.cli.runtime import open_store  # noqa: PLC0415
+    from resilience_cli.clock import SystemClock  # noqa: PLC0415
+    from resilience_cli.state.breaker import steer  # noqa: PLC0415
+    from resilience_cli.state.turn import turn_now  # noqa: PLC0415
+
+    clock = SystemClock()
+    store = open_store(state_file, clock, lock_timeout)
+    with _log(log_file, clock, command) as log:
+        with turn_now(store, note=output.note, replace_broken=replace_broken) as transaction:
+            steered = steer(
+                transaction,
+                action,
+                None,
+                clock=clock,
+                location=store.location,
+                replace_broken=replace_broken,
+            )
+        for event in steered.events:
+            log(event)
+        if steered.replaced is not None:
+            log.info("state.replaced", problem=steered.replaced, state_file=store.location)
+            output.note(f"replaced the unreadable state file: {steered.replaced}")
+        if command == "reset" and not steered.transitions:
+            log.info("breaker.reset", reason="it was already CLOSED; counters cleared")
+    return steered, store
 
 
 def _report(breaker: CircuitBreaker, store: JsonFileStore, *, json: bool, title: str) -> None:
@@ -80,10 +113,11 @@ def state(*, json: JsonOption = False, state_file: StateFileOption = None) -> No
     """
     from resilience_cli.cli.runtime import open_store  # noqa: PLC0415
     from resilience_cli.clock import SystemClock  # noqa: PLC0415
+    from resilience_cli.state.breaker import load_breaker  # noqa: PLC0415
 
     clock = SystemClock()
     store = open_store(state_file, clock)
-    breaker = _breaker(store, store.load(), clock)
+    breaker = load_breaker(store.load(), None, clock=clock, events=None, location=store.location)
     _report(breaker, store, json=json, title=f"Circuit breaker ({store.location})")
 
 
@@ -95,18 +129,21 @@ def force_open(
     json: JsonOption = False,
     state_file: StateFileOption = None,
     log_file: LogFileOption = defaults.LOG_FILE,
+    lock_timeout: LockTimeoutOption = defaults.LOCK_TIMEOUT,
 ) -> None:
     """Hold the breaker open: every call falls back until `resilience reset`."""
-    from resilience_cli.cli.runtime import open_store  # noqa: PLC0415
-    from resilience_cli.clock import SystemClock  # noqa: PLC0415
 
-    clock = SystemClock()
-    store = open_store(state_file, clock)
-    with _log(log_file, clock, "force-open") as log, store.transaction() as transaction:
-        breaker = _breaker(store, transaction.snapshot, clock, log)
+    def hold_open(breaker: CircuitBreaker) -> None:
         breaker.force_open(reason)
-        transaction.replace(breaker.snapshot())
-    _report(breaker, store, json=json, title="Circuit breaker forced open")
+
+    steered, store = _steer(
+        "force-open",
+        hold_open,
+        state_file=state_file,
+        log_file=log_file,
+        lock_timeout=lock_timeout,
+    )
+    _report(steered.breaker, store, json=json, title="Circuit breaker forced open")
 
 
 def reset(
@@ -114,33 +151,25 @@ def reset(
     json: JsonOption = False,
     state_file: StateFileOption = None,
     log_file: LogFileOption = defaults.LOG_FILE,
+    lock_timeout: LockTimeoutOption = defaults.LOCK_TIMEOUT,
 ) -> None:
-    """Close the breaker and clear its counters; also the way out of an unreadable state file."""
-    from resilience_cli.cli import output  # noqa: PLC0415
-    from resilience_cli.cli.runtime import open_store  # noqa: PLC0415
-    from resilience_cli.clock import SystemClock  # noqa: PLC0415
-    from resilience_cli.errors import StateFileError  # noqa: PLC0415
+    """Close the breaker and clear its counters; also the way out of a broken state file.
+
+    It replaces a state file it cannot read only if that file is recognisably ours (it
+    holds resilience-cli's "kind"), or is not JSON at all and sits in a .resilience
+    folder. Any other file is left as it is, with exit code 2.
+    """
     from resilience_cli.patterns import CircuitBreaker  # noqa: PLC0415
 
-    clock = SystemClock()
-    store = open_store(state_file, clock)
-    with _log(log_file, clock, "reset") as log:
-        try:
-            with store.transaction() as transaction:
-                breaker = _breaker(store, transaction.snapshot, clock, log)
-                mark = breaker.transition_mark()
-                breaker.reset()
-                transaction.replace(breaker.snapshot())
-            if not breaker.transitions_since(mark):
-                log.info("breaker.reset", reason="it was already CLOSED; counters cleared")
-        except StateFileError as exc:
-            # The user asked for a fresh start, and every message about this file said so.
-            store.clear()
-            breaker = CircuitBreaker(clock=clock)
-            store.save(breaker.snapshot())
-            log.info("state.replaced", problem=exc.problem, state_file=store.location)
-            output.note(f"replaced the unreadable state file: {exc.problem}")
-    _report(breaker, store, json=json, title="Circuit breaker reset")
+    steered, store = _steer(
+        "reset",
+        CircuitBreaker.reset,
+        state_file=state_file,
+        log_file=log_file,
+        lock_timeout=lock_timeout,
+        replace_broken=True,
+    )
+    _report(steered.breaker, store, json=json, title="Circuit breaker reset")
 
 
 def register(app: typer.Typer) -> None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Final, Protocol
 import typer
 
 from resilience_cli.cli.options import CallDefaults, CallOptions, call_parameters
-from resilience_cli.errors import EXIT_INTERRUPTED, UsageError
+from resilience_cli.errors import UsageError
 from resilience_cli.mix import DEFAULT_MIX
 
 if TYPE_CHECKING:
@@ -35,6 +35,7 @@ def parse_mix(text: str) -> tuple[tuple[Endpoint, float], ...]:
 def run_calls(command: str, options: CallOptions, mix: tuple[tuple[Endpoint, float], ...]) -> None:
     """Plan, run, log and report one call command."""
     from resilience_cli.cli import output, runtime  # noqa: PLC0415
+    from resilience_cli.cli.signals import Interruption  # noqa: PLC0415
     from resilience_cli.eventlog import open_event_log  # noqa: PLC0415
     from resilience_cli.reporting import render_summary, summarize, summary_document  # noqa: PLC0415
     from resilience_cli.run import RunPlan, execute, plan_mix  # noqa: PLC0415
@@ -44,7 +45,7 @@ def run_calls(command: str, options: CallOptions, mix: tuple[tuple[Endpoint, flo
     target = runtime.choose_target(
         options.base_url, options.seed, clock, virtual_time=options.virtual_time
     )
-    store = runtime.open_store(options.state_file, clock)
+    store = runtime.open_store(options.state_file, clock, options.lock_timeout)
     plan = RunPlan(
         calls=plan_mix(options.count, mix, options.seed),
         policies=policies,
@@ -53,11 +54,16 @@ def run_calls(command: str, options: CallOptions, mix: tuple[tuple[Endpoint, flo
     )
     try:
         log = open_event_log(
-            options.log_file, clock=clock, run_id=uuid.uuid4().hex[:12], command=command
+            options.log_file,
+            clock=clock,
+            run_id=uuid.uuid4().hex[:12],
+            command=command,
+            warn=output.note,
         )
     except OSError as exc:
         raise UsageError(f"--log-file {output.file_problem(options.log_file, exc)}") from None
     progress = _Progress(options.count) if not options.json else None
+    interruption = Interruption()
     try:
         log.info(
             "run.started", calls=options.count, concurrency=options.concurrency, seed=options.seed
@@ -74,6 +80,7 @@ def run_calls(command: str, options: CallOptions, mix: tuple[tuple[Endpoint, flo
                     note=output.note,
                 ),
                 clock,
+                interruption=interruption,
             )
         summary = summarize(result, command)
         log.info(
@@ -87,11 +94,12 @@ def run_calls(command: str, options: CallOptions, mix: tuple[tuple[Endpoint, flo
         log.close()
     if options.json:
         output.print_json(summary_document(summary))
+        if result.interrupted:  # the human summary says it itself; the JSON only marks it
+            output.note("interrupted: the summary covers what finished; state saved")
     else:
         output.show(render_summary(summary, glyphs=output.glyphs()))
     if result.interrupted:
-        output.note("interrupted: the summary covers the calls that finished; state saved")
-        raise typer.Exit(EXIT_INTERRUPTED)
+        raise typer.Exit(interruption.exit_code)
 
 
 class _NoProgress:

@@ -94,6 +94,19 @@ LogFileOption = Annotated[
     ),
 ]
 
+LockTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--lock-timeout",
+        min=0,
+        help=(
+            "Seconds to wait for another resilience command's state lock (a run holds it"
+            " until it ends); 0: do not wait."
+        ),
+        rich_help_panel=_OUTPUT,
+    ),
+]
+
 
 @dataclass(frozen=True, slots=True)
 class CallDefaults:
@@ -158,6 +171,7 @@ def call_parameters(per_command: CallDefaults) -> list[inspect.Parameter]:
         _param("json", JsonOption, default=False),
         _param("base_url", BaseUrlOption, None),
         _param("state_file", StateFileOption, None),
+        _param("lock_timeout", LockTimeoutOption, defaults.LOCK_TIMEOUT),
         _param("log_file", LogFileOption, defaults.LOG_FILE),
         _param(
             "virtual_time",
@@ -465,6 +479,7 @@ class CallOptions:
     json: bool
     base_url: str | None
     state_file: Path | None
+    lock_timeout: float
     log_file: Path
     virtual_time: bool
     timeout: float
@@ -523,6 +538,7 @@ class CallOptions:
             json=values["json"] is True,
             base_url=base_url,
             state_file=state_file,
+            lock_timeout=f("lock_timeout"),
             log_file=log_file,
             virtual_time=values["virtual_time"] is True,
             timeout=f("timeout"),

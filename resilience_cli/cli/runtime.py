@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, TypeVar
 
+from resilience_cli import defaults
 from resilience_cli.errors import UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
     from pathlib import Path
 
+    from resilience_cli.cli.signals import Interruption
     from resilience_cli.client import Target
     from resilience_cli.clock import Clock
     from resilience_cli.state import JsonFileStore
@@ -23,33 +25,52 @@ def run(
     clock: Clock,
     *,
     on_interrupt: str = "interrupted before any call was made; nothing changed",
+    interruption: Interruption | None = None,
 ) -> T:
-    """Run `main` on the clock's event loop; Ctrl-C cancels it (asyncio.Runner's handling).
+    """Run `main` on the clock's event loop; Ctrl-C, SIGTERM and SIGHUP cancel it.
 
     A command that handles its cancellation (saving the state, printing what it has)
-    returns normally; one cancelled before it could (waiting for the state lock) ends
-    here, with a line saying so and exit code 130.
+    returns normally, and `interruption` says which signal it was, for the exit code. One
+    cancelled before it could (waiting for the state lock) ends here, with a line saying
+    so and exit code 130 (Ctrl-C), 143 (SIGTERM) or 129 (SIGHUP).
     """
     import asyncio  # noqa: PLC0415 - `state`, `reset` and `force-open` never need it
 
     import typer  # noqa: PLC0415
 
     from resilience_cli.cli.output import note  # noqa: PLC0415
-    from resilience_cli.errors import EXIT_INTERRUPTED  # noqa: PLC0415
+    from resilience_cli.cli.signals import Interruption  # noqa: PLC0415
+
+    stopped = Interruption() if interruption is None else interruption
+
+    async def stoppable() -> T:
+        task = asyncio.current_task()
+        if task is None:  # pragma: no cover - a coroutine run by asyncio.Runner has a task
+            return await main
+        with stopped.handled(asyncio.get_running_loop(), task):
+            return await main
 
     try:
         with asyncio.Runner(loop_factory=clock.new_event_loop) as runner:
-            return runner.run(main)
-    except KeyboardInterrupt:
+            return runner.run(stoppable())
+    except (KeyboardInterrupt, asyncio.CancelledError):
         note(on_interrupt)
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+        raise typer.Exit(stopped.exit_code) from None
 
 
-def open_store(state_file: Path | None, clock: Clock) -> JsonFileStore:
+def open_store(
+    state_file: Path | None, clock: Clock, lock_timeout: float = defaults.LOCK_TIMEOUT
+) -> JsonFileStore:
     """The state file from the flag, else $RESILIENCE_STATE_FILE, else the default."""
+    from resilience_cli.errors import ConfigError  # noqa: PLC0415
     from resilience_cli.state import JsonFileStore, default_state_path  # noqa: PLC0415
 
-    return JsonFileStore(state_file or default_state_path(os.environ), clock=clock)
+    try:
+        return JsonFileStore(
+            state_file or default_state_path(os.environ), lock_timeout, clock=clock
+        )
+    except ConfigError:
+        raise UsageError(f"--lock-timeout must be >= 0 seconds, got {lock_timeout}") from None
 
 
 def choose_clock(*, virtual_time: bool) -> Clock:

@@ -13,6 +13,7 @@ from resilience_cli import defaults
 from resilience_cli.cli.options import (  # noqa: TC001 - Typer reads these at run time
     BaseUrlOption,
     JsonOption,
+    LockTimeoutOption,
     LogFileOption,
     StateFileOption,
 )
@@ -21,6 +22,7 @@ from resilience_cli.errors import EXIT_INTERRUPTED, UsageError
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from resilience_cli.cli.signals import Interruption
     from resilience_cli.client import Target
     from resilience_cli.clock import Clock
     from resilience_cli.eventlog import EventLog
@@ -206,14 +208,16 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     ] = None,
     base_url: BaseUrlOption = None,
     state_file: StateFileOption = None,
+    lock_timeout: LockTimeoutOption = defaults.LOCK_TIMEOUT,
     log_file: LogFileOption = defaults.LOG_FILE,
 ) -> None:
     """Run scenario files: each step like its one-liner, each expectation judged.
 
     Exit 0 when every strict expectation held, 1 when one failed, 2 for an invalid file,
-    130 on Ctrl-C (after the `finally` steps ran).
+    130 on Ctrl-C, 143 on SIGTERM, 129 on SIGHUP (after the `finally` steps ran).
     """
     from resilience_cli.cli import output, runtime  # noqa: PLC0415
+    from resilience_cli.cli.signals import Interruption  # noqa: PLC0415
     from resilience_cli.eventlog import open_event_log  # noqa: PLC0415
     from resilience_cli.reporting.scenario import overall_exit_code  # noqa: PLC0415
 
@@ -222,9 +226,12 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     loaded = _load_all(files)
     console = _report_console(json=json, export=export)
     clock = runtime.choose_clock(virtual_time=virtual_time)
-    store = runtime.open_store(state_file, clock)
+    store = runtime.open_store(state_file, clock, lock_timeout)
+    interruption = Interruption()
     try:
-        log = open_event_log(log_file, clock=clock, run_id=uuid.uuid4().hex[:12], command="run")
+        log = open_event_log(
+            log_file, clock=clock, run_id=uuid.uuid4().hex[:12], command="run", warn=output.note
+        )
     except OSError as exc:
         raise UsageError(f"--log-file {output.file_problem(log_file, exc)}") from None
     reports: list[ScenarioReport] = []
@@ -242,6 +249,7 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
                 interactive=interactive,
                 store=store,
                 log=log,
+                interruption=interruption,
             )
             reports.append(report)
             if report.exit_code == EXIT_INTERRUPTED:
@@ -252,6 +260,7 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     code = overall_exit_code(reports)
     if code == EXIT_INTERRUPTED:
         output.note("interrupted: the finally steps ran and the state is saved")
+        code = interruption.exit_code
     raise typer.Exit(code)
 
 
@@ -308,6 +317,7 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
     interactive: bool,
     store: BreakerStore,
     log: EventLog,
+    interruption: Interruption,
 ) -> ScenarioReport:
     from resilience_cli.cli import output, runtime  # noqa: PLC0415
     from resilience_cli.glyphs import glyphs_for  # noqa: PLC0415
@@ -356,6 +366,7 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
             note=output.note,
         ),
         clock,
+        interruption=interruption,
     )
     for verdict in report.verdicts:
         log.info(

@@ -83,6 +83,7 @@ def summary_document(summary: RunSummary) -> dict[str, object]:
         "seed": summary.seed,
         "interrupted": summary.interrupted,
         "planned": summary.planned,
+        "cut_short": summary.cut_short,
         **total,
         "fallback_total": summary.total.fallbacks + summary.total.failed,
         "attempts": {

@@ -203,5 +203,15 @@ def render_summary(summary: RunSummary, *, glyphs: Glyphs = UNICODE) -> Group:
         else breaker_line
     )
     if summary.interrupted:
-        parts.append(Text("interrupted: the summary covers the calls that finished", "bold red"))
+        parts.append(Text(_interrupted_line(summary), "bold red"))
     return Group(*parts)
+
+
+def _interrupted_line(summary: RunSummary) -> str:
+    finished = f"{summary.total.calls} of {summary.planned} calls finished"
+    if not summary.cut_short:
+        return f"interrupted: {finished}; state saved"
+    return (
+        f"interrupted: {finished}, {summary.cut_short} cut short (their failed attempts are"
+        " counted above); state saved"
+    )

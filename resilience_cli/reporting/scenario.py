@@ -197,9 +197,9 @@ def runs_document(reports: Sequence[ScenarioReport]) -> dict[str, object]:
 
 
 def overall_exit_code(reports: Sequence[ScenarioReport]) -> int:
-    """Interrupted wins, then failed, then passed."""
+    """Interrupted wins, then a step that could not run (3, 2), then failed, then passed."""
     codes = {report.exit_code for report in reports}
-    for code in (130, 1):
+    for code in (130, 3, 2, 1):
         if code in codes:
             return code
     return 0

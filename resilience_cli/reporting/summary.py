@@ -66,6 +66,7 @@ class RunSummary:
     transitions: tuple[Transition, ...]
     interrupted: bool
     seed: int
+    cut_short: int = 0  # calls an interruption cut short; their failed attempts are counted
 
 
 def percentile(ordered: Sequence[float], percent: float) -> float:
@@ -135,6 +136,7 @@ def summarize(result: RunResult, command: str) -> RunSummary:
         for attempt in call.outcome.attempts
         if attempt.failure is not None
     )
+    failed_attempts.update(reason for cut in result.cut for reason in cut.failed_attempts)
     bulkhead, limiter = result.bulkhead, result.rate_limiter
     return RunSummary(
         command=command,
@@ -143,7 +145,8 @@ def summarize(result: RunResult, command: str) -> RunSummary:
         total=_row("all", calls),
         endpoints=tuple(_row(label, rows) for label, rows in by_endpoint.items()),
         fallbacks_by_reason=_by_reason(reasons),
-        attempts=sum(len(call.outcome.attempts) for call in calls),
+        attempts=sum(len(call.outcome.attempts) for call in calls)
+        + sum(len(cut.failed_attempts) for cut in result.cut),
         failed_attempts_by_reason=_by_reason(failed_attempts),
         concurrency=result.plan.concurrency,
         peak_in_flight=result.peak_in_flight,
@@ -157,4 +160,5 @@ def summarize(result: RunResult, command: str) -> RunSummary:
         transitions=result.transitions,
         interrupted=result.interrupted,
         seed=result.plan.seed,
+        cut_short=len(result.cut),
     )

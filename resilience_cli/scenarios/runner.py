@@ -34,7 +34,7 @@ from resilience_cli.scenarios.model import (
     InvokeSettings,
     PauseSettings,
 )
-from resilience_cli.state.breaker import BreakerView, load_breaker
+from resilience_cli.state.breaker import BreakerView, load_breaker, steer
 from resilience_cli.state.turn import turn
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from resilience_cli.client import Target
     from resilience_cli.clock import Clock
     from resilience_cli.mix import Endpoint
-    from resilience_cli.patterns import EventSink, Transition
+    from resilience_cli.patterns import CircuitBreaker, EventSink, Transition
     from resilience_cli.reporting.summary import RunSummary
     from resilience_cli.run import CallResult
     from resilience_cli.scenarios.metrics import Metric, Verdict
@@ -303,35 +303,13 @@ async def _call_step(
 async def _breaker_step(
     context: _Context, section: str, index: int, step: Step, *, patient: bool
 ) -> StepReport:
-    clock, store = context.clock, context.store
+    clock = context.clock
     began = clock.monotonic()
-    settings = step.settings
-    config = context.scenario.resolved_policies(step).breaker
-    paused_from: BreakerView | None = None
-    if isinstance(settings, PauseSettings):
-        location = store.location
-        paused_from = BreakerView.of(
-            load_breaker(store.load(), config, clock=clock, events=None, location=location)
-        )
-        await asyncio.sleep(settings.seconds)
-    async with turn(store, note=context.note, patient=patient) as transaction:
-        breaker = load_breaker(
-            transaction.snapshot,
-            config,
-            clock=clock,
-            events=context.events,
-            location=store.location,
-        )
-        mark = breaker.transition_mark()  # a transition time made due during a pause counts
-        before = paused_from or BreakerView.of(breaker)
-        if isinstance(settings, ForceOpenSettings):
-            breaker.force_open(settings.reason)
-        elif step.kind == "reset":
-            breaker.reset()
-        transaction.replace(breaker.snapshot())
-        after = BreakerView.of(breaker)
+    if step.kind in ("force-open", "reset"):
+        before, after, transitions = await _steer_step(context, step, patient=patient)
+    else:
+        before, after, transitions = await _look(context, step)
     elapsed = clock.monotonic() - began
-    transitions = breaker.transitions_since(mark)
     verdicts = _judge(step, breaker_step_metrics(before, after, transitions, elapsed))
     return StepReport(
         section,
@@ -344,3 +322,58 @@ async def _breaker_step(
         transitions=transitions,
         verdicts=verdicts,
     )
+
+
+async def _look(
+    context: _Context, step: Step
+) -> tuple[BreakerView, BreakerView, tuple[Transition, ...]]:
+    """`state` and `pause` only read, as `resilience state` does: no lock, no write."""
+    clock, store = context.clock, context.store
+    config = context.scenario.resolved_policies(step).breaker
+
+    def read() -> CircuitBreaker:
+        return load_breaker(store.load(), config, clock=clock, events=None, location=store.location)
+
+    settings = step.settings
+    before: BreakerView | None = None
+    if isinstance(settings, PauseSettings):
+        before = BreakerView.of(read())
+        await asyncio.sleep(settings.seconds)
+    breaker = read()
+    mark = breaker.transition_mark()  # a transition that time made due counts
+    after = BreakerView.of(breaker)
+    return after if before is None else before, after, breaker.transitions_since(mark)
+
+
+async def _steer_step(
+    context: _Context, step: Step, *, patient: bool
+) -> tuple[BreakerView, BreakerView, tuple[Transition, ...]]:
+    """`force-open` and `reset`, by the same code as the commands (`steer`)."""
+    store = context.store
+    settings = step.settings
+    resetting = step.kind == "reset"
+
+    def action(breaker: CircuitBreaker) -> None:
+        if isinstance(settings, ForceOpenSettings):
+            breaker.force_open(settings.reason)
+        else:
+            breaker.reset()
+
+    async with turn(
+        store, note=context.note, patient=patient, replace_broken=resetting
+    ) as transaction:
+        steered = steer(
+            transaction,
+            action,
+            context.scenario.resolved_policies(step).breaker,
+            clock=context.clock,
+            location=store.location,
+            replace_broken=resetting,
+        )
+    # Logged once saved, as the commands do.
+    if context.events is not None:
+        for event in steered.events:
+            context.events(event)
+    if steered.replaced is not None and context.note is not None:
+        context.note(f"replaced the unreadable state file: {steered.replaced}")
+    return steered.before, steered.after, steered.transitions

@@ -7,8 +7,10 @@ JSON file of `JsonFileStore` today, Redis later so that machines can share one b
 from resilience_cli.state.json_file import (
     DEFAULT_STATE_PATH,
     KIND,
+    MAX_STATE_BYTES,
     SCHEMA_VERSION,
     STATE_FILE_ENV,
+    STATE_FOLDER,
     JsonFileStore,
     default_state_path,
 )
@@ -17,8 +19,10 @@ from resilience_cli.state.store import BreakerStore, StateTransaction
 __all__ = [
     "DEFAULT_STATE_PATH",
     "KIND",
+    "MAX_STATE_BYTES",
     "SCHEMA_VERSION",
     "STATE_FILE_ENV",
+    "STATE_FOLDER",
     "BreakerStore",
     "JsonFileStore",
     "StateTransaction",

@@ -1,7 +1,9 @@
-"""The persisted breaker as commands see it: restored from a snapshot, read as a view.
+"""The persisted breaker as commands see it: restored from a snapshot, read as a view, steered.
 
 Kept apart from `run.py` so that `resilience state`, `force-open` and `reset` load
-neither httpx nor the upstream: they only read and write the state file.
+neither httpx nor the upstream: they only read and write the state file. `steer` is the
+one implementation of `force-open` and `reset`, shared by the commands and the scenario
+steps of the same names.
 """
 
 from __future__ import annotations
@@ -10,13 +12,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from resilience_cli.errors import SnapshotError, StateFileError
-from resilience_cli.patterns import BreakerState, CircuitBreaker
+from resilience_cli.patterns import BreakerState, CircuitBreaker, EventList
+from resilience_cli.patterns.breaker import SNAPSHOT_FORMAT
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from resilience_cli.clock import Clock
-    from resilience_cli.patterns import BreakerConfig, EventSink
+    from resilience_cli.patterns import BreakerConfig, Event, EventSink, Transition
+    from resilience_cli.state.store import StateTransaction
 
 _RESET_HINT = "run 'resilience reset' to start afresh"
 
@@ -45,13 +49,81 @@ def load_breaker(
     events: EventSink | None,
     location: str,
 ) -> CircuitBreaker:
-    """The persisted breaker, or a fresh CLOSED one; a bad snapshot names the file."""
+    """The persisted breaker, or a fresh CLOSED one; a bad snapshot names the file.
+
+    The snapshot sits in a file of ours (the store checked its `kind`), so `reset` may
+    replace it whatever is wrong with it; a newer format asks for an upgrade instead.
+    """
     if snapshot is None:
         return CircuitBreaker(config, clock=clock, events=events)
+    found = snapshot.get("format")
+    if isinstance(found, int) and not isinstance(found, bool) and found > SNAPSHOT_FORMAT:
+        problem = (
+            f"holds a breaker snapshot of a newer format ({found}; this one reads"
+            f" {SNAPSHOT_FORMAT}), written by a newer resilience-cli"
+        )
+        raise StateFileError(
+            location, problem, "upgrade resilience-cli to read it", replaceable=True
+        )
     try:
         return CircuitBreaker.restore(snapshot, config, clock=clock, events=events)
     except SnapshotError as exc:
         problem = str(exc).removeprefix("breaker snapshot: ")
         raise StateFileError(
-            location, f"holds a breaker this version cannot read ({problem})", _RESET_HINT
+            location,
+            f"holds a breaker this version cannot read ({problem})",
+            _RESET_HINT,
+            replaceable=True,
         ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Steered:
+    """What an operator action (`force-open`, `reset`) did to the persisted breaker."""
+
+    breaker: CircuitBreaker
+    before: BreakerView
+    after: BreakerView
+    transitions: tuple[Transition, ...]
+    # The breaker's events, held back so that they are logged only once the state is saved.
+    events: tuple[Event, ...]
+    replaced: str | None  # what was wrong with the broken state it replaced, if it did
+
+
+def steer(  # noqa: PLR0913 - the transaction, the action, and how to read the breaker
+    transaction: StateTransaction,
+    action: Callable[[CircuitBreaker], None],
+    config: BreakerConfig | None,
+    *,
+    clock: Clock,
+    location: str,
+    replace_broken: bool = False,
+) -> Steered:
+    """Apply `action` to the breaker in `transaction` and stage its snapshot for writing.
+
+    `replace_broken` (for `reset`) starts from a fresh breaker when the stored one cannot
+    be read but is ours to replace; the transaction must have been opened with it too.
+    """
+    events = EventList()
+    replaced = transaction.replaced
+    try:
+        breaker = load_breaker(
+            transaction.snapshot, config, clock=clock, events=events, location=location
+        )
+    except StateFileError as broken:
+        if not (replace_broken and broken.replaceable):
+            raise
+        breaker = CircuitBreaker(config, clock=clock, events=events)
+        replaced = broken.problem
+    mark = breaker.transition_mark()  # a transition that time made due counts
+    before = BreakerView.of(breaker)
+    action(breaker)
+    transaction.replace(breaker.snapshot())
+    return Steered(
+        breaker=breaker,
+        before=before,
+        after=BreakerView.of(breaker),
+        transitions=breaker.transitions_since(mark),
+        events=tuple(events.events),
+        replaced=replaced,
+    )

@@ -23,16 +23,21 @@ given, wins over both: the command passes its path to `JsonFileStore`.
 
 Why it is safe:
 
-- Writes are atomic. The new text goes to a temp file in the same folder (same file
-  system, so the final `os.replace` is a rename), is fsync'd, renamed over the old file,
-  and the folder is fsync'd (best effort), so a crash leaves the old file or the new
-  one, never a torn one.
-- ``<path>.lock`` (`filelock`: ``flock`` on Unix) is held for every read-modify-write,
+- Writes are atomic (`files.replace_atomically`: temp file, fsync, rename), so a crash
+  leaves the old file or the new one, never a torn one; the next write removes a temp
+  file that a killed one left behind.
+- A symlinked state file is written through: the link's target is updated and the link
+  stays. Anything that is not a regular file (a folder, a FIFO, a device) is refused
+  before it is read, and at most `MAX_STATE_BYTES` are read.
+- ``<file>.lock`` (`filelock`: ``flock`` on Unix) is held for every read-modify-write,
   so concurrent commands cannot lose each other's updates. A plain `load` takes no
   lock, because a rename is atomic and readers see the old file or the new one. The lock
   file stays after use on purpose: deleting it would let two processes lock two inodes.
-- A file we cannot understand is never overwritten or deleted, except by `clear`, the
-  way out that `resilience reset` offers.
+- A file we cannot understand is never overwritten. Only `resilience reset` (a
+  transaction with ``replace_broken=True``) replaces a broken file, and only one that is
+  ours: it holds our `kind` (whatever else is wrong inside), or it is not JSON at all
+  and sits in a ``.resilience`` folder, where nothing but our files belong. Any other
+  file (``--state-file package.json``) is refused, and left as it was.
 
 Errors: `StateFileError` (exit 2) for what the user can fix at the path: corrupt,
 foreign or newer content, permissions, a folder where the file should be.
@@ -45,9 +50,8 @@ from __future__ import annotations
 import errno
 import json
 import os
-import secrets
-import stat
-from contextlib import contextmanager, suppress
+import time
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -61,10 +65,17 @@ from resilience_cli.errors import (
     StateLockTimeoutError,
     StateStoreError,
 )
+from resilience_cli.state.files import (
+    REPLACE_PAUSES,
+    NotRegularFileError,
+    read_regular_file,
+    remove_stale_temps,
+    replace_atomically,
+)
 from resilience_cli.state.store import StateTransaction
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Callable, Iterator, Mapping
 
     from resilience_cli.clock import Clock
 
@@ -72,9 +83,23 @@ STATE_FILE_ENV: Final = "RESILIENCE_STATE_FILE"
 DEFAULT_STATE_PATH: Final = Path(".resilience/breaker.json")
 SCHEMA_VERSION: Final = 1
 KIND: Final = "resilience-cli/breaker-state"
+# A state file is a few KB; reading more would only let `--state-file /dev/zero`-like
+# mistakes eat the memory.
+MAX_STATE_BYTES: Final = 1 << 20
+# The default file's folder. Nothing but our files belongs in a folder of this name, so a
+# corrupt file there is ours to replace.
+STATE_FOLDER: Final = DEFAULT_STATE_PATH.parent.name
 
 _START_AFRESH: Final = "run 'resilience reset' to start afresh"
 _CHECK_PATH: Final = f"check the path and its permissions, or set {STATE_FILE_ENV} to another file"
+_NOT_OURS: Final = (
+    f"resilience never overwrites a file it did not write: check --state-file and ${STATE_FILE_ENV}"
+)
+_OUTSIDE_OUR_FOLDER: Final = (
+    f"it is outside a {STATE_FOLDER} folder, so 'resilience reset' will not replace it:"
+    " check the path, or delete the file if it was a state file"
+)
+_UPGRADE: Final = "upgrade resilience-cli to read it"
 # An OSError with one of these is about the path the user chose (exit 2), not the machine.
 _PATH_ERRNOS: Final = frozenset(
     {
@@ -83,13 +108,12 @@ _PATH_ERRNOS: Final = frozenset(
         errno.EISDIR,
         errno.ELOOP,
         errno.ENAMETOOLONG,
+        errno.ENOENT,
         errno.ENOTDIR,
         errno.EPERM,
         errno.EROFS,
     }
 )
-# Without it, Windows opens descriptors in text mode and would write "\r\n".
-_O_BINARY: Final[int] = getattr(os, "O_BINARY", 0)
 
 
 def default_state_path(env: Mapping[str, str]) -> Path:
@@ -106,28 +130,39 @@ def default_state_path(env: Mapping[str, str]) -> Path:
 
 
 class JsonFileStore:
-    """A `BreakerStore` kept in one JSON file and locked through ``<path>.lock``.
+    """A `BreakerStore` kept in one JSON file and locked through ``<file>.lock``.
 
     Args:
-        path: The state file. Its folder is created by the first write.
+        path: The state file. Its folder is created by the first write. A symlink is
+            followed: its target is read, locked and written, and the link stays.
         lock_timeout: Seconds to wait for another command's transaction before giving up
             with `StateLockTimeoutError`.
         clock: Where `updated_at` is read from; the system clock by default.
+        sleep: How to pause between tries of a rename that another program blocks.
 
     Raises:
         ConfigError: `lock_timeout` is negative or not a number.
     """
 
-    __slots__ = ("_clock", "_lock", "_lock_timeout", "_path")
+    __slots__ = ("_clock", "_file", "_lock", "_lock_timeout", "_path", "_sleep")
 
     def __init__(
-        self, path: Path, lock_timeout: float = 10.0, *, clock: Clock | None = None
+        self,
+        path: Path,
+        lock_timeout: float = 10.0,
+        *,
+        clock: Clock | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if not lock_timeout >= 0:  # also rejects NaN
             raise ConfigError("state.lock_timeout", f"must be >= 0 seconds, got {lock_timeout}")
         self._path = path
+        # Replacing a symlink by a rename would cut it off from its target: work on the
+        # target itself (and lock it, so two links to one file take turns too).
+        self._file = Path(os.path.realpath(path)) if path.is_symlink() else path
         self._lock_timeout = lock_timeout
         self._clock: Clock = SystemClock() if clock is None else clock
+        self._sleep = sleep
         self._lock = FileLock(self.lock_path)
 
     def __repr__(self) -> str:
@@ -135,13 +170,13 @@ class JsonFileStore:
 
     @property
     def path(self) -> Path:
-        """The state file."""
+        """The state file, as given."""
         return self._path
 
     @property
     def lock_path(self) -> Path:
-        """The lock file beside it: the state file's path plus ``.lock``."""
-        return Path(f"{os.fspath(self._path)}.lock")
+        """The lock file beside the state file (its link's target, if it is a link)."""
+        return Path(f"{os.fspath(self._file)}.lock")
 
     @property
     def location(self) -> str:
@@ -159,7 +194,8 @@ class JsonFileStore:
         Takes no lock: writes are atomic renames, so this sees a whole file.
 
         Raises:
-            StateFileError: The file is corrupt, foreign, newer, or cannot be read.
+            StateFileError: The file is corrupt, foreign, newer, not a regular file, or
+                cannot be read.
             StateStoreError: Reading failed for a reason outside the path (an I/O error).
         """
         return self._read()
@@ -174,28 +210,17 @@ class JsonFileStore:
         with self.transaction() as transaction:
             transaction.replace(snapshot)
 
-    def clear(self) -> None:
-        """Delete the state file, whatever it holds; the lock file stays.
-
-        Raises:
-            StateFileError: The file exists but cannot be removed.
-            StateStoreError: The lock stayed held, or the file system failed.
-        """
-        if not self._path.parent.is_dir():
-            return  # nothing was ever written here, and a reset should not create folders
-        with self._locked():
-            try:
-                self._path.unlink(missing_ok=True)
-            except OSError as error:
-                raise _failure(self._path, "removed", error) from error
-        _fsync_folder(self._path.parent)
-
     @contextmanager
-    def transaction(self, *, wait: float | None = None) -> Iterator[StateTransaction]:
+    def transaction(
+        self, *, wait: float | None = None, replace_broken: bool = False
+    ) -> Iterator[StateTransaction]:
         """Hold the lock from the read to the write; write only if the block succeeds.
 
         Args:
             wait: Seconds to wait for the lock instead of `lock_timeout`; 0 tries once.
+            replace_broken: `resilience reset`'s way out: a broken file that is ours to
+                replace (see the module's notes) reads as no state, and `.replaced` says
+                what was wrong with it. A file that is not ours still raises.
 
         Yields:
             The transaction: `.snapshot` as read, `.replace(new)` to write on success.
@@ -204,16 +229,26 @@ class JsonFileStore:
             StateFileError: The file is corrupt (it is kept), or the path is unusable.
             StateStoreError: The lock stayed held for `lock_timeout`, or a write failed.
         """
+        # A first look without the lock: a file that is not ours gets no folder and no
+        # lock file beside it (`--state-file package.json` leaves no `package.json.lock`).
+        self._read_or_replace(replace_broken=replace_broken)
         with self._locked(self._lock_timeout if wait is None else wait):
-            transaction = StateTransaction(self._read())
+            transaction = self._read_or_replace(replace_broken=replace_broken)
             yield transaction
             if transaction.pending is not None:
                 self._write(transaction.pending)
 
+    def _read_or_replace(self, *, replace_broken: bool) -> StateTransaction:
+        try:
+            return StateTransaction(self._read())
+        except StateFileError as broken:
+            if not (replace_broken and broken.replaceable):
+                raise
+            return StateTransaction(None, replaced=broken.problem)
+
     @contextmanager
-    def _locked(self, timeout: float | None = None) -> Iterator[None]:
-        timeout = self._lock_timeout if timeout is None else timeout
-        folder = self._path.parent
+    def _locked(self, timeout: float) -> Iterator[None]:
+        folder = self._file.parent
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except (FileExistsError, NotADirectoryError):
@@ -233,13 +268,19 @@ class JsonFileStore:
             self._lock.release()
 
     def _read(self) -> dict[str, object] | None:
+        location = str(self._path)
         try:
-            data = self._path.read_bytes()
-        except FileNotFoundError:
-            return None
+            data = read_regular_file(self._file, MAX_STATE_BYTES)
+        except NotRegularFileError as odd:
+            raise StateFileError(location, odd.what, _CHECK_PATH) from None
+        except NotADirectoryError:
+            problem = f"cannot be read: a file is in the way of its folder {self._file.parent}"
+            raise StateFileError(location, problem, _CHECK_PATH) from None
         except OSError as error:
             raise _failure(self._path, "read", error) from error
-        return _parse(str(self._path), data)
+        if data is None:
+            return None
+        return _parse(location, data, in_our_folder=self._file.parent.name == STATE_FOLDER)
 
     def _write(self, snapshot: Mapping[str, object]) -> None:
         document = {
@@ -250,36 +291,57 @@ class JsonFileStore:
         }
         # allow_nan=False: NaN is not JSON, and the file must stay readable by any parser.
         text = json.dumps(document, indent=2, sort_keys=True, allow_nan=False, ensure_ascii=False)
+        remove_stale_temps(self._file)  # we hold the lock: no write of ours is under way
         try:
-            _replace_atomically(self._path, f"{text}\n".encode())
+            replace_atomically(self._file, f"{text}\n".encode(), self._sleep)
+        except PermissionError as error:
+            # Windows refuses to replace a file that another program holds open.
+            reason = error.strerror or str(error)
+            problem = f"cannot be replaced ({reason}, still after {sum(REPLACE_PAUSES):g}s)"
+            remedy = (
+                "another program may hold it open (an editor, a virus scanner): close it and"
+                " try again, or check the file's permissions"
+            )
+            raise StateFileError(str(self._path), problem, remedy) from error
         except OSError as error:
             raise _failure(self._path, "written", error) from error
 
 
-def _parse(path: str, data: bytes) -> dict[str, object]:
-    """The `breaker` object of a state file's bytes, or a `StateFileError` saying what is wrong."""
-    document = _decode(path, data)
-    # Wrong JSON is likely someone else's file: `reset` would delete it, so say so.
-    foreign = "check the path, or run 'resilience reset' to replace it"
+def _parse(path: str, data: bytes, *, in_our_folder: bool) -> dict[str, object]:
+    """The `breaker` object of a state file's bytes, or a `StateFileError` saying what is wrong.
+
+    The error is `replaceable` (by `resilience reset`) when the file holds our `kind`, or
+    when it is not JSON at all and sits in our own folder.
+    """
+    try:
+        document = _decode(path, data)
+    except StateFileError as corrupt:
+        if in_our_folder:
+            raise StateFileError(path, corrupt.problem, _START_AFRESH, replaceable=True) from None
+        raise StateFileError(path, corrupt.problem, _OUTSIDE_OUR_FOLDER) from None
+    # JSON that is not ours is somebody's data: never offer to replace it.
     if not isinstance(document, dict):
-        problem = f"holds a JSON {_json_type(document)}, not an object"
-        raise StateFileError(path, problem, foreign)
+        problem = f"holds a JSON {_json_type(document)}, not a resilience-cli state file"
+        raise StateFileError(path, problem, _NOT_OURS)
     if document.get("kind") != KIND:
         found = f"kind {_show(document['kind'])}" if "kind" in document else 'no "kind"'
         problem = f"is not a resilience-cli breaker state file ({found}, expected {_show(KIND)})"
-        raise StateFileError(path, problem, foreign)
+        raise StateFileError(path, problem, _NOT_OURS)
     _check_version(path, document)
     if "breaker" not in document:
-        raise StateFileError(path, 'has no "breaker" object', _START_AFRESH)
+        raise StateFileError(path, 'has no "breaker" object', _START_AFRESH, replaceable=True)
     breaker = document["breaker"]
     if not isinstance(breaker, dict):
         problem = f'has a "breaker" that is a JSON {_json_type(breaker)}, not an object'
-        raise StateFileError(path, problem, _START_AFRESH)
+        raise StateFileError(path, problem, _START_AFRESH, replaceable=True)
     return breaker
 
 
 def _decode(path: str, data: bytes) -> object:
     """The JSON value in `data`; a `StateFileError` if it is empty, not UTF-8 or not JSON."""
+    if len(data) > MAX_STATE_BYTES:
+        problem = f"is larger than {MAX_STATE_BYTES // 1024} KiB, far more than a state file holds"
+        raise StateFileError(path, problem, _START_AFRESH)
     if not data.strip():
         raise StateFileError(path, "is empty", _START_AFRESH)
     try:
@@ -303,20 +365,20 @@ def _no_constant(name: str) -> object:
 def _check_version(path: str, document: Mapping[str, object]) -> None:
     """Accept only the `schema_version` this code writes; a newer one means: upgrade."""
     if "schema_version" not in document:
-        raise StateFileError(path, "has no schema_version", _START_AFRESH)
+        raise StateFileError(path, "has no schema_version", _START_AFRESH, replaceable=True)
     version = document["schema_version"]
     if not isinstance(version, int) or isinstance(version, bool):
         problem = f"has schema_version {_show(version)}, which is not a whole number"
-        raise StateFileError(path, problem, _START_AFRESH)
+        raise StateFileError(path, problem, _START_AFRESH, replaceable=True)
     if version > SCHEMA_VERSION:
         problem = (
             f"was written by a newer resilience-cli (schema_version {version};"
             f" this one reads {SCHEMA_VERSION})"
         )
-        raise StateFileError(path, problem, f"upgrade resilience-cli, or {_START_AFRESH}")
+        raise StateFileError(path, problem, _UPGRADE, replaceable=True)
     if version != SCHEMA_VERSION:
         problem = f"has unknown schema_version {version} (this one reads {SCHEMA_VERSION})"
-        raise StateFileError(path, problem, _START_AFRESH)
+        raise StateFileError(path, problem, _START_AFRESH, replaceable=True)
 
 
 def _json_type(value: object) -> str:
@@ -346,39 +408,3 @@ def _failure(path: Path, action: str, error: OSError) -> StateFileError | StateS
     if error.errno in _PATH_ERRNOS:
         return StateFileError(str(path), problem, _CHECK_PATH)
     return StateStoreError(f"state file {path} {problem}")
-
-
-def _replace_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that a crash leaves the old file or the new one, whole."""
-    folder = path.parent
-    try:
-        mode: int | None = stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        mode = None
-    temp = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    # os.open rather than tempfile: tempfile makes 0600 files, and the state file should get
-    # the umask's permissions like any file the user makes, or keep the old file's.
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        if mode is not None:
-            temp.chmod(mode)
-        temp.replace(path)
-    except BaseException:
-        with suppress(OSError):
-            temp.unlink()
-        raise
-    _fsync_folder(folder)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make a rename durable. Best effort: Windows cannot open a folder, and that is fine."""
-    with suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

@@ -22,16 +22,22 @@ if TYPE_CHECKING:
 class StateTransaction:
     """One locked read-modify-write: the snapshot read, and the one to write on success."""
 
-    __slots__ = ("_pending", "_snapshot")
+    __slots__ = ("_pending", "_replaced", "_snapshot")
 
-    def __init__(self, snapshot: dict[str, object] | None) -> None:
+    def __init__(self, snapshot: dict[str, object] | None, *, replaced: str | None = None) -> None:
         self._snapshot = snapshot
+        self._replaced = replaced
         self._pending: dict[str, object] | None = None
 
     @property
     def snapshot(self) -> dict[str, object] | None:
         """The snapshot stored when the transaction began; None if there was none yet."""
         return self._snapshot
+
+    @property
+    def replaced(self) -> str | None:
+        """What was wrong with the broken state this transaction replaces, if it does."""
+        return self._replaced
 
     @property
     def pending(self) -> dict[str, object] | None:
@@ -72,24 +78,20 @@ class BreakerStore(Protocol):
         """
         ...
 
-    def clear(self) -> None:
-        """Forget the stored snapshot, even a corrupt one: the way out for `resilience reset`.
-
-        Raises:
-            StateFileError: the state exists but cannot be removed.
-            StateStoreError: the store failed, or its lock was held for too long.
-        """
-        ...
-
     @property
     def lock_timeout(self) -> float:
         """Seconds a transaction waits for another command's lock before giving up."""
         ...
 
-    def transaction(self, *, wait: float | None = None) -> AbstractContextManager[StateTransaction]:
+    def transaction(
+        self, *, wait: float | None = None, replace_broken: bool = False
+    ) -> AbstractContextManager[StateTransaction]:
         """Hold the store's lock for a read-modify-write; write only if the block succeeds.
 
         `wait` overrides `lock_timeout` for this transaction; 0 tries once.
+        `replace_broken` is the way out for `resilience reset`: broken state that is the
+        store's own reads as None (and `.replaced` says what was wrong); state that is
+        not its own still raises.
 
         Raises:
             StateFileError: the stored state is corrupt: it is kept, never overwritten.

@@ -161,9 +161,10 @@ def test_a_corrupt_state_file_is_one_line_exit_2_and_untouched(in_tmp):
 
 
 def test_reset_is_the_way_out_of_a_corrupt_file(in_tmp):
-    """`reset` replaces an unreadable state file with a fresh CLOSED breaker."""
-    state = in_tmp / "x.json"
-    state.write_text("[]")
+    """`reset` replaces an unreadable file in the state folder with a fresh CLOSED breaker."""
+    state = in_tmp / "elsewhere" / ".resilience" / "x.json"
+    state.parent.mkdir(parents=True)
+    state.write_text("{broken")
     result = run("reset", "--state-file", str(state))
     assert result.exit_code == 0
     assert "replaced the unreadable state file" in result.stderr

@@ -83,6 +83,9 @@ finally:
   - reset: {}
 """
 
+# As FAILING, with the breaker on in every step: each one takes the state lock.
+LOCKING = FAILING.replace("    policies: {breaker: null}\n", "")
+
 
 async def test_a_failed_expectation_fails_the_run_but_later_steps_still_run(clock, tmp_path):
     """A strict expectation that fails marks the run failed (exit 1); other steps go on."""
@@ -193,7 +196,7 @@ async def test_a_held_lock_is_a_step_error_and_finally_still_runs(clock, tmp_pat
     """A step that cannot get the state lock errors (exit 3); the rest skip; finally runs."""
     holder = JsonFileStore(tmp_path / "breaker.json", clock=clock)
     store = JsonFileStore(tmp_path / "breaker.json", lock_timeout=0, clock=clock)
-    scenario = parse_scenario(FAILING, "f.yaml")
+    scenario = parse_scenario(LOCKING, "f.yaml")
     with holder.transaction():
         report = await run_scenario(
             scenario,
@@ -218,7 +221,7 @@ async def test_ctrl_c_while_waiting_for_the_lock_still_runs_finally(tmp_path):
     clock = SystemClock()
     holder = JsonFileStore(tmp_path / "breaker.json")
     store = JsonFileStore(tmp_path / "breaker.json", lock_timeout=30)
-    scenario = parse_scenario(FAILING, "f.yaml")
+    scenario = parse_scenario(LOCKING, "f.yaml")
     notes: list[str] = []
     with holder.transaction():
         task = asyncio.create_task(

@@ -128,47 +128,93 @@ def test_save_replaces_the_previous_snapshot(store):
     assert store.load() == {"format": 1, "state": "forced_open"}
 
 
-CORRUPT = [
+MIB = 1 << 20  # the documented cap on what is read of a state file
+NOT_JSON = [
     pytest.param(b"", "is empty", id="empty"),
     pytest.param(b"  \n", "is empty", id="blank"),
     pytest.param(b"{not json", "is not valid JSON (line 1, column 2", id="not-json"),
     pytest.param(b"\xff\xfe{}", "is not UTF-8 text (byte 0)", id="not-utf8"),
-    pytest.param(b"[1, 2]", "holds a JSON array, not an object", id="not-an-object"),
+    pytest.param(b"[" * 100_000, "nested too deeply", id="deep"),
+    pytest.param(b" " * (MIB + 1), "is larger than 1024 KiB", id="too-large"),
+]
+FOREIGN = [
+    pytest.param(b"[1, 2]", "holds a JSON array, not a resilience-cli state file", id="array"),
     pytest.param(envelope(kind=...).encode(), 'no "kind"', id="no-kind"),
     pytest.param(envelope(kind="other/tool").encode(), 'kind "other/tool"', id="wrong-kind"),
+    pytest.param(b'{"name": "my-package", "version": "1.0.0"}', 'no "kind"', id="package-json"),
+]
+OURS_BROKEN = [
     pytest.param(envelope(schema_version=...).encode(), "has no schema_version", id="no-version"),
     pytest.param(
         envelope(schema_version="1").encode(), 'schema_version "1", which is not', id="text-version"
     ),
     pytest.param(envelope(schema_version=True).encode(), "schema_version true", id="bool-version"),
     pytest.param(envelope(schema_version=0).encode(), "unknown schema_version 0", id="old-version"),
-    pytest.param(
-        envelope(schema_version=2).encode(),
-        "was written by a newer resilience-cli (schema_version 2; this one reads 1)",
-        id="newer-version",
-    ),
     pytest.param(envelope(breaker=...).encode(), 'has no "breaker" object', id="no-breaker"),
     pytest.param(
         envelope(breaker=[1]).encode(), '"breaker" that is a JSON array', id="bad-breaker"
     ),
 ]
+NEWER = [
+    pytest.param(
+        envelope(schema_version=2).encode(),
+        "was written by a newer resilience-cli (schema_version 2; this one reads 1)",
+        id="newer-version",
+    ),
+]
+CORRUPT = NOT_JSON + FOREIGN + OURS_BROKEN + NEWER
 
 
-@pytest.mark.parametrize(("data", "problem"), CORRUPT)
-def test_corrupt_file_is_a_one_line_usage_error_and_stays_untouched(store, path, data, problem):
-    """A corrupt file raises StateFileError (exit 2) naming path, problem and the way out."""
+@pytest.fixture
+def ours(tmp_path, clock):
+    """A store on the default layout: `breaker.json` in a `.resilience` folder."""
+    return JsonFileStore(tmp_path / ".resilience" / "breaker.json", clock=clock)
+
+
+@pytest.mark.parametrize(("data", "problem"), NOT_JSON + OURS_BROKEN)
+def test_a_broken_file_of_ours_points_to_reset(ours, data, problem):
+    """Ours but unreadable: a one-line usage error naming path, problem and `resilience reset`."""
+    write_raw(ours.path, data)
+
+    with pytest.raises(StateFileError) as caught:
+        ours.load()
+
+    message = str(caught.value)
+    assert caught.value.exit_code == EXIT_USAGE
+    assert message.startswith(f"state file {ours.path} ")
+    assert problem in message
+    assert message.endswith("; run 'resilience reset' to start afresh")
+    assert "\n" not in message
+    assert ours.path.read_bytes() == data
+
+
+@pytest.mark.parametrize(("data", "problem"), FOREIGN)
+def test_a_foreign_file_never_recommends_reset(ours, data, problem):
+    """JSON that is not ours, even in our folder, is someone's data: no word of reset."""
+    write_raw(ours.path, data)
+
+    with pytest.raises(StateFileError) as caught:
+        ours.load()
+
+    message = str(caught.value)
+    assert problem in message
+    assert "reset" not in message
+    assert "never overwrites a file it did not write" in message
+    assert ours.path.read_bytes() == data
+
+
+@pytest.mark.parametrize(("data", "problem"), NOT_JSON)
+def test_a_corrupt_file_outside_our_folder_is_not_offered_to_reset(store, path, data, problem):
+    """Non-JSON outside a .resilience folder may be anybody's: reset will not touch it."""
     write_raw(path, data)
 
     with pytest.raises(StateFileError) as caught:
         store.load()
 
     message = str(caught.value)
-    assert caught.value.exit_code == EXIT_USAGE
-    assert message.startswith(f"state file {path} ")
     assert problem in message
-    assert "'resilience reset'" in message
-    assert "\n" not in message
-    assert path.read_bytes() == data
+    assert "outside a .resilience folder, so 'resilience reset' will not replace it" in message
+    assert not caught.value.replaceable
 
 
 @pytest.mark.parametrize(("data", "problem"), CORRUPT)
@@ -181,52 +227,84 @@ def test_save_never_overwrites_a_corrupt_file(store, path, data, problem):
 
     assert problem in str(caught.value)
     assert path.read_bytes() == data
-    assert folder_listing(path) == ["breaker.json", "breaker.json.lock"]
+    assert folder_listing(path) == ["breaker.json"]  # not even a lock file beside it
 
 
-def test_newer_schema_suggests_upgrading(store, path):
-    """A file from a newer release says to upgrade before it offers the reset."""
-    write_raw(path, envelope(schema_version=2).encode())
+def test_newer_schema_says_upgrade_and_never_reset(ours):
+    """A file from a newer release asks for an upgrade; resetting it would lose its state."""
+    write_raw(ours.path, envelope(schema_version=2).encode())
 
-    with pytest.raises(StateFileError, match="upgrade resilience-cli, or run 'resilience reset'"):
-        store.load()
+    with pytest.raises(StateFileError) as caught:
+        ours.load()
 
-
-def test_foreign_file_warns_that_reset_replaces_it(store, path):
-    """A JSON file of another kind is probably not ours: check the path first."""
-    write_raw(path, b'{"name": "my-package"}')
-
-    with pytest.raises(
-        StateFileError, match="check the path, or run 'resilience reset' to replace"
-    ):
-        store.load()
+    assert str(caught.value).endswith("; upgrade resilience-cli to read it")
+    assert "reset" not in str(caught.value)
 
 
-def test_clear_removes_a_corrupt_file(store, path):
-    """`clear()` is the way out: the corrupt file goes and a fresh start works."""
-    write_raw(path, b"{not json")
+REPLACEABLE = (
+    [
+        pytest.param(".resilience", data, True, id=f"ours-{param.id}")
+        for param in NOT_JSON + OURS_BROKEN + NEWER
+        for data in param.values[:1]
+    ]
+    + [
+        pytest.param("elsewhere", data, True, id=f"elsewhere-{param.id}")
+        for param in OURS_BROKEN + NEWER
+        for data in param.values[:1]
+    ]
+    + [
+        pytest.param(".resilience", data, False, id=f"ours-{param.id}")
+        for param in FOREIGN
+        for data in param.values[:1]
+    ]
+    + [
+        pytest.param("elsewhere", data, False, id=f"elsewhere-{param.id}")
+        for param in NOT_JSON + FOREIGN
+        for data in param.values[:1]
+    ]
+)
 
-    store.clear()
 
-    assert store.load() is None
-    store.save(SNAPSHOT)
-    assert store.load() == SNAPSHOT
+@pytest.mark.parametrize(("folder", "data", "replaceable"), REPLACEABLE)
+def test_reset_replaces_only_a_file_that_is_ours(tmp_path, clock, folder, data, replaceable):
+    """replace_broken takes a file with our kind, or non-JSON in .resilience; nothing else."""
+    path = tmp_path / folder / "breaker.json"
+    write_raw(path, data)
+    store = JsonFileStore(path, clock=clock)
+
+    def reset() -> str | None:
+        with store.transaction(replace_broken=True) as transaction:
+            assert transaction.snapshot is None
+            transaction.replace(SNAPSHOT)
+            return transaction.replaced
+
+    if replaceable:
+        assert reset()
+        assert store.load() == SNAPSHOT
+    else:
+        with pytest.raises(StateFileError) as caught:
+            reset()
+        assert not caught.value.replaceable
+        assert path.read_bytes() == data
 
 
-def test_clear_without_a_file_does_nothing(store, path):
-    """Clearing a state that never existed succeeds and creates no folder."""
-    store.clear()
+def test_a_readable_file_is_not_replaced_as_broken(ours):
+    """replace_broken changes nothing when the file reads: the transaction sees its snapshot."""
+    ours.save(SNAPSHOT)
 
-    assert not path.parent.exists()
+    with ours.transaction(replace_broken=True) as transaction:
+        assert transaction.snapshot == SNAPSHOT
+        assert transaction.replaced is None
 
 
-def test_clear_keeps_the_lock_file(store, path):
-    """The lock file outlives a clear, so that waiters keep locking the same inode."""
-    store.save(SNAPSHOT)
+def test_replacing_a_broken_file_keeps_it_until_the_write(ours):
+    """A reset that fails before its write leaves the broken file as it was."""
+    write_raw(ours.path, b"{broken")
 
-    store.clear()
+    with pytest.raises(RuntimeError), ours.transaction(replace_broken=True):
+        raise RuntimeError
 
-    assert folder_listing(path) == ["breaker.json.lock"]
+    assert ours.path.read_bytes() == b"{broken"
 
 
 def test_writes_leave_no_temp_files_behind(store, path):
@@ -369,11 +447,11 @@ def test_a_folder_at_the_path_is_a_usage_error(store, path):
     """A folder where the state file should be is a one-line usage error, for reads and writes."""
     path.mkdir(parents=True)
 
-    with pytest.raises(StateFileError, match="cannot be read") as caught:
+    with pytest.raises(StateFileError, match="is a folder, not a file") as caught:
         store.load()
     assert caught.value.exit_code == EXIT_USAGE
     assert "RESILIENCE_STATE_FILE" in str(caught.value)
-    with pytest.raises(StateFileError, match="cannot be read"):
+    with pytest.raises(StateFileError, match="is a folder, not a file"):
         store.save(SNAPSHOT)
     assert path.is_dir()
 
@@ -396,10 +474,10 @@ def test_a_read_refused_by_the_system_is_a_usage_error(store, path, monkeypatch)
     """A state file we may not read gives a one-line usage error naming path and reason."""
     store.save(SNAPSHOT)
 
-    def refuse(self):
-        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
+    def refuse(name, *_args):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(name))
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(os, "open", refuse)
     with pytest.raises(
         StateFileError, match=r"cannot be read \(Permission denied\); check"
     ) as caught:
@@ -413,10 +491,10 @@ def test_an_io_error_while_reading_is_an_infrastructure_error(store, monkeypatch
     """A read that fails in the machine (EIO) is exit 3, not the user's fault."""
     store.save(SNAPSHOT)
 
-    def fail(self):
-        raise OSError(errno.EIO, os.strerror(errno.EIO), str(self))
+    def fail(*_args):
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
 
-    monkeypatch.setattr(Path, "read_bytes", fail)
+    monkeypatch.setattr(os, "read", fail)
     with pytest.raises(StateStoreError, match="cannot be read") as caught:
         store.load()
 
@@ -486,16 +564,6 @@ def test_a_folder_at_the_lock_path_is_a_usage_error(store):
 
     with pytest.raises(StateFileError, match=r"cannot be locked \(Is a directory: .*\.lock\)"):
         store.save(SNAPSHOT)
-
-
-def test_clear_refuses_a_folder_at_the_path(store, path):
-    """`clear()` deletes files only: a folder at the path is a usage error and stays."""
-    path.mkdir(parents=True)
-
-    with pytest.raises(StateFileError, match="cannot be removed"):
-        store.clear()
-
-    assert path.is_dir()
 
 
 def test_a_folder_that_cannot_be_made_is_a_usage_error(store, monkeypatch):
