@@ -15,6 +15,7 @@ TIMEOUT_TOTAL: Final = 10.0
 RETRY_ATTEMPTS: Final = 3
 RETRY_BASE_DELAY: Final = 0.2
 RETRY_MAX_DELAY: Final = 2.0
+RETRY_MAX_RETRY_AFTER: Final = 60.0  # a longer Retry-After is not waited for
 RATE: Final = 20.0
 BURST: Final = 5
 RATE_MAX_WAIT: Final = 2.0

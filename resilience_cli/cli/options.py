@@ -41,6 +41,7 @@ FLAG_OF: Final = {
     "retry.attempts": "--attempts",
     "retry.base_delay": "--backoff",
     "retry.max_delay": "--backoff-cap",
+    "retry.max_retry_after": "--max-retry-after",
     "rate_limiter.rate": "--rate",
     "rate_limiter.burst": "--burst",
     "rate_limiter.max_wait": "--rate-wait",
@@ -252,6 +253,22 @@ def call_parameters(per_command: CallDefaults) -> list[inspect.Parameter]:
                 ),
             ],
             default=True,
+        ),
+        _param(
+            "max_retry_after",
+            Annotated[
+                float,
+                flag(
+                    "--max-retry-after",
+                    help_text=(
+                        "Longest Retry-After waited for, seconds; a longer one ends the retries"
+                        " (retry.max_retry_after; 0: no cap)."
+                    ),
+                    panel=_TIMEOUT,
+                    minimum=0,
+                ),
+            ],
+            defaults.RETRY_MAX_RETRY_AFTER,
         ),
         _param(
             "rate",
@@ -473,6 +490,7 @@ class CallOptions:
     backoff: float
     backoff_cap: float
     retry_after: bool
+    max_retry_after: float
     rate: float
     burst: int
     rate_wait: float
@@ -531,6 +549,7 @@ class CallOptions:
             backoff=f("backoff"),
             backoff_cap=f("backoff_cap"),
             retry_after=values["retry_after"] is True,
+            max_retry_after=f("max_retry_after"),
             rate=f("rate"),
             burst=i("burst"),
             rate_wait=f("rate_wait"),
@@ -577,6 +596,7 @@ class CallOptions:
                     base_delay=self.backoff,
                     max_delay=self.backoff_cap,
                     honor_retry_after=self.retry_after,
+                    max_retry_after=off(self.max_retry_after),
                 ),
                 rate_limiter=None
                 if self.rate == 0

@@ -216,6 +216,11 @@ class RetryPolicy(_PatternPolicy):
     honor_retry_after: Flag = Field(
         default=True, description="Treat the upstream's Retry-After as a floor (--retry-after)."
     )
+    max_retry_after: Seconds | None = Field(
+        default=defaults.RETRY_MAX_RETRY_AFTER,
+        description="Longest Retry-After waited for; longer ends the retries (--max-retry-after);"
+        " null: no cap.",
+    )
 
     def config(self) -> RetryConfig:
         """The `RetryConfig` these keys describe."""
@@ -224,6 +229,7 @@ class RetryPolicy(_PatternPolicy):
             base_delay=self.base_delay,
             max_delay=self.max_delay,
             honor_retry_after=self.honor_retry_after,
+            max_retry_after=self.max_retry_after,
         )
 
 

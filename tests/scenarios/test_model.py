@@ -359,6 +359,24 @@ def test_durations_work_for_every_seconds_valued_key() -> None:
     )
 
 
+@pytest.mark.parametrize(("flag", "cap"), [(60.0, 60.0), (0.0, None), (300.0, 300.0)])
+def test_the_retry_after_cap_has_a_flag(flag, cap) -> None:
+    """--max-retry-after reaches RetryConfig; 0 means no cap."""
+    values = {parameter.name: parameter.default for parameter in call_parameters(CallDefaults())}
+    policies = CallOptions.parse(values | {"max_retry_after": flag}).policies()
+    assert policies.retry is not None
+    assert policies.retry.max_retry_after == cap
+
+
+def test_the_retry_after_cap_has_a_key() -> None:
+    """retry.max_retry_after is a scenario key; null means no cap."""
+    loaded = scenario({"invoke": {}}, defaults={"policies": {"retry": {"max_retry_after": None}}})
+    policies = loaded.resolved_policies(loaded.steps[0])
+    assert policies.retry == RetryConfig(
+        attempts=3, base_delay=0.2, max_delay=2.0, max_retry_after=None
+    )
+
+
 def test_steps_without_policies_get_the_defaults() -> None:
     """A state step resolves to defaults.policies, so a runner may ask any step."""
     loaded = scenario({"state": {}}, defaults={"policies": {"retry": {"attempts": 1}}})

@@ -416,3 +416,15 @@ async def test_the_operations_own_timeout_error_is_not_the_attempt_timeout(clock
     outcome = await pipeline.call(Script(TimeoutError("its own")))
     assert outcome.reason is Reason.ERROR
     assert clock.monotonic() == 0
+
+
+async def test_a_retry_after_beyond_the_cap_is_not_waited_for(clock):
+    """Retry-After: 86400 with no deadline gives up at once instead of sleeping a day."""
+    policies = Policies(timeout=TimeoutConfig(attempt=1.0, total=None))
+    pipeline, events = make(clock, policies, classifier=Status(retry_after=86400.0))
+    outcome = await pipeline.call(Script(429, "ok"))
+    assert outcome.reason is Reason.HTTP_429
+    assert len(outcome.attempts) == 1
+    assert clock.monotonic() == 0
+    assert outcome.detail == "Retry-After 86400s > max_retry_after 60s"
+    assert events.names() == ["attempt.failed", "retry.abandoned", "call.fell_back"]
