@@ -12,6 +12,7 @@ LOG_FILE: Final = Path("logs/app.log")  # the decision log, relative to the work
 
 TIMEOUT_ATTEMPT: Final = 2.0  # the teaching demo's client timeout: /delay/3 times out
 TIMEOUT_TOTAL: Final = 10.0
+TIMEOUT_MIN_ATTEMPT: Final = 0.05  # an attempt left less of the deadline does not start
 RETRY_ATTEMPTS: Final = 3
 RETRY_BASE_DELAY: Final = 0.2
 RETRY_MAX_DELAY: Final = 2.0

@@ -38,6 +38,7 @@ LOG_FILE_ENV: Final = "RESILIENCE_LOG_FILE"
 FLAG_OF: Final = {
     "timeout.attempt": "--timeout",
     "timeout.total": "--deadline",
+    "timeout.min_attempt": "--min-attempt",
     "retry.attempts": "--attempts",
     "retry.base_delay": "--backoff",
     "retry.max_delay": "--backoff-cap",
@@ -200,6 +201,22 @@ def call_parameters(per_command: CallDefaults) -> list[inspect.Parameter]:
                 ),
             ],
             defaults.TIMEOUT_TOTAL,
+        ),
+        _param(
+            "min_attempt",
+            Annotated[
+                float,
+                flag(
+                    "--min-attempt",
+                    help_text=(
+                        "An attempt left less of the deadline than this many seconds does not"
+                        " start (timeout.min_attempt; 0: no floor)."
+                    ),
+                    panel=_TIMEOUT,
+                    minimum=0,
+                ),
+            ],
+            defaults.TIMEOUT_MIN_ATTEMPT,
         ),
         _param(
             "attempts",
@@ -486,6 +503,7 @@ class CallOptions:
     virtual_time: bool
     timeout: float
     deadline: float
+    min_attempt: float
     attempts: int
     backoff: float
     backoff_cap: float
@@ -545,6 +563,7 @@ class CallOptions:
             virtual_time=values["virtual_time"] is True,
             timeout=f("timeout"),
             deadline=f("deadline"),
+            min_attempt=f("min_attempt"),
             attempts=i("attempts"),
             backoff=f("backoff"),
             backoff_cap=f("backoff_cap"),
@@ -590,7 +609,11 @@ class CallOptions:
                     max_queue=None if self.queue < 0 else self.queue,
                     max_wait=self.queue_wait,
                 ),
-                timeout=TimeoutConfig(attempt=off(self.timeout), total=off(self.deadline)),
+                timeout=TimeoutConfig(
+                    attempt=off(self.timeout),
+                    total=off(self.deadline),
+                    min_attempt=self.min_attempt,
+                ),
                 retry=RetryConfig(
                     attempts=self.attempts,
                     base_delay=self.backoff,

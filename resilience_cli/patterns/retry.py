@@ -171,10 +171,12 @@ def decide_retry(  # noqa: PLR0913 - each input is a separate fact of the decisi
     jitter: float,
     now: float,
     deadline: float | None,
+    min_left: float = 0.0,
 ) -> RetryDecision:
     """Whether and when to retry after attempt number `attempt` (1-based) failed.
 
-    `jitter` is this retry's full-jitter draw; the decision itself is pure.
+    `jitter` is this retry's full-jitter draw; the decision itself is pure. `min_left` is
+    the least of the deadline an attempt needs to start (`TimeoutConfig.floor`).
     """
     if not failure.retryable:
         return RetryDecision(None, f"{failure.reason} is not retryable")
@@ -183,20 +185,34 @@ def decide_retry(  # noqa: PLR0913 - each input is a separate fact of the decisi
     delay = jitter
     asked = failure.retry_after
     if config.honor_retry_after and asked is not None:
-        cap = config.max_retry_after
-        if cap is not None and asked > cap:
-            return RetryDecision(
-                None, f"Retry-After {_seconds(asked)} > max_retry_after {_seconds(cap)}"
-            )
-        if not math.isfinite(asked):
-            return RetryDecision(None, "Retry-After asks to wait forever")
+        refused = _refuse_retry_after(asked, config.max_retry_after)
+        if refused is not None:
+            return RetryDecision(None, refused)
         delay = max(delay, asked)
-    if deadline is not None and now + delay >= deadline:
-        return RetryDecision(
-            None,
-            f"waiting {delay:.3f}s would pass the deadline in {max(0.0, deadline - now):.3f}s",
-        )
+    if deadline is not None:
+        late = _too_late(delay, now, deadline, min_left)
+        if late is not None:
+            return RetryDecision(None, late)
     return RetryDecision(delay)
+
+
+def _refuse_retry_after(asked: float, cap: float | None) -> str | None:
+    """Why a Retry-After is not waited for, or None when it is."""
+    if cap is not None and asked > cap:
+        return f"Retry-After {_seconds(asked)} > max_retry_after {_seconds(cap)}"
+    if not math.isfinite(asked):
+        return "Retry-After asks to wait forever"
+    return None
+
+
+def _too_late(delay: float, now: float, deadline: float, min_left: float) -> str | None:
+    """Why waiting `delay` leaves no time for an attempt, or None when it does."""
+    if now + delay >= deadline:
+        return f"waiting {delay:.3f}s would pass the deadline in {max(0.0, deadline - now):.3f}s"
+    left = deadline - (now + delay)
+    if left < min_left:
+        return f"waiting {delay:.3f}s would leave {left:.3f}s of the deadline, under {min_left:g}s"
+    return None
 
 
 def _seconds(value: float) -> str:

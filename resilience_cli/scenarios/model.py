@@ -194,10 +194,14 @@ class TimeoutPolicy(_PatternPolicy):
         default=defaults.TIMEOUT_TOTAL,
         description="Seconds per logical call, retries included (--deadline); null: none.",
     )
+    min_attempt: Seconds = Field(
+        default=defaults.TIMEOUT_MIN_ATTEMPT,
+        description="An attempt left less of the deadline does not start (--min-attempt); 0: none.",
+    )
 
     def config(self) -> TimeoutConfig:
         """The `TimeoutConfig` these keys describe."""
-        return TimeoutConfig(attempt=self.attempt, total=self.total)
+        return TimeoutConfig(attempt=self.attempt, total=self.total, min_attempt=self.min_attempt)
 
 
 class RetryPolicy(_PatternPolicy):

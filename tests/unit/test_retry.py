@@ -162,6 +162,25 @@ def test_decide_retry_table(failure, attempt, jitter, now, deadline, delay, why)
     assert decision.why == why
 
 
+@pytest.mark.parametrize(
+    ("jitter", "now", "delay", "why"),
+    [
+        (0.4375, 4.5, None, "waiting 0.438s would leave 0.062s of the deadline, under 0.125s"),
+        (0.375, 4.5, 0.375, ""),  # 0.125 s left: exactly the floor, so it may run
+        (0.5, 4.5, None, "waiting 0.500s would pass the deadline in 0.500s"),
+    ],
+)
+def test_the_retry_gives_up_when_the_backoff_leaves_less_than_an_attempt_needs(
+    jitter, now, delay, why
+):
+    """With min_left 0.125, a backoff that leaves less of the deadline than that gives up."""
+    decision = decide_retry(
+        RetryConfig(), 1, RETRYABLE, jitter=jitter, now=now, deadline=5.0, min_left=0.125
+    )
+    assert decision.delay == delay
+    assert decision.why == why
+
+
 def test_without_a_cap_any_finite_retry_after_is_honoured():
     """max_retry_after None waits as long as the upstream asks, but never forever."""
     config = RetryConfig(max_retry_after=None)
