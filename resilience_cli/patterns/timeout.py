@@ -87,8 +87,9 @@ async def within(operation: Callable[[], Awaitable[T]], seconds: float) -> T:
     The same mechanism and bookkeeping as `asyncio.timeout` (one `loop.call_at` timer, and
     the task's cancel count restored so that an outer cancellation, Ctrl-C, still goes
     through as `CancelledError`), without its async context manager: `asyncio.timeout`
-    builds an object and two coroutines per use, which cost ~5 us per attempt on this
-    project's machine, more than the rest of the pipeline together.
+    builds an object and two coroutines per use, which cost more than the rest of the
+    pipeline together (`benchmarks/bench_pipeline_overhead.py` times a bare
+    `asyncio.timeout` beside the pipeline).
     """
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
