@@ -156,11 +156,7 @@ class RateLimiter:
             raise
         # Waiters leave the line when they resume, not when their timer fires: a waiter
         # woken and cancelled in the same instant still has its slot to give back.
-        line = self._line
-        if line[0] is place:
-            line.popleft()  # they resume in the order of the line
-        else:
-            line.remove(place)
+        self._line.remove(place)  # found at once: waiters resume in the order of the line
         return place.due
 
     @staticmethod

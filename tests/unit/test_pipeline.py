@@ -521,3 +521,30 @@ async def test_a_retry_that_would_leave_less_than_the_floor_gives_up(clock):
     assert outcome.reason is Reason.TIMEOUT
     assert "under 0.05s" in outcome.detail
     assert events.names() == ["attempt.failed", "retry.abandoned", "call.fell_back"]
+
+
+async def test_a_wake_up_too_late_for_the_floor_asks_neither_breaker_nor_limiter(clock):
+    """After a backoff that woke too late, the attempt is refused before taking anything."""
+    policies = Policies(
+        timeout=TimeoutConfig(attempt=0.5, total=1.0),
+        retry=RetryConfig(attempts=2, base_delay=0.0, max_delay=0.0),
+        rate_limiter=RateLimiterConfig(rate=100, burst=5, max_wait=1),
+    )
+    events = EventList()
+
+    def busy_loop(event) -> None:
+        events(event)
+        if event.name == "retry.scheduled":
+            clock.jump(0.97)  # the loop was busy: the backoff ends 0.97 s late
+
+    pipeline = Pipeline.from_policies(policies, clock=clock, seed=1, events=busy_loop)
+    operation = Script(ConnectionError(), "ok")
+    outcome = await pipeline.call(operation)
+    assert outcome.reason is Reason.DEADLINE_EXCEEDED
+    assert "0.030s of the deadline left, under the 0.05s" in outcome.detail
+    assert operation.calls == 1
+    assert pipeline.rate_limiter is not None
+    assert pipeline.rate_limiter.statistics().granted == 1
+    rejected = events.events[-1]
+    assert rejected.name == "call.rejected"
+    assert rejected.pattern == "timeout"
