@@ -132,22 +132,34 @@ def trip_reason(config: BreakerConfig, consecutive_failures: int, stats: WindowS
     threshold = config.failure_threshold
     if threshold is not None and consecutive_failures >= threshold:
         return f"{consecutive_failures} consecutive failures >= threshold {threshold}"
-    if stats.calls < config.minimum_calls:
+    return rate_reason(config, stats.calls, stats.failures, stats.slow)
+
+
+def rate_reason(config: BreakerConfig, calls: int, failures: int, slow: int) -> str | None:
+    """Why a window of `calls` with `failures` failed and `slow` slow calls trips a rate.
+
+    Runs on every outcome of a window with a failure in it, so it builds no text and no
+    record until a rule fires.
+    """
+    if calls < config.minimum_calls:
         return None
-    over = f"over {stats.calls} calls, minimum {config.minimum_calls} met"
     rate_threshold = config.failure_rate_threshold
     if rate_threshold is not None:
-        rate = stats.failures / stats.calls
+        rate = failures / calls
         if rate >= rate_threshold:
-            return f"failure rate {rate:.0%} >= {rate_threshold:.0%} {over}"
+            return f"failure rate {rate:.0%} >= {rate_threshold:.0%} {_over(config, calls)}"
     if config.slow_call_duration is not None:
-        slow_rate = stats.slow / stats.calls
+        slow_rate = slow / calls
         if slow_rate >= config.slow_call_rate_threshold:
             return (
                 f"slow-call rate {slow_rate:.0%} >= {config.slow_call_rate_threshold:.0%}"
-                f" (calls over {config.slow_call_duration:g}s) {over}"
+                f" (calls over {config.slow_call_duration:g}s) {_over(config, calls)}"
             )
     return None
+
+
+def _over(config: BreakerConfig, calls: int) -> str:
+    return f"over {calls} calls, minimum {config.minimum_calls} met"
 
 
 def open_remaining(opened_at: float, now: float, open_for: float) -> float:
@@ -308,8 +320,10 @@ class CircuitBreaker:
                 self._consecutive_failures = 0
                 window = self._window
                 window.add(_OK)
-                if (window.failures or window.slow) and window.calls >= self.config.minimum_calls:
-                    self._trip_if_due()
+                if window.failures or window.slow:
+                    reason = rate_reason(self.config, window.calls, window.failures, window.slow)
+                    if reason is not None:
+                        self._open(f"{reason}, so OPEN")
             else:
                 self._record_closed(failure, slow)
         elif state is BreakerState.HALF_OPEN:
