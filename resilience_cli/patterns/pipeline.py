@@ -280,10 +280,9 @@ class Pipeline(Generic[T]):
             ):
                 # The token would come in time for the limiter but not for an attempt: do
                 # not reserve it (another call can use it), and say what really stopped us.
-                detail = (
-                    f"next token in {needed:.3f}s, the call's deadline in {left:.3f}s,"
-                    f" under the {self._floor:g}s an attempt needs"
-                )
+                detail = f"next token in {needed:.3f}s, the call's deadline in {left:.3f}s"
+                if needed < left:
+                    detail += f", leaving less than the {self._floor:g}s an attempt needs"
                 return self._rejected("rate_limiter", Reason.DEADLINE_EXCEEDED, detail)
         try:
             await limiter.acquire()
@@ -293,8 +292,9 @@ class Pipeline(Generic[T]):
 
     def _too_late(self, left: float) -> Failure:
         detail = (
-            f"{max(0.0, left):.3f}s of the deadline left,"
-            f" under the {self._floor:g}s an attempt needs"
+            _DEADLINE
+            if left <= 0
+            else f"{left:.3f}s of the deadline left, under the {self._floor:g}s an attempt needs"
         )
         return self._rejected("timeout", Reason.DEADLINE_EXCEEDED, detail)
 

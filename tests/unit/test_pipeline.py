@@ -448,7 +448,7 @@ async def test_an_attempt_the_token_wait_would_leave_too_short_does_not_start(cl
     operation = Script((0.02, "ok"))  # a healthy upstream: 20 ms
     outcome = await pipeline.call(operation)
     assert outcome.reason is Reason.DEADLINE_EXCEEDED
-    assert "under the 0.05s an attempt needs" in outcome.detail
+    assert "leaving less than the 0.05s an attempt needs" in outcome.detail
     assert outcome.attempts == ()
     assert operation.calls == 0
     assert pipeline.breaker is not None
@@ -548,3 +548,21 @@ async def test_a_wake_up_too_late_for_the_floor_asks_neither_breaker_nor_limiter
     rejected = events.events[-1]
     assert rejected.name == "call.rejected"
     assert rejected.pattern == "timeout"
+
+
+async def test_with_no_floor_a_token_wait_past_the_deadline_still_runs_nothing(clock):
+    """min_attempt 0: an attempt left no time at all does not start either."""
+    limiter = LateLimiter(RateLimiterConfig(rate=1, burst=1, max_wait=2), clock=clock, late=0.6)
+    assert limiter.try_acquire()
+    pipeline = Pipeline(
+        clock=clock,
+        rng=random.Random(0),
+        timeout=TimeoutConfig(attempt=2.0, total=1.0, min_attempt=0),
+        rate_limiter=limiter,
+    )
+    await asyncio.sleep(0.5)  # the token is due in 0.5 s, and comes 0.6 s later still
+    operation = Script("ok")
+    outcome = await pipeline.call(operation)
+    assert outcome.reason is Reason.DEADLINE_EXCEEDED
+    assert outcome.detail == "the call's deadline passed"
+    assert operation.calls == 0
