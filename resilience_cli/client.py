@@ -6,12 +6,12 @@ timeouts and transport errors (a refused connection, a dropped one). A 4xx is a 
 for the patterns: the upstream answered.
 
 Throughput: httpcore rescans its whole pool for every queued request, so one client with
-many connections collapses under concurrency (~530 req/s at 50). The client therefore
-spreads calls over several `httpx.AsyncClient`s of at most `CONNECTIONS_PER_CLIENT`
-connections each, always to the least busy one (~2,300 req/s at 50 on the same machine).
+many connections collapses under concurrency. The client therefore spreads calls over
+several `httpx.AsyncClient`s of at most `CONNECTIONS_PER_CLIENT` connections each, always
+to the least busy one. `benchmarks/bench_throughput.py` measures both ways side by side.
 
-Timeouts are the pipeline's (`asyncio.timeout`), never httpx's: httpx's own fire late
-under load, so its clients get `timeout=None`.
+Timeouts are the pipeline's (one loop timer per attempt, `patterns.timeout.within`),
+never httpx's: httpx's own fire late under load, so its clients get `timeout=None`.
 """
 
 from __future__ import annotations
@@ -132,8 +132,8 @@ class ResilientClient:
             if not self._clients:
                 base_url = await self._target.start()
                 transport = self._target.transport()
-                # Building an SSL context loads the CA bundle (~35 ms); plain http needs
-                # none, and https shards share one.
+                # Building an SSL context loads the CA bundle, which is slow; plain http
+                # needs none, and https shards share one.
                 verify: ssl.SSLContext | bool = (
                     httpx.create_ssl_context() if base_url.startswith("https:") else False
                 )
@@ -142,7 +142,7 @@ class ResilientClient:
                     max_keepalive_connections=CONNECTIONS_PER_CLIENT,
                 )
                 self._clients = [
-                    # timeout=None: the pipeline's asyncio.timeout bounds every attempt.
+                    # timeout=None: the pipeline's within() bounds every attempt.
                     httpx.AsyncClient(
                         base_url=base_url,
                         transport=transport,

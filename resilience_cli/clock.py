@@ -6,11 +6,12 @@ Two clocks exist:
 - `VirtualClock` owns a virtual "now". Its event loop (`VirtualEventLoop`) never blocks
   waiting for a timer: when no task can run and no I/O is ready, it jumps straight to the
   next timer, as trio's `MockClock(autojump_threshold=0)` does. Every `asyncio.sleep`,
-  `asyncio.timeout`, backoff, open window and token refill therefore finishes at once, in
+  attempt timeout, backoff, open window and token wait therefore finishes at once, in
   the same order and with the same arithmetic as in real time.
 
-The patterns read *time* from the clock and *wait* with plain asyncio (`asyncio.sleep`,
-`asyncio.timeout`) on the clock's loop, so one mechanism serves both worlds. Relative
+The patterns read *time* from the clock and *wait* with plain asyncio on the clock's loop
+(`asyncio.sleep`, the loop timers of `within()` and of the rate limiter's line), so one
+mechanism serves both worlds. Relative
 deadlines only: the loop's time base and the clock's `monotonic()` are the same in the
 virtual world (the loop reads the clock) and in the real one (asyncio's default loop uses
 `time.monotonic`).

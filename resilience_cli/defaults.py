@@ -13,9 +13,11 @@ LOCK_TIMEOUT: Final = 10.0  # seconds a command waits for another one's state lo
 
 TIMEOUT_ATTEMPT: Final = 2.0  # the teaching demo's client timeout: /delay/3 times out
 TIMEOUT_TOTAL: Final = 10.0
+TIMEOUT_MIN_ATTEMPT: Final = 0.05  # an attempt left less of the deadline does not start
 RETRY_ATTEMPTS: Final = 3
 RETRY_BASE_DELAY: Final = 0.2
 RETRY_MAX_DELAY: Final = 2.0
+RETRY_MAX_RETRY_AFTER: Final = 60.0  # a longer Retry-After is not waited for
 RATE: Final = 20.0
 BURST: Final = 5
 RATE_MAX_WAIT: Final = 2.0

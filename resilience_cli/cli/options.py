@@ -38,9 +38,11 @@ LOG_FILE_ENV: Final = "RESILIENCE_LOG_FILE"
 FLAG_OF: Final = {
     "timeout.attempt": "--timeout",
     "timeout.total": "--deadline",
+    "timeout.min_attempt": "--min-attempt",
     "retry.attempts": "--attempts",
     "retry.base_delay": "--backoff",
     "retry.max_delay": "--backoff-cap",
+    "retry.max_retry_after": "--max-retry-after",
     "rate_limiter.rate": "--rate",
     "rate_limiter.burst": "--burst",
     "rate_limiter.max_wait": "--rate-wait",
@@ -215,6 +217,22 @@ def call_parameters(per_command: CallDefaults) -> list[inspect.Parameter]:
             defaults.TIMEOUT_TOTAL,
         ),
         _param(
+            "min_attempt",
+            Annotated[
+                float,
+                flag(
+                    "--min-attempt",
+                    help_text=(
+                        "An attempt left less of the deadline than this many seconds does not"
+                        " start (timeout.min_attempt; 0: no floor)."
+                    ),
+                    panel=_TIMEOUT,
+                    minimum=0,
+                ),
+            ],
+            defaults.TIMEOUT_MIN_ATTEMPT,
+        ),
+        _param(
             "attempts",
             Annotated[
                 int,
@@ -266,6 +284,22 @@ def call_parameters(per_command: CallDefaults) -> list[inspect.Parameter]:
                 ),
             ],
             default=True,
+        ),
+        _param(
+            "max_retry_after",
+            Annotated[
+                float,
+                flag(
+                    "--max-retry-after",
+                    help_text=(
+                        "Longest Retry-After waited for, seconds; a longer one ends the retries"
+                        " (retry.max_retry_after; 0: no cap)."
+                    ),
+                    panel=_TIMEOUT,
+                    minimum=0,
+                ),
+            ],
+            defaults.RETRY_MAX_RETRY_AFTER,
         ),
         _param(
             "rate",
@@ -484,10 +518,12 @@ class CallOptions:
     virtual_time: bool
     timeout: float
     deadline: float
+    min_attempt: float
     attempts: int
     backoff: float
     backoff_cap: float
     retry_after: bool
+    max_retry_after: float
     rate: float
     burst: int
     rate_wait: float
@@ -543,10 +579,12 @@ class CallOptions:
             virtual_time=values["virtual_time"] is True,
             timeout=f("timeout"),
             deadline=f("deadline"),
+            min_attempt=f("min_attempt"),
             attempts=i("attempts"),
             backoff=f("backoff"),
             backoff_cap=f("backoff_cap"),
             retry_after=values["retry_after"] is True,
+            max_retry_after=f("max_retry_after"),
             rate=f("rate"),
             burst=i("burst"),
             rate_wait=f("rate_wait"),
@@ -587,12 +625,17 @@ class CallOptions:
                     max_queue=None if self.queue < 0 else self.queue,
                     max_wait=self.queue_wait,
                 ),
-                timeout=TimeoutConfig(attempt=off(self.timeout), total=off(self.deadline)),
+                timeout=TimeoutConfig(
+                    attempt=off(self.timeout),
+                    total=off(self.deadline),
+                    min_attempt=self.min_attempt,
+                ),
                 retry=RetryConfig(
                     attempts=self.attempts,
                     base_delay=self.backoff,
                     max_delay=self.backoff_cap,
                     honor_retry_after=self.retry_after,
+                    max_retry_after=off(self.max_retry_after),
                 ),
                 rate_limiter=None
                 if self.rate == 0

@@ -1,21 +1,28 @@
 """Circuit breaker: CLOSED, OPEN, HALF_OPEN and FORCED_OPEN.
 
-Semantics (the README's "Circuit breaker" section lists every key and default):
+Semantics (docs/patterns.md, "Circuit breaker", lists every key and default, and where
+they differ from Resilience4j's):
 
 - CLOSED admits every call. It opens on `failure_threshold` consecutive failures, **or**
   when, over the last `window_size` calls and once `minimum_calls` have been seen, the
-  failure rate or the slow-call rate reaches its threshold (Resilience4j's `>=`).
-- OPEN rejects every call without running it. After `open_for` seconds the next look at
-  the breaker moves it to HALF_OPEN (lazily, as Resilience4j and Polly do by default).
+  failure rate or the slow-call rate reaches its threshold (Resilience4j's `>=`). The
+  rules are checked on every recorded outcome, successes included: a success that brings
+  the window up to `minimum_calls` makes a rate computable for the first time.
+- OPEN rejects every call without running it. Once `open_for` seconds have passed (`>=`),
+  the next look at the breaker shows it HALF_OPEN. Nothing else starts then: the first
+  admitted probe is what starts the half-open clock, so a look changes no decision.
 - HALF_OPEN admits at most `half_open_max_calls` probes in all; the rest are rejected at
   once. The first failed (or slow) probe re-opens the breaker; when every probe has
-  succeeded it closes. If no verdict comes within `half_open_max_wait` (a probe hangs),
-  it re-opens, so a stuck probe cannot wedge it.
+  succeeded it closes. If no verdict comes within `half_open_max_wait` of the first
+  admitted probe (a probe hangs), it re-opens, dated from when that wait ran out, so a
+  stuck probe cannot wedge it.
 - FORCED_OPEN rejects everything until `reset()`.
 
 Each admitted call carries a permit: the breaker's epoch when it was admitted. Every
-transition starts a new epoch, so a result that arrives late from an earlier state (a
-probe that outlived its half-open period) is ignored instead of deciding for the new one.
+transition and every `reset()` starts a new epoch, so a result that arrives late from an
+earlier state (a probe that outlived its half-open period) is ignored instead of deciding
+for the new one. `record()` applies the transitions that time has made due before it
+counts, so a probe that answers after `half_open_max_wait` cannot close the breaker.
 
 The decisions themselves (`trip_reason`, `open_remaining`, `elapsed_since`) are pure
 functions of numbers, tested by table.
@@ -125,22 +132,34 @@ def trip_reason(config: BreakerConfig, consecutive_failures: int, stats: WindowS
     threshold = config.failure_threshold
     if threshold is not None and consecutive_failures >= threshold:
         return f"{consecutive_failures} consecutive failures >= threshold {threshold}"
-    if stats.calls < config.minimum_calls:
+    return rate_reason(config, stats.calls, stats.failures, stats.slow)
+
+
+def rate_reason(config: BreakerConfig, calls: int, failures: int, slow: int) -> str | None:
+    """Why a window of `calls` with `failures` failed and `slow` slow calls trips a rate.
+
+    Runs on every outcome of a window with a failure in it, so it builds no text and no
+    record until a rule fires.
+    """
+    if calls < config.minimum_calls:
         return None
-    over = f"over {stats.calls} calls, minimum {config.minimum_calls} met"
     rate_threshold = config.failure_rate_threshold
     if rate_threshold is not None:
-        rate = stats.failures / stats.calls
+        rate = failures / calls
         if rate >= rate_threshold:
-            return f"failure rate {rate:.0%} >= {rate_threshold:.0%} {over}"
+            return f"failure rate {rate:.0%} >= {rate_threshold:.0%} {_over(config, calls)}"
     if config.slow_call_duration is not None:
-        slow_rate = stats.slow / stats.calls
+        slow_rate = slow / calls
         if slow_rate >= config.slow_call_rate_threshold:
             return (
                 f"slow-call rate {slow_rate:.0%} >= {config.slow_call_rate_threshold:.0%}"
-                f" (calls over {config.slow_call_duration:g}s) {over}"
+                f" (calls over {config.slow_call_duration:g}s) {_over(config, calls)}"
             )
     return None
+
+
+def _over(config: BreakerConfig, calls: int) -> str:
+    return f"over {calls} calls, minimum {config.minimum_calls} met"
 
 
 def open_remaining(opened_at: float, now: float, open_for: float) -> float:
@@ -160,29 +179,33 @@ def elapsed_since(then_wall: float, now_wall: float) -> float:
 class _Window:
     """A count-based ring of the last `size` outcomes, with running totals."""
 
-    __slots__ = ("_failures", "_ring", "_slow")
+    __slots__ = ("_ring", "failures", "slow")
 
     def __init__(self, size: int) -> None:
         self._ring: deque[int] = deque(maxlen=size)
-        self._failures = 0
-        self._slow = 0
+        self.failures = 0
+        self.slow = 0
+
+    @property
+    def calls(self) -> int:
+        return len(self._ring)
 
     def add(self, flags: int) -> None:
         ring = self._ring
         if len(ring) == ring.maxlen:
             evicted = ring[0]
-            self._failures -= evicted & _FAILED
-            self._slow -= (evicted & _SLOW) >> 1
+            self.failures -= evicted & _FAILED
+            self.slow -= (evicted & _SLOW) >> 1
         ring.append(flags)
-        self._failures += flags & _FAILED
-        self._slow += (flags & _SLOW) >> 1
+        self.failures += flags & _FAILED
+        self.slow += (flags & _SLOW) >> 1
 
     def stats(self) -> WindowStats:
-        return WindowStats(len(self._ring), self._failures, self._slow)
+        return WindowStats(len(self._ring), self.failures, self.slow)
 
     def clear(self) -> None:
         self._ring.clear()
-        self._failures = self._slow = 0
+        self.failures = self.slow = 0
 
     def encode(self) -> str:
         return "".join(_WINDOW_CHARS[flags] for flags in self._ring)
@@ -208,7 +231,8 @@ class CircuitBreaker:
         self._opened_at: float | None = None  # monotonic
         # The wait chosen when it opened: a later run with another `open_for` keeps it.
         self._open_for = self.config.open_for
-        self._half_open_since = 0.0  # monotonic
+        # When the first probe of this half-open period was admitted (monotonic), or None.
+        self._half_open_since: float | None = None
         self._probes_admitted = 0
         self._probes_succeeded = 0
         self._transitions: deque[Transition] = deque(maxlen=RECENT_TRANSITIONS)
@@ -271,6 +295,8 @@ class CircuitBreaker:
         if state is BreakerState.HALF_OPEN:
             if self._probes_admitted < self.config.half_open_max_calls:
                 self._probes_admitted += 1
+                if self._half_open_since is None:
+                    self._half_open_since = now  # the first probe starts the max wait
                 return self._epoch
             raise CircuitOpenError(state.value, None)
         retry_in = None
@@ -284,14 +310,27 @@ class CircuitBreaker:
             return  # admitted under an earlier state: it must not decide for this one
         slow_after = self.config.slow_call_duration
         slow = slow_after is not None and duration > slow_after
-        if failure is None and not slow and self._state is BreakerState.CLOSED:
-            # The common case, kept short: a fast success can only lower the rates.
-            self._consecutive_failures = 0
-            self._window.add(_OK)
-        elif self._state is BreakerState.CLOSED:
-            self._record_closed(failure, slow)
-        elif self._state is BreakerState.HALF_OPEN:
-            self._record_probe(failure, slow)
+        state = self._state
+        if state is BreakerState.CLOSED:
+            if failure is None and not slow:
+                # The common case, kept short. A fast success cannot meet the consecutive
+                # rule, and over a window with no failed or slow call no rate can reach a
+                # threshold (every threshold is > 0). Otherwise the rule decides, as for
+                # any outcome: this success may bring the window up to minimum_calls.
+                self._consecutive_failures = 0
+                window = self._window
+                window.add(_OK)
+                if window.failures or window.slow:
+                    reason = rate_reason(self.config, window.calls, window.failures, window.slow)
+                    if reason is not None:
+                        self._open(f"{reason}, so OPEN")
+            else:
+                self._record_closed(failure, slow)
+        elif state is BreakerState.HALF_OPEN:
+            # Time first: a probe that answers after half_open_max_wait finds it re-opened.
+            self._apply_time(self._clock.monotonic())
+            if permit == self._epoch:
+                self._record_probe(failure, slow)
 
     def release(self, permit: int) -> None:
         """Give back a permit whose call ended without a result (cancelled)."""
@@ -301,6 +340,10 @@ class CircuitBreaker:
             and self._probes_admitted > self._probes_succeeded
         ):
             self._probes_admitted -= 1
+            if self._probes_admitted == 0:
+                # Every probe let in came back unrun: none is outstanding and none has
+                # answered, so the next one starts the half-open clock afresh.
+                self._half_open_since = None
 
     def _record_closed(self, failure: str | None, slow: bool) -> None:
         self._window.add((_FAILED if failure is not None else _OK) | (_SLOW if slow else _OK))
@@ -308,6 +351,9 @@ class CircuitBreaker:
             self._consecutive_failures = 0
         else:
             self._consecutive_failures += 1
+        self._trip_if_due()
+
+    def _trip_if_due(self) -> None:
         reason = trip_reason(self.config, self._consecutive_failures, self._window.stats())
         if reason is not None:
             self._open(f"{reason}, so OPEN")
@@ -337,48 +383,67 @@ class CircuitBreaker:
         self._transition(BreakerState.FORCED_OPEN, reason)
 
     def reset(self, reason: str = "reset by the operator") -> None:
-        """Back to a fresh CLOSED breaker: counters and window cleared, history kept."""
+        """Back to a fresh CLOSED breaker: counters and window cleared, history kept.
+
+        Always a new epoch: a call admitted before the reset cannot land in the cleared
+        window. Resetting a CLOSED breaker is not a transition, so it emits nothing.
+        """
         self._consecutive_failures = 0
         self._window.clear()
         self._opened_at = None
-        if self._state is not BreakerState.CLOSED:
+        if self._state is BreakerState.CLOSED:
+            self._epoch += 1
+        else:
             self._transition(BreakerState.CLOSED, reason)
 
     # -- transitions -----------------------------------------------------------------------
 
     def _apply_time(self, now: float) -> BreakerState:
-        """Make the transitions that time alone has made due; return the state after them."""
-        state = self._state
+        """Make the transitions that time alone has made due; return the state after them.
+
+        A re-open by `half_open_max_wait` noticed late is dated from when the wait ran out,
+        so its open wait may be over already: then the breaker goes on to HALF_OPEN too.
+        """
         config = self.config
-        if state is BreakerState.OPEN and self._opened_at is not None:
-            if now - self._opened_at >= self._open_for:
-                self._transition(
-                    BreakerState.HALF_OPEN,
-                    f"open for {self._open_for:g}s, so HALF_OPEN"
-                    f" with {config.half_open_max_calls} probe(s)",
-                )
-                self._half_open_since = now
-                self._probes_admitted = self._probes_succeeded = 0
-        elif state is BreakerState.HALF_OPEN and config.half_open_max_wait is not None:
-            waited = now - self._half_open_since
-            if waited >= config.half_open_max_wait:
-                self._open(
-                    f"half-open for {waited:g}s >= max {config.half_open_max_wait:g}s"
-                    f" with {self._probes_admitted - self._probes_succeeded} probe(s)"
-                    " outstanding, so OPEN"
-                )
+        max_wait = config.half_open_max_wait
+        if (
+            self._state is BreakerState.HALF_OPEN
+            and max_wait is not None
+            and self._half_open_since is not None
+            and now - self._half_open_since >= max_wait
+        ):
+            self._open(
+                f"half-open {max_wait:g}s since the first probe >= max {max_wait:g}s"
+                f" with {self._probes_admitted - self._probes_succeeded} probe(s)"
+                " outstanding, so OPEN",
+                at=self._half_open_since + max_wait,
+            )
+        if (
+            self._state is BreakerState.OPEN
+            and self._opened_at is not None
+            and now - self._opened_at >= self._open_for
+        ):
+            self._transition(
+                BreakerState.HALF_OPEN,
+                f"open for {self._open_for:g}s, so HALF_OPEN"
+                f" with {config.half_open_max_calls} probe(s)",
+            )
+            self._half_open_since = None
+            self._probes_admitted = self._probes_succeeded = 0
         return self._state
 
-    def _open(self, reason: str) -> None:
-        self._opened_at = self._clock.monotonic()
+    def _open(self, reason: str, *, at: float | None = None) -> None:
+        """Open now, or at the monotonic time `at` when the rule fired earlier than seen."""
+        self._opened_at = self._clock.monotonic() if at is None else at
         self._open_for = self.config.open_for
-        self._transition(BreakerState.OPEN, reason)
+        self._transition(BreakerState.OPEN, reason, at=at)
 
-    def _transition(self, to_state: BreakerState, reason: str) -> None:
+    def _transition(self, to_state: BreakerState, reason: str, *, at: float | None = None) -> None:
         from_state = self._state
         self._state = to_state
         self._epoch += 1
-        self._transitions.append(Transition(from_state, to_state, self._clock.wall(), reason))
+        wall = self._clock.wall() if at is None else self._wall_of(at)
+        self._transitions.append(Transition(from_state, to_state, wall, reason))
         self._transition_count += 1
         if self._events is not None:
             self._events(BreakerTransitioned(from_state.value, to_state.value, reason))
@@ -399,8 +464,11 @@ class CircuitBreaker:
             "window": self._window.encode(),
             "opened_at": _iso(self.opened_at),
             "open_for": self._open_for,
+            # When the first probe was let in; None until then. On restore it is kept only
+            # with probes counted: probes in flight are not saved, so with none counted
+            # nothing is outstanding and the next probe must start the clock anew.
             "half_open_since": _iso(self._wall_of(self._half_open_since))
-            if state is BreakerState.HALF_OPEN
+            if state is BreakerState.HALF_OPEN and self._half_open_since is not None
             else None,
             "probes_succeeded": self._probes_succeeded,
             "transitions": [
@@ -448,9 +516,9 @@ class CircuitBreaker:
                 raise SnapshotError(f"breaker snapshot: state {breaker._state} needs opened_at")
         elif breaker._state is BreakerState.HALF_OPEN:
             since = mono_of("half_open_since")
-            breaker._half_open_since = now_mono if since is None else since
             succeeded = _read_count(snapshot, "probes_succeeded")
             breaker._probes_succeeded = breaker._probes_admitted = succeeded
+            breaker._half_open_since = since if succeeded > 0 else None
         breaker._transitions.extend(_read_transitions(snapshot.get("transitions", [])))
         wanted = breaker.config.half_open_max_calls
         if breaker._state is BreakerState.HALF_OPEN and breaker._probes_succeeded >= wanted:

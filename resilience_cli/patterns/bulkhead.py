@@ -118,7 +118,18 @@ class Bulkhead:
         return False
 
     def release(self) -> None:
-        """Free a slot, handing it to the first live waiter if there is one."""
+        """Free a slot, handing it to the first live waiter if there is one.
+
+        Raises `RuntimeError` when no slot is held: a release without its acquire is a bug
+        in the caller, and ignoring it would hide one that, while other calls hold slots,
+        silently lets one call too many in (that case cannot be told apart from a
+        legitimate release). RuntimeError, as `asyncio.Lock.release()` and anyio's
+        `CapacityLimiter.release()` raise for a release of what is not held
+        (`asyncio.BoundedSemaphore` raises ValueError for its over-release).
+        """
+        if self._in_flight == 0:
+            # No slot held means no one waits either: waiters queue only when all are busy.
+            raise RuntimeError("Bulkhead.release() without a slot held")
         while self._waiters:
             waiter = self._waiters.popleft()
             if not waiter.done():

@@ -1,9 +1,10 @@
 """What a logical call came to: frozen records that reports and expectations read.
 
 `CallOutcome` and `AttemptRecord` are made on every call, so they are `NamedTuple`s:
-immutable like a frozen dataclass, but built in ~0.4 us instead of ~1.3 us (measured with
-timeit on this project's machine), a quarter of the pipeline's whole overhead budget.
-`Failure`, made only when something fails, stays a frozen dataclass.
+immutable like a frozen dataclass, but cheaper to build (one tuple, where a frozen
+dataclass's `__init__` sets each field through `object.__setattr__`); their cost is part
+of what `benchmarks/bench_pipeline_overhead.py` measures. `Failure`, made only when
+something fails, stays a frozen dataclass.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ Outermost first::
     └─ bulkhead         bounds concurrent calls; its queue wait is not part of the deadline
        └─ deadline      the total time for the call, retries and backoff included
           └─ retry      backoff with full jitter, Retry-After as a floor
+             │              (an attempt left less than timeout.min_attempt does not start)
              └─ breaker        inside retry: an open breaker stops the remaining retries,
                 │              and every attempt is counted by it
                 └─ rate limiter   inside retry: every attempt spends a token, so retries
@@ -16,7 +17,13 @@ Outermost first::
 
 The layers are written out as one plain loop rather than nested wrappers: on the success
 path that costs no allocation beyond the outcome record, which is what keeps the overhead
-within a few microseconds per call (see `benchmarks/`).
+low (`benchmarks/bench_pipeline_overhead.py` measures it).
+
+An attempt that would start with less of the deadline than `TimeoutConfig.floor` does
+not start: it is refused as `deadline_exceeded` (not retried), before the breaker when
+that is known at once, and before any token is reserved when the token wait is what
+would leave too little. Such an attempt never reaches the upstream, so the breaker does
+not count it (its permit goes back).
 """
 
 from __future__ import annotations
@@ -100,6 +107,7 @@ class Pipeline(Generic[T]):
         self.breaker = breaker
         self._rng = rng
         self._timeout = timeout
+        self._floor = 0.0 if timeout is None else timeout.floor
         self._retry = retry or _NO_RETRY
         self._fallback = fallback
         self._classifier: Classifier[T] = classifier or DefaultClassifier()
@@ -144,7 +152,7 @@ class Pipeline(Generic[T]):
     async def call(self, operation: Callable[[], Awaitable[T]]) -> CallOutcome[T]:  # noqa: C901
         """Run `operation` through every layer; never raises for a failure or rejection."""
         # The layers are one loop in one frame: on the success path every extra coroutine
-        # frame or record costs ~0.1-0.4 us per call, against a budget of a few us.
+        # frame or record would show in bench_pipeline_overhead.py's figure.
         clock = self.clock
         started = clock.monotonic()
         bulkhead = self.bulkhead
@@ -176,7 +184,13 @@ class Pipeline(Generic[T]):
                     return self._give_up(started, attempts, failure, value)
                 jitter = full_jitter(number - 1, retry.base_delay, retry.max_delay, self._rng)
                 decision = decide_retry(
-                    retry, number, failure, jitter=jitter, now=clock.monotonic(), deadline=deadline
+                    retry,
+                    number,
+                    failure,
+                    jitter=jitter,
+                    now=clock.monotonic(),
+                    deadline=deadline,
+                    min_left=self._floor,
                 )
                 events = self._events
                 if decision.delay is None:
@@ -201,6 +215,11 @@ class Pipeline(Generic[T]):
         deadline: float | None,
     ) -> tuple[Failure | None, T | None, AttemptRecord | None]:
         clock = self.clock
+        floor = self._floor
+        begun = clock.monotonic()
+        if deadline is not None and deadline - begun < floor:
+            # Known before asking anyone: no probe slot taken, no token spent.
+            return self._too_late(deadline - begun), None, None
         breaker = self.breaker
         permit = 0
         if breaker is not None:
@@ -220,17 +239,17 @@ class Pipeline(Generic[T]):
                 if breaker is not None:
                     breaker.release(permit)  # nothing ran: the probe slot goes back
                 return refused, None, None
-        begun = clock.monotonic()
+            begun = clock.monotonic()
         timeout = self._timeout
         budget, by_deadline = attempt_budget(
             None if timeout is None else timeout.attempt, begun, deadline
         )
-        if budget is not None and budget <= 0:
-            # The deadline passed while waiting for a token: nothing ran, nothing to count.
+        if budget is not None and (budget <= 0 or budget < floor):
+            # The token wait ate the deadline (it ran later than foreseen): nothing ran,
+            # so nothing is counted against the upstream.
             if breaker is not None:
                 breaker.release(permit)
-            expired = Failure(Reason.DEADLINE_EXCEEDED, retryable=False, detail=_DEADLINE)
-            return expired, None, None
+            return self._too_late(budget), None, None
         value: T | None = None
         failure: Failure | None
         try:
@@ -256,16 +275,28 @@ class Pipeline(Generic[T]):
         if deadline is not None:
             needed = limiter.wait_needed()
             left = deadline - self.clock.monotonic()
-            if needed <= limiter.config.max_wait and needed >= left:
-                # The token would come in time for the limiter but not for the call: do
+            if needed <= limiter.config.max_wait and (
+                needed >= left or left - needed < self._floor
+            ):
+                # The token would come in time for the limiter but not for an attempt: do
                 # not reserve it (another call can use it), and say what really stopped us.
                 detail = f"next token in {needed:.3f}s, the call's deadline in {left:.3f}s"
+                if needed < left:
+                    detail += f", leaving less than the {self._floor:g}s an attempt needs"
                 return self._rejected("rate_limiter", Reason.DEADLINE_EXCEEDED, detail)
         try:
             await limiter.acquire()
         except RateLimitedError as exc:
             return self._rejected("rate_limiter", Reason.RATE_LIMITED, str(exc))
         return None
+
+    def _too_late(self, left: float) -> Failure:
+        detail = (
+            _DEADLINE
+            if left <= 0
+            else f"{left:.3f}s of the deadline left, under the {self._floor:g}s an attempt needs"
+        )
+        return self._rejected("timeout", Reason.DEADLINE_EXCEEDED, detail)
 
     def _timed_out(self, budget: float | None, *, by_deadline: bool) -> Failure:
         if by_deadline:

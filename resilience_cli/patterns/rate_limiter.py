@@ -6,18 +6,26 @@ below zero and the caller sleeps until the refill pays the debt back, at most `m
 seconds, or it is rejected without reserving anything.
 
 Why reserve instead of clamping the level at zero: a bucket that clamps forgets how late
-each waiter woke up, so on a busy loop every late wake-up loses credit (aiolimiter with a
-bucket of 1 at 50/s delivers 33/s on a busy loop). Here the schedule is fixed when the
-token is reserved, so lateness delays a caller but never lowers the long-run rate.
-A cancelled waiter gives its reservation back when it is the last in line; one in the
-middle of the line leaves its token spent, so the bucket never grants more than its
-burst plus its rate.
+each waiter woke up, so on a busy loop every late wake-up loses credit
+(`test_a_busy_loop_does_not_lower_the_long_run_rate` plays that loop). Here the schedule
+is fixed when the token is reserved, so lateness delays a caller but never lowers the
+long-run rate.
+
+Waiters form a line, each with the time its token is due; those times are one interval
+(1/rate) apart, because each reservation is the token after the previous one. A waiter
+cancelled before its token is due gives it back wherever it stands: the level rises by
+one, and everyone behind it moves up one slot (each takes the due time of the one ahead).
+The schedule is then exactly what it would have been had the cancelled caller never
+come, so the bucket neither grants more than its burst plus its rate nor leaves a slot
+unused while someone waits. A waiter cancelled after its token came due (a late wake-up)
+has nothing to give back: that slot has passed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
+from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -66,6 +74,17 @@ def wait_for_token(level: float, rate: float) -> float:
     return 0.0 if level >= 1 else (1.0 - level) / rate
 
 
+class _Place:
+    """A waiter's place in line: when its token is due, and the timer that will wake it."""
+
+    __slots__ = ("due", "timer", "woken")
+
+    def __init__(self, due: float, woken: asyncio.Future[None]) -> None:
+        self.due = due
+        self.woken = woken
+        self.timer: asyncio.TimerHandle | None = None
+
+
 class RateLimiter:
     """A token bucket; time comes from the clock, waits from the clock's event loop."""
 
@@ -82,7 +101,7 @@ class RateLimiter:
         self._level = float(self.config.burst)  # a fresh bucket is full
         self._updated = clock.monotonic()
         self._granted = self._waited = self._rejected = 0
-        self._reservations = 0  # tickets of waits handed out; the last one is the tail
+        self._line: deque[_Place] = deque()  # waiters, first due first
 
     def _refill(self) -> float:
         now = self._clock.monotonic()
@@ -117,31 +136,58 @@ class RateLimiter:
         self._level -= 1
         self._granted += 1
         if wait > 0:
-            self._waited += 1
-            self._reservations += 1
-            ticket = self._reservations
-            try:
-                await asyncio.sleep(wait)
-            except asyncio.CancelledError:
-                self._give_back(ticket)
-                raise
+            arrived = self._updated  # _refill() just read the clock
+            wait = await self._wait_in_line(arrived + wait) - arrived
             if self._events is not None:
                 self._events(RateLimitWaited(wait))
         return wait
 
-    def _give_back(self, ticket: int) -> None:
-        """Return a cancelled reservation's token, if no one has reserved after it.
+    async def _wait_in_line(self, due: float) -> float:
+        """Sleep until the token reserved for `due` (or an earlier slot given back) is due."""
+        loop = asyncio.get_running_loop()
+        place = _Place(due, loop.create_future())
+        place.timer = loop.call_later(due - self._updated, self._wake, place)
+        self._line.append(place)
+        self._waited += 1
+        try:
+            await place.woken
+        except asyncio.CancelledError:
+            self._leave_line(place)
+            raise
+        # Waiters leave the line when they resume, not when their timer fires: a waiter
+        # woken and cancelled in the same instant still has its slot to give back.
+        self._line.remove(place)  # found at once: waiters resume in the order of the line
+        return place.due
 
-        A later waiter's wake-up time was computed past this token; handing the token to a
-        newcomer as well would grant two in one slot, more than the burst. So a token given
-        up in the middle of the queue is simply spent: the bucket may under-deliver by one,
-        never over-deliver.
-        """
+    @staticmethod
+    def _wake(place: _Place) -> None:
+        if not place.woken.done():  # cancelled in this very loop turn: _leave_line decides
+            place.woken.set_result(None)
+
+    def _leave_line(self, place: _Place) -> None:
+        """A waiter was cancelled: give its slot to the line behind it if it is still ahead."""
         self._granted -= 1
-        if ticket == self._reservations:
-            self._reservations -= 1
-            self._refill()
-            self._level = min(float(self.config.burst), self._level + 1)
+        self._waited -= 1
+        if place.timer is not None:
+            place.timer.cancel()
+        line = self._line
+        index = line.index(place)
+        now = self._clock.monotonic()
+        if place.due < now:
+            del line[index]  # its slot came and went while the loop was busy: spent
+            return
+        # Until `place.due` the level stayed below zero, so no token was granted outside
+        # the line and the bucket never hit its cap: giving the token back is exact.
+        self._refill()
+        self._level = min(float(self.config.burst), self._level + 1)
+        loop = asyncio.get_running_loop()
+        for behind in range(len(line) - 1, index, -1):
+            later, ahead = line[behind], line[behind - 1]
+            later.due = ahead.due
+            if later.timer is not None:
+                later.timer.cancel()
+            later.timer = loop.call_later(later.due - now, self._wake, later)
+        del line[index]
 
     def statistics(self) -> RateLimiterStatistics:
         """The limiter's counters and current level."""

@@ -194,10 +194,14 @@ class TimeoutPolicy(_PatternPolicy):
         default=defaults.TIMEOUT_TOTAL,
         description="Seconds per logical call, retries included (--deadline); null: none.",
     )
+    min_attempt: Seconds = Field(
+        default=defaults.TIMEOUT_MIN_ATTEMPT,
+        description="An attempt left less of the deadline does not start (--min-attempt); 0: none.",
+    )
 
     def config(self) -> TimeoutConfig:
         """The `TimeoutConfig` these keys describe."""
-        return TimeoutConfig(attempt=self.attempt, total=self.total)
+        return TimeoutConfig(attempt=self.attempt, total=self.total, min_attempt=self.min_attempt)
 
 
 class RetryPolicy(_PatternPolicy):
@@ -216,6 +220,11 @@ class RetryPolicy(_PatternPolicy):
     honor_retry_after: Flag = Field(
         default=True, description="Treat the upstream's Retry-After as a floor (--retry-after)."
     )
+    max_retry_after: Seconds | None = Field(
+        default=defaults.RETRY_MAX_RETRY_AFTER,
+        description="Longest Retry-After waited for; longer ends the retries (--max-retry-after);"
+        " null: no cap.",
+    )
 
     def config(self) -> RetryConfig:
         """The `RetryConfig` these keys describe."""
@@ -224,6 +233,7 @@ class RetryPolicy(_PatternPolicy):
             base_delay=self.base_delay,
             max_delay=self.max_delay,
             honor_retry_after=self.honor_retry_after,
+            max_retry_after=self.max_retry_after,
         )
 
 

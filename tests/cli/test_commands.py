@@ -202,6 +202,12 @@ def test_state_file_comes_from_the_environment(in_tmp, monkeypatch):
             "--virtual-time runs against the in-process upstream",
         ),
         (("nosuch",), "No such command 'nosuch'"),
+        (
+            ("invoke", "--deadline", "0.05", *VIRTUAL),
+            "--min-attempt (timeout.min_attempt): must be below timeout.total 0.05s",
+        ),
+        (("invoke", "--min-attempt", "-1", *VIRTUAL), "Invalid value for '--min-attempt'"),
+        (("invoke", "--max-retry-after", "-1", *VIRTUAL), "Invalid value for '--max-retry-after'"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args, message):

@@ -359,6 +359,41 @@ def test_durations_work_for_every_seconds_valued_key() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("flags", "timeout", "retry"),
+    [
+        ({}, TimeoutConfig(attempt=2.0, total=10.0, min_attempt=0.05), 60.0),
+        ({"min_attempt": 0.0, "max_retry_after": 0.0}, TimeoutConfig(2.0, 10.0, 0.0), None),
+        ({"min_attempt": 0.2, "max_retry_after": 300.0}, TimeoutConfig(2.0, 10.0, 0.2), 300.0),
+    ],
+)
+def test_the_floor_and_the_retry_after_cap_have_flags(flags, timeout, retry) -> None:
+    """--min-attempt and --max-retry-after reach the configs; --max-retry-after 0: no cap."""
+    values = {parameter.name: parameter.default for parameter in call_parameters(CallDefaults())}
+    policies = CallOptions.parse(values | flags).policies()
+    assert policies.timeout == timeout
+    assert policies.retry is not None
+    assert policies.retry.max_retry_after == retry
+
+
+def test_the_floor_and_the_retry_after_cap_have_keys() -> None:
+    """timeout.min_attempt and retry.max_retry_after are scenario keys; null: no cap."""
+    loaded = scenario(
+        {"invoke": {}},
+        defaults={
+            "policies": {
+                "timeout": {"min_attempt": "100ms"},
+                "retry": {"max_retry_after": None},
+            }
+        },
+    )
+    policies = loaded.resolved_policies(loaded.steps[0])
+    assert policies.timeout == TimeoutConfig(attempt=2.0, total=10.0, min_attempt=0.1)
+    assert policies.retry == RetryConfig(
+        attempts=3, base_delay=0.2, max_delay=2.0, max_retry_after=None
+    )
+
+
 def test_steps_without_policies_get_the_defaults() -> None:
     """A state step resolves to defaults.policies, so a runner may ask any step."""
     loaded = scenario({"state": {}}, defaults={"policies": {"retry": {"attempts": 1}}})

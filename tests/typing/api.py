@@ -44,7 +44,10 @@ stats: BulkheadStatistics = bulkhead.statistics()
 wait: float | None = parse_retry_after("120", 0.0)
 
 pipeline: Pipeline[str] = Pipeline.from_policies(
-    Policies(timeout=TimeoutConfig(attempt=2, total=10), retry=RetryConfig(attempts=3)),
+    Policies(
+        timeout=TimeoutConfig(attempt=2, total=10),
+        retry=RetryConfig(attempts=3, max_retry_after=None),
+    ),
     clock=clock,
     seed=42,
     fallback=Fallback.constant("cached"),

@@ -455,3 +455,158 @@ def test_naive_iso_times_are_read_as_utc():
     snapshot = breaker.snapshot() | {"opened_at": "2026-01-01T00:00:00"}
     restored = CircuitBreaker.restore(snapshot, breaker.config, clock=clock)
     assert restored.opened_at == pytest.approx(clock.wall())
+
+
+# -- the rate rules on every outcome (issue #7, item 1) ------------------------------------
+
+
+def test_a_success_that_brings_the_window_to_its_minimum_can_trip_it():
+    """FAIL then ok: 1 of 2 calls failed, 50 % >= 50 % once the minimum of 2 is met: OPEN."""
+    breaker, _, events = make(
+        failure_threshold=None, failure_rate_threshold=0.5, window_size=2, minimum_calls=2
+    )
+    fail(breaker)
+    succeed(breaker)
+    assert breaker.state is BreakerState.OPEN
+    assert events.events[-1].reason == (
+        "failure rate 50% >= 50% over 2 calls, minimum 2 met, so OPEN"
+    )
+
+
+@pytest.mark.parametrize("trace", ["FFFFFooooo", "oooooFFFFF", "FoFoFoFoFo", "ooFFFFFooo"])
+def test_the_order_of_outcomes_in_the_window_does_not_matter(trace):
+    """5 failures in 10 calls open a 50 % rate breaker at the tenth call, whatever the order."""
+    breaker, _, _ = make(failure_threshold=None)
+    for index, outcome in enumerate(trace):
+        assert breaker.state is BreakerState.CLOSED, f"opened early, at call {index}"
+        if outcome == "F":
+            fail(breaker)
+        else:
+            succeed(breaker)
+    assert breaker.state is BreakerState.OPEN
+
+
+def test_a_restored_window_over_the_rate_trips_on_the_next_success():
+    """A window restored at 6 failures in 10 trips on the next outcome, a success too."""
+    clock = VirtualClock()
+    saved = CircuitBreaker(RATE_ONLY, clock=clock).snapshot() | {"window": "xxxxxx...."}
+    restored = CircuitBreaker.restore(saved, RATE_ONLY, clock=clock)
+    assert restored.state is BreakerState.CLOSED  # restoring decides nothing by itself
+    succeed(restored)
+    assert restored.state is BreakerState.OPEN
+    assert "failure rate 55% >= 50% over 11 calls" in restored.transitions[-1].reason
+
+
+def test_a_slow_success_counts_toward_the_rate_of_failures_too():
+    """A slow success is still a success for the failure rate: it lowers it."""
+    breaker, _, _ = make(
+        failure_threshold=None,
+        window_size=4,
+        minimum_calls=4,
+        slow_call_duration=1.0,
+        slow_call_rate_threshold=1.0,
+    )
+    fail(breaker)
+    succeed(breaker, 3, duration=1.5)
+    assert breaker.state is BreakerState.CLOSED  # 1 of 4 failed, 3 of 4 slow: neither rule
+
+
+# -- half_open_max_wait runs from the first probe (issue #7, item 2) -----------------------
+
+
+def test_a_read_does_not_start_the_half_open_max_wait():
+    """Read HALF_OPEN at t=31, call at t=100: the call is the first probe, and it is let in."""
+    breaker, clock, _ = make(open_for=30, half_open_max_wait=60)
+    fail(breaker, 5)
+    clock.jump(31)
+    assert breaker.state is BreakerState.HALF_OPEN
+    clock.jump(69)
+    breaker.acquire()  # no CircuitOpenError: no probe has been waiting
+    assert breaker.state is BreakerState.HALF_OPEN
+
+
+def test_the_max_wait_counts_from_the_first_admitted_probe():
+    """The first probe starts the clock: 60 s after it, with no verdict, it re-opens."""
+    breaker, clock, events = make(open_for=30, half_open_max_calls=2, half_open_max_wait=60)
+    fail(breaker, 5)
+    clock.jump(50)
+    breaker.acquire()  # the first probe, at t=50, hangs
+    clock.jump(59)
+    assert breaker.state is BreakerState.HALF_OPEN
+    clock.jump(1)
+    assert breaker.state is BreakerState.OPEN
+    assert events.events[-1].reason == (
+        "half-open 60s since the first probe >= max 60s with 1 probe(s) outstanding, so OPEN"
+    )
+
+
+def test_a_probe_that_succeeds_after_the_max_wait_cannot_close_it():
+    """A probe whose success arrives 60 s after it was let in finds the breaker re-opened."""
+    breaker, clock, _ = make(open_for=30, half_open_max_calls=1, half_open_max_wait=60)
+    fail(breaker, 5)
+    clock.jump(30)
+    probe = breaker.acquire()
+    clock.jump(60)
+    breaker.record(probe, 60.0)  # no read in between: record() applies time first
+    assert breaker.state is BreakerState.OPEN
+
+
+def test_a_re_open_by_the_max_wait_counts_from_when_it_was_due():
+    """Noticed late, a re-open by the max wait dates from when the wait ran out."""
+    breaker, clock, events = make(open_for=30, half_open_max_calls=1, half_open_max_wait=60)
+    fail(breaker, 5)
+    clock.jump(30)
+    breaker.acquire()  # hangs; the max wait runs out at t=90
+    clock.jump(80)  # t=110: re-opened at t=90, so 10 s of its 30 s open wait are gone
+    assert breaker.open_remaining() == pytest.approx(10)
+    assert breaker.opened_at == pytest.approx(clock.wall() - 20)
+    clock.jump(10)
+    breaker.acquire()
+    assert events.names()[-2:] == ["breaker.opened", "breaker.half_opened"]
+
+
+def test_a_probe_given_back_restarts_the_max_wait():
+    """When every admitted probe is given back unrun, the next probe starts the clock anew."""
+    breaker, clock, _ = make(open_for=30, half_open_max_calls=1, half_open_max_wait=60)
+    fail(breaker, 5)
+    clock.jump(30)
+    breaker.release(breaker.acquire())  # e.g. no token for it
+    clock.jump(100)
+    probe = breaker.acquire()
+    breaker.record(probe, 0.01)
+    assert breaker.state is BreakerState.CLOSED
+
+
+def test_reset_of_a_closed_breaker_ignores_results_admitted_before_it():
+    """A call admitted before reset() cannot land in the cleared window."""
+    breaker, _, _ = make()
+    fail(breaker, 4)
+    before = breaker.acquire()
+    breaker.reset()
+    breaker.record(before, 0.01, "http_5xx")
+    assert breaker.window == WindowStats(0, 0, 0)
+    assert breaker.consecutive_failures == 0
+
+
+def test_a_restored_half_open_breaker_with_no_probe_admits_one():
+    """Saved half-open with a probe in flight, restored 69 s later: the next call is let in."""
+    breaker, clock, _ = make(open_for=30, half_open_max_calls=1, half_open_max_wait=60)
+    fail(breaker, 5)
+    clock.jump(31)
+    breaker.acquire()  # in flight when the process stops
+    later = VirtualClock(wall_origin=clock.wall() + 69)
+    restored = CircuitBreaker.restore(breaker.snapshot(), breaker.config, clock=later)
+    probe = restored.acquire()
+    restored.record(probe, 0.01)
+    assert restored.state is BreakerState.CLOSED
+
+
+def test_a_restored_half_open_breaker_keeps_the_clock_of_its_counted_probes():
+    """Saved with one probe succeeded at t=31, restored at t=100: the max wait has run out."""
+    breaker, clock, _ = make(open_for=30, half_open_max_calls=2, half_open_max_wait=60)
+    fail(breaker, 5)
+    clock.jump(31)
+    succeed(breaker)
+    later = VirtualClock(wall_origin=clock.wall() + 69)
+    restored = CircuitBreaker.restore(breaker.snapshot(), breaker.config, clock=later)
+    assert restored.state is BreakerState.OPEN

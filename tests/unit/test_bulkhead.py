@@ -144,3 +144,17 @@ async def test_a_waiter_cancelled_after_the_handover_passes_the_slot_on():
         await first
     assert bulkhead.statistics().in_flight == 0
     assert bulkhead.try_acquire()
+
+
+async def test_a_release_without_an_acquire_is_refused_and_changes_nothing():
+    """release() with nothing held raises RuntimeError and in_flight never goes negative."""
+    bulkhead = Bulkhead(BulkheadConfig(max_concurrent=1, max_queue=0))
+    with pytest.raises(RuntimeError, match="release\\(\\) without a slot held"):
+        bulkhead.release()
+    assert bulkhead.statistics().in_flight == 0
+    await bulkhead.acquire()
+    assert not bulkhead.try_acquire()  # still one slot, not two
+    bulkhead.release()
+    with pytest.raises(RuntimeError):
+        bulkhead.release()
+    assert bulkhead.statistics().in_flight == 0

@@ -416,3 +416,153 @@ async def test_the_operations_own_timeout_error_is_not_the_attempt_timeout(clock
     outcome = await pipeline.call(Script(TimeoutError("its own")))
     assert outcome.reason is Reason.ERROR
     assert clock.monotonic() == 0
+
+
+async def test_a_retry_after_beyond_the_cap_is_not_waited_for(clock):
+    """Retry-After: 86400 with no deadline gives up at once instead of sleeping a day."""
+    policies = Policies(timeout=TimeoutConfig(attempt=1.0, total=None))
+    pipeline, events = make(clock, policies, classifier=Status(retry_after=86400.0))
+    outcome = await pipeline.call(Script(429, "ok"))
+    assert outcome.reason is Reason.HTTP_429
+    assert len(outcome.attempts) == 1
+    assert clock.monotonic() == 0
+    assert outcome.detail == "Retry-After 86400s > max_retry_after 60s"
+    assert events.names() == ["attempt.failed", "retry.abandoned", "call.fell_back"]
+
+
+def floor_pipeline(clock, min_attempt: float = 0.05, **kwargs) -> Pipeline:
+    """--deadline 1 --rate 1 --burst 1, with a breaker that a single failure opens."""
+    policies = Policies(
+        timeout=TimeoutConfig(attempt=2.0, total=1.0, min_attempt=min_attempt),
+        rate_limiter=RateLimiterConfig(rate=1, burst=1, max_wait=2),
+        breaker=BreakerConfig(failure_threshold=1),
+    )
+    return make(clock, policies, **kwargs)[0]
+
+
+async def test_an_attempt_the_token_wait_would_leave_too_short_does_not_start(clock):
+    """A call that would wait 0.989 s of its 1 s for a token is refused before reserving it."""
+    pipeline = floor_pipeline(clock)
+    await pipeline.call(Script((0.01, "ok")))  # t=0: takes the only token
+    await asyncio.sleep(0.001)  # t=0.011: the next token is due at t=1
+    operation = Script((0.02, "ok"))  # a healthy upstream: 20 ms
+    outcome = await pipeline.call(operation)
+    assert outcome.reason is Reason.DEADLINE_EXCEEDED
+    assert "leaving less than the 0.05s an attempt needs" in outcome.detail
+    assert outcome.attempts == ()
+    assert operation.calls == 0
+    assert pipeline.breaker is not None
+    assert pipeline.breaker.state is BreakerState.CLOSED  # not counted against the upstream
+    assert pipeline.rate_limiter is not None
+    assert pipeline.rate_limiter.statistics().granted == 1  # the token was not spent
+
+
+async def test_a_zero_floor_lets_the_deadline_cut_attempt_run(clock):
+    """With min_attempt 0 the sliver of an attempt runs, is cut, and counts as before."""
+    pipeline = floor_pipeline(clock, min_attempt=0)
+    await pipeline.call(Script((0.01, "ok")))
+    await asyncio.sleep(0.001)
+    outcome = await pipeline.call(Script((0.02, "ok")))
+    assert outcome.reason is Reason.DEADLINE_EXCEEDED
+    assert len(outcome.attempts) == 1
+    assert pipeline.breaker is not None
+    assert pipeline.breaker.state is BreakerState.OPEN
+
+
+class LateLimiter(RateLimiter):
+    """A limiter whose waits overrun by `late` seconds, as on a loop too busy to wake it."""
+
+    def __init__(self, *args, late: float, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.late = late
+
+    async def acquire(self, max_wait: float | None = None) -> float:
+        waited = await super().acquire(max_wait)
+        await asyncio.sleep(self.late)
+        return waited + self.late
+
+
+async def test_a_token_wait_that_overruns_the_floor_runs_nothing_and_frees_the_probe(clock):
+    """After a wait that ate the budget, the attempt does not start and the probe goes back."""
+    breaker = CircuitBreaker(
+        BreakerConfig(failure_threshold=1, open_for=1, half_open_max_calls=1), clock=clock
+    )
+    breaker.record(breaker.acquire(), 0.0, "http_5xx")
+    clock.jump(1)
+    limiter = LateLimiter(RateLimiterConfig(rate=1, burst=1, max_wait=2), clock=clock, late=0.47)
+    assert limiter.try_acquire()  # empty the bucket: the probe waits 0.5 s, then 0.47 s more
+    pipeline = Pipeline(
+        clock=clock,
+        rng=random.Random(0),
+        timeout=TimeoutConfig(attempt=2.0, total=1.0),
+        rate_limiter=limiter,
+        breaker=breaker,
+    )
+    await asyncio.sleep(0.5)
+    operation = Script((0.01, "ok"))
+    outcome = await pipeline.call(operation)
+    assert outcome.reason is Reason.DEADLINE_EXCEEDED
+    assert operation.calls == 0
+    assert breaker.state is BreakerState.HALF_OPEN
+    assert breaker._probes_admitted == 0
+
+
+async def test_a_retry_that_would_leave_less_than_the_floor_gives_up(clock):
+    """A backoff ending 0.03 s before the deadline abandons the retry instead of a sliver."""
+    policies = Policies(
+        timeout=TimeoutConfig(attempt=0.97, total=1.0),
+        retry=RetryConfig(attempts=3, base_delay=0.0, max_delay=0.0),
+        rate_limiter=None,
+    )
+    pipeline, events = make(clock, policies)
+    operation = Script((5, "late"))
+    outcome = await pipeline.call(operation)
+    assert operation.calls == 1
+    assert outcome.reason is Reason.TIMEOUT
+    assert "under 0.05s" in outcome.detail
+    assert events.names() == ["attempt.failed", "retry.abandoned", "call.fell_back"]
+
+
+async def test_a_wake_up_too_late_for_the_floor_asks_neither_breaker_nor_limiter(clock):
+    """After a backoff that woke too late, the attempt is refused before taking anything."""
+    policies = Policies(
+        timeout=TimeoutConfig(attempt=0.5, total=1.0),
+        retry=RetryConfig(attempts=2, base_delay=0.0, max_delay=0.0),
+        rate_limiter=RateLimiterConfig(rate=100, burst=5, max_wait=1),
+    )
+    events = EventList()
+
+    def busy_loop(event) -> None:
+        events(event)
+        if event.name == "retry.scheduled":
+            clock.jump(0.97)  # the loop was busy: the backoff ends 0.97 s late
+
+    pipeline = Pipeline.from_policies(policies, clock=clock, seed=1, events=busy_loop)
+    operation = Script(ConnectionError(), "ok")
+    outcome = await pipeline.call(operation)
+    assert outcome.reason is Reason.DEADLINE_EXCEEDED
+    assert "0.030s of the deadline left, under the 0.05s" in outcome.detail
+    assert operation.calls == 1
+    assert pipeline.rate_limiter is not None
+    assert pipeline.rate_limiter.statistics().granted == 1
+    rejected = events.events[-1]
+    assert rejected.name == "call.rejected"
+    assert rejected.pattern == "timeout"
+
+
+async def test_with_no_floor_a_token_wait_past_the_deadline_still_runs_nothing(clock):
+    """min_attempt 0: an attempt left no time at all does not start either."""
+    limiter = LateLimiter(RateLimiterConfig(rate=1, burst=1, max_wait=2), clock=clock, late=0.6)
+    assert limiter.try_acquire()
+    pipeline = Pipeline(
+        clock=clock,
+        rng=random.Random(0),
+        timeout=TimeoutConfig(attempt=2.0, total=1.0, min_attempt=0),
+        rate_limiter=limiter,
+    )
+    await asyncio.sleep(0.5)  # the token is due in 0.5 s, and comes 0.6 s later still
+    operation = Script("ok")
+    outcome = await pipeline.call(operation)
+    assert outcome.reason is Reason.DEADLINE_EXCEEDED
+    assert outcome.detail == "the call's deadline passed"
+    assert operation.calls == 0

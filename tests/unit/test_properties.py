@@ -1,6 +1,8 @@
 """Invariants over random sequences of outcomes and timings (hypothesis)."""
 
 import asyncio
+import itertools
+import math
 import random
 
 import pytest
@@ -21,13 +23,16 @@ from resilience_cli.patterns.retry import (
 
 # One step of a breaker's life: a call that succeeds or fails (maybe slowly), a call left
 # in flight, the oldest in-flight call finishing, time passing, or an operator action.
-steps = st.one_of(
-    st.tuples(st.just("call"), st.booleans(), st.sampled_from([0.01, 3.0])),
+call_steps = st.tuples(st.just("call"), st.booleans(), st.sampled_from([0.01, 3.0]))
+other_steps = (
     st.tuples(st.just("start"), st.none(), st.none()),
     st.tuples(st.just("finish"), st.booleans(), st.sampled_from([0.01, 3.0])),
     st.tuples(st.just("wait"), st.sampled_from([0.25, 1.5, 7.75, 31.25]), st.none()),
     st.tuples(st.sampled_from(["force_open", "reset"]), st.none(), st.none()),
 )
+steps = st.one_of(call_steps, *other_steps)
+# Mostly calls, so that windows fill up and the rate rules get to decide.
+busy_steps = st.one_of(call_steps, call_steps, call_steps, call_steps, *other_steps)
 configs = st.builds(
     BreakerConfig,
     failure_threshold=st.one_of(st.none(), st.integers(1, 6)),
@@ -86,6 +91,79 @@ def test_open_or_forced_open_never_admits_a_call(config, script):
             or (before is BreakerState.OPEN and remaining is not None and remaining > 0)
         ):
             assert decision == "rejected"
+
+
+def rule_fires(config: BreakerConfig, consecutive: int, window: list[tuple[bool, bool]]) -> bool:
+    """The trip rule written out again from the docs: consecutive failures, or a rate."""
+    if config.failure_threshold is not None and consecutive >= config.failure_threshold:
+        return True
+    recent = window[-config.window_size :]
+    calls = len(recent)
+    if calls < config.minimum_calls:
+        return False
+    failed = sum(1 for failure, _ in recent if failure)
+    slow = sum(1 for _, is_slow in recent if is_slow)
+    rate = config.failure_rate_threshold
+    if rate is not None and failed / calls >= rate:
+        return True
+    return config.slow_call_duration is not None and slow / calls >= config.slow_call_rate_threshold
+
+
+def play_closed(breaker, clock, step, flights, period) -> tuple[bool, bool] | None:
+    """Apply one step; return (failed, slow) when it recorded a result of this CLOSED period."""
+    kind, arg, duration = step
+    was_closed = breaker.state is BreakerState.CLOSED
+    slow_after = breaker.config.slow_call_duration or math.inf
+    if kind == "wait":
+        clock.jump(arg)
+    elif kind == "force_open":
+        breaker.force_open()
+    elif kind == "reset":
+        breaker.reset()
+    elif kind == "finish":
+        if flights:
+            permit, admitted_in = flights.pop(0)
+            breaker.record(permit, duration, "timeout" if arg else None)
+            if was_closed and admitted_in == period:
+                return bool(arg), duration > slow_after
+    else:
+        try:
+            permit = breaker.acquire()
+        except CircuitOpenError:
+            return None
+        if kind == "start":
+            flights.append((permit, period))
+        else:
+            breaker.record(permit, duration, "http_5xx" if arg else None)
+            if was_closed:
+                return bool(arg), duration > slow_after
+    return None
+
+
+@settings(max_examples=500, deadline=None)
+@given(config=configs, script=st.lists(busy_steps, max_size=80))
+def test_a_closed_breaker_opens_exactly_when_the_rule_says_so(config, script):
+    """After every step, a CLOSED breaker is OPEN if and only if its trip rule fired."""
+    clock = VirtualClock()
+    breaker = CircuitBreaker(config, clock=clock)
+    period = 0  # a new CLOSED period after every transition and every reset()
+    window: list[tuple[bool, bool]] = []
+    consecutive = 0
+    flights: list[tuple[int, int]] = []  # (permit, the period it was admitted in)
+    for step in script:
+        was_closed = breaker.state is BreakerState.CLOSED
+        mark = breaker.transition_mark()
+        counted = play_closed(breaker, clock, step, flights, period)
+        if counted is not None:
+            window.append(counted)
+            consecutive = consecutive + 1 if counted[0] else 0
+            fired = rule_fires(config, consecutive, window)
+            assert breaker.state is (BreakerState.OPEN if fired else BreakerState.CLOSED)
+        elif was_closed and step[0] not in ("force_open", "reset"):
+            assert breaker.state is BreakerState.CLOSED  # nothing else may open it
+        if step[0] == "reset" or breaker.transition_mark() != mark:
+            period += 1
+            window, consecutive = [], 0
 
 
 @settings(max_examples=300, deadline=None)
@@ -212,16 +290,20 @@ def test_full_jitter_lies_within_zero_and_the_ceiling(index, base, extra, seed):
 def test_a_retry_never_waits_less_than_retry_after_nor_more_than_the_cap(
     attempt, retry_after, base, extra, seed, now, budget
 ):
-    """The wait is >= Retry-After, <= the cap unless Retry-After demands more, and in time."""
+    """The wait is >= Retry-After (or no retry), <= the cap unless Retry-After asks more."""
     config = RetryConfig(attempts=5, base_delay=base, max_delay=base + extra)
     failure = Failure(Reason.HTTP_429, retryable=True, retry_after=retry_after)
     jitter = full_jitter(attempt - 1, base, config.max_delay, random.Random(seed))
     deadline = None if budget is None else now + budget
     decision = decide_retry(config, attempt, failure, jitter=jitter, now=now, deadline=deadline)
+    asked_too_much = retry_after is not None and retry_after > (config.max_retry_after or 0)
     if decision.delay is None:
-        assert deadline is not None
-        assert now + max(jitter, retry_after or 0.0) >= deadline
+        # It gives up only when the server asks for more than max_retry_after, or when
+        # the wait would pass the deadline.
+        late = deadline is not None and now + max(jitter, retry_after or 0.0) >= deadline
+        assert asked_too_much or late
         return
+    assert not asked_too_much
     if retry_after is not None:
         assert decision.delay >= retry_after
     assert decision.delay <= max(config.max_delay, retry_after or 0.0)
@@ -238,7 +320,7 @@ def test_a_retry_never_waits_less_than_retry_after_nor_more_than_the_cap(
     ),
 )
 def test_waiting_callers_with_cancellations_never_exceed_burst_plus_rate(rate, burst, callers):
-    """With reservations and random cancellations, grants stay within burst + rate * L."""
+    """With random cancellations, grants stay within burst + rate * L and no slot goes unused."""
     clock = VirtualClock()
 
     async def main() -> list[float]:
@@ -248,7 +330,7 @@ def test_waiting_callers_with_cancellations_never_exceed_burst_plus_rate(rate, b
         async def caller(arrival: float) -> None:
             await asyncio.sleep(arrival)
             await limiter.acquire()
-            granted.append(clock.monotonic())
+            granted.append((clock.monotonic(), arrival))
 
         tasks = []
         for arrival, cancel_after in callers:
@@ -260,8 +342,14 @@ def test_waiting_callers_with_cancellations_never_exceed_burst_plus_rate(rate, b
         return granted
 
     with asyncio.Runner(loop_factory=clock.new_event_loop) as runner:
-        grants = sorted(runner.run(main()))
+        granted = sorted(runner.run(main()))
+    grants = [when for when, _ in granted]
     for start in range(len(grants)):
         for end in range(start, len(grants)):
             span = grants[end] - grants[start]
             assert end - start + 1 <= burst + rate * span + 1e-6
+    # Nor under-delivery: a caller that had to wait got its token no later than one
+    # interval after the grant before it, so no slot was left unused while it waited.
+    for (previous, _), (when, arrival) in itertools.pairwise(granted):
+        if when > arrival + 1e-9:
+            assert when - previous <= 1 / rate + 1e-6

@@ -118,8 +118,23 @@ async def test_a_busy_loop_does_not_lower_the_long_run_rate(clock):
     assert max(lateness) < 0.02
 
 
+async def test_a_cancellation_mid_line_gives_its_slot_to_the_next_in_line(clock):
+    """1/s, burst 1: A, B, C at t=0, B cancelled at t=0.5, so C is granted at t=1, not t=2."""
+    limiter = RateLimiter(RateLimiterConfig(rate=1, burst=1, max_wait=10), clock=clock)
+    granted: dict[str, float] = {}
+
+    async def take(name: str) -> None:
+        await limiter.acquire()
+        granted[name] = clock.monotonic()
+
+    tasks = {name: asyncio.create_task(take(name)) for name in "ABC"}
+    asyncio.get_running_loop().call_later(0.5, tasks["B"].cancel)
+    await asyncio.gather(*tasks.values(), return_exceptions=True)
+    assert granted == {"A": 0.0, "C": 1.0}
+
+
 async def test_a_cancellation_mid_line_never_grants_two_in_one_slot(clock):
-    """A waiter cancelled mid-line leaves its token spent: no two grants in one slot."""
+    """The slot given back moves the whole line up by one: still one grant per slot."""
     limiter = RateLimiter(RateLimiterConfig(rate=2, burst=1, max_wait=10), clock=clock)
     granted: dict[str, float] = {}
 
@@ -132,7 +147,31 @@ async def test_a_cancellation_mid_line_never_grants_two_in_one_slot(clock):
     late = asyncio.create_task(take("late", 1.0))
     asyncio.get_running_loop().call_later(0.9, tasks["c"].cancel)
     await asyncio.gather(*tasks.values(), late, return_exceptions=True)
-    assert granted == {"a": 0.0, "b": 0.5, "d": 1.5, "late": 2.0}
+    assert granted == {"a": 0.0, "b": 0.5, "d": 1.0, "late": 1.5}
+
+
+async def test_statistics_count_only_the_waiters_that_got_their_token(clock):
+    """A cancelled waiter is neither granted nor waited, wherever it stood in the line."""
+    limiter = RateLimiter(RateLimiterConfig(rate=1, burst=1, max_wait=10), clock=clock)
+    tasks = [asyncio.create_task(limiter.acquire()) for _ in range(4)]
+    await asyncio.sleep(0.5)
+    tasks[1].cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    stats = limiter.statistics()
+    assert (stats.granted, stats.waited) == (3, 2)
+
+
+async def test_a_waiter_whose_slot_has_come_keeps_it_spent_when_cancelled(clock):
+    """Cancelled after its slot came (a late wake-up), a waiter gives nothing back."""
+    limiter = RateLimiter(RateLimiterConfig(rate=1, burst=1, max_wait=10), clock=clock)
+    await limiter.acquire()
+    overdue = asyncio.create_task(limiter.acquire())
+    await asyncio.sleep(0)  # it reserves the token due at t=1
+    clock.jump(2.5)  # the loop is late: t=2.5 and its timer has not run yet
+    overdue.cancel()
+    await asyncio.gather(overdue, return_exceptions=True)
+    assert limiter.try_acquire()  # the token of t=2 is there...
+    assert await limiter.acquire() == pytest.approx(1.0)  # ...but not the spent one of t=1
 
 
 async def test_the_last_waiter_cancelled_gives_its_token_to_the_next(clock):
@@ -144,3 +183,22 @@ async def test_the_last_waiter_cancelled_gives_its_token_to_the_next(clock):
     last.cancel()
     await asyncio.gather(last, return_exceptions=True)
     assert await limiter.acquire() == pytest.approx(0.4)
+
+
+@pytest.mark.parametrize("cancel_first", [True, False])
+async def test_a_waiter_cancelled_the_instant_its_slot_comes_gives_it_back(clock, cancel_first):
+    """Cancelled at its due time, whichever callback runs first, B's slot goes to C."""
+    limiter = RateLimiter(RateLimiterConfig(rate=1, burst=1, max_wait=10), clock=clock)
+    await limiter.acquire()
+    loop = asyncio.get_running_loop()
+    b: asyncio.Task[float] | None = None
+    if cancel_first:  # the cancel's timer is older than B's, so it runs first at t=1
+        loop.call_later(1.0, lambda: b is not None and b.cancel())
+    b = asyncio.create_task(limiter.acquire())
+    c = asyncio.create_task(limiter.acquire())
+    await asyncio.sleep(0)
+    if not cancel_first:
+        loop.call_later(1.0, b.cancel)
+    await asyncio.gather(b, return_exceptions=True)
+    assert await c == pytest.approx(1.0)
+    assert limiter.statistics().granted == 2

@@ -28,13 +28,36 @@ def test_attempt_budget_is_the_sooner_of_timeout_and_deadline(attempt, now, dead
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "field"), [({"attempt": 0}, "timeout.attempt"), ({"total": -1}, "timeout.total")]
+    ("kwargs", "field"),
+    [
+        ({"attempt": 0}, "timeout.attempt"),
+        ({"total": -1}, "timeout.total"),
+        ({"min_attempt": -0.01}, "timeout.min_attempt"),
+        ({"min_attempt": float("nan")}, "timeout.min_attempt"),
+        ({"min_attempt": float("inf")}, "timeout.min_attempt"),
+        ({"total": 0.05, "min_attempt": 0.05}, "timeout.min_attempt"),
+        ({"attempt": None, "total": 0.04}, "timeout.min_attempt"),
+    ],
 )
 def test_timeout_config_rejects_nonsense(kwargs, field):
-    """A timeout must be positive or off."""
+    """A timeout must be positive or off; the floor >= 0 and below the deadline."""
     with pytest.raises(ConfigError) as caught:
         TimeoutConfig(**kwargs)
     assert caught.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "floor"),
+    [
+        ({}, 0.05),
+        ({"min_attempt": 0}, 0.0),
+        ({"attempt": 0.01, "total": 0.03}, 0.01),  # a short attempt timeout is its own floor
+        ({"attempt": None, "total": None}, 0.05),
+    ],
+)
+def test_the_attempt_floor_is_min_attempt_or_a_shorter_attempt_timeout(kwargs, floor):
+    """An attempt may always have its whole attempt timeout, even one below min_attempt."""
+    assert TimeoutConfig(**kwargs).floor == floor
 
 
 async def test_within_returns_the_result_in_time(clock):
