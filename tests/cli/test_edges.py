@@ -124,27 +124,43 @@ def test_no_arguments_prints_help_and_exits_2():
 
 def test_upstream_serve_serves_until_interrupted(monkeypatch):
     """`upstream serve` reports its URL, answers /health, and stops on Ctrl-C with 130."""
-    urls: list[str] = []
-    monkeypatch.setattr(output, "note", urls.append)
+    notes: list[str] = []
+    listening = threading.Event()
+
+    def note(text: str) -> None:
+        notes.append(text)
+        listening.set()
+
+    monkeypatch.setattr(output, "note", note)
+    probed: list[object] = []
+    main_thread = threading.main_thread().ident
+    assert main_thread is not None
 
     def probe_then_interrupt() -> None:
-        for _ in range(200):
-            if urls:
-                break
-            threading.Event().wait(0.01)
-        url = urls[0].split()[-4] if urls else ""
         try:
-            assert httpx.get(f"{url}/health", timeout=5).json() == {"status": "ok"}
+            # Ctrl-C only once the server listens: one sent before would be handled
+            # before the server starts, and then nothing would stop it.
+            if listening.wait(timeout=60):
+                url = notes[0].split()[-4]
+                probed.append(httpx.get(f"{url}/health", timeout=5).json())
+        except Exception as exc:  # noqa: BLE001 - reported by the main thread below
+            probed.append(exc)
         finally:
-            signal.raise_signal(signal.SIGINT)
+            # At the main thread, as a terminal's Ctrl-C lands: `raise_signal` would
+            # interrupt this thread only, and the main one, asleep in the event loop's
+            # select() with no timer due, would not run the handler until woken.
+            signal.pthread_kill(main_thread, signal.SIGINT)
 
     thread = threading.Thread(target=probe_then_interrupt)
     thread.start()
-    result = runner.invoke(app, ["upstream", "serve", "--port", "0"])
-    thread.join()
+    try:
+        result = runner.invoke(app, ["upstream", "serve", "--port", "0"])
+    finally:
+        thread.join(timeout=60)
+    assert probed == [{"status": "ok"}]
     assert result.exit_code == 130
-    assert urls[0].startswith("serving the embedded upstream on http://127.0.0.1:")
-    assert urls[-1] == "stopped"
+    assert notes[0].startswith("serving the embedded upstream on http://127.0.0.1:")
+    assert notes[-1] == "stopped"
 
 
 def test_upstream_serve_on_a_taken_port_is_a_usage_error():
