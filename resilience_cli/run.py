@@ -95,8 +95,9 @@ async def execute(  # noqa: PLR0913 - the run's collaborators, each injected
 ) -> RunResult:
     """Send the plan's calls through the pipeline and return what happened.
 
-    `note` hears about waits for another command's state lock; `patient=False` does not
-    wait for it at all (clean-up after Ctrl-C).
+    `note` hears about waits for another command's state lock, and once about a target
+    that cannot be reached at all; `patient=False` does not wait for the lock at all
+    (clean-up after Ctrl-C).
     """
     async with turn(store, note=note, patient=patient) as transaction:
         breaker = load_breaker(
@@ -118,7 +119,9 @@ async def execute(  # noqa: PLR0913 - the run's collaborators, each injected
             classifier=HttpClassifier(clock),
             events=events,
         )
-        client = ResilientClient(pipeline, target, concurrency=plan.concurrency)
+        client = ResilientClient(
+            pipeline, target, concurrency=plan.concurrency, on_unreachable=note
+        )
         runner = _Workers(client, plan, clock, on_call)
         interrupted = False
         try:

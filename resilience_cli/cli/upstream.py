@@ -117,10 +117,11 @@ def check(
     else:
         verdict = "ok" if result["ok"] else "FAILED"
         if result["status"] is None:
-            output.show(f"{verdict}: {result['url'] or base_url}: {result['error']}")
+            output.show(f"{verdict}: {result['error']}")
         else:
+            # The whole URL asked: "answered 404" alone does not say 404 for what.
             output.show(
-                f"{verdict}: {result['url']} answered {result['status']}"
+                f"{verdict}: GET {result['checked']} answered {result['status']}"
                 f" in {result['latency_ms']} ms"
             )
     if not result["ok"]:
@@ -132,7 +133,9 @@ async def _probe(target: Target, seconds: float, clock: Clock) -> dict[str, obje
 
     import httpx  # noqa: PLC0415
 
-    url = ""
+    from resilience_cli.client import describe_connect_error  # noqa: PLC0415
+
+    url = checked = ""
     try:
         url = await target.start()
         # The bound is asyncio.timeout's, below: httpx's own fire late under load.
@@ -141,21 +144,40 @@ async def _probe(target: Target, seconds: float, clock: Clock) -> dict[str, obje
             transport=target.transport(),
             timeout=None,  # noqa: S113
         ) as client:
+            request = client.build_request("GET", "/health")
+            checked = str(request.url)
             began = clock.monotonic()
             async with asyncio.timeout(seconds):
-                response = await client.get("/health")
+                response = await client.send(request)
             latency = (clock.monotonic() - began) * 1000
-    except (httpx.HTTPError, OSError, TimeoutError) as exc:
-        error = f"{type(exc).__name__}: {exc}".rstrip(": ")
-        return {"url": url, "ok": False, "status": None, "latency_ms": None, "error": error}
+    except httpx.ConnectError as exc:
+        error = describe_connect_error(exc, checked or url)
+        return _failed(url, checked, error)
+    except TimeoutError:  # before OSError, its base
+        return _failed(url, checked, f"GET {checked or url}: no answer within {seconds:g} s")
+    except (httpx.HTTPError, OSError) as exc:
+        error = f"GET {checked or url}: {type(exc).__name__}: {exc}".rstrip(": ")
+        return _failed(url, checked, error)
     finally:
         await target.close()
     return {
         "url": url,
+        "checked": checked,
         "ok": response.is_success,
         "status": response.status_code,
         "latency_ms": round(latency, 1),
         "error": None,
+    }
+
+
+def _failed(url: str, checked: str, error: str) -> dict[str, object]:
+    return {
+        "url": url,
+        "checked": checked,
+        "ok": False,
+        "status": None,
+        "latency_ms": None,
+        "error": error,
     }
 
 
