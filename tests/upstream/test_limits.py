@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from resilience_cli.errors import ConfigError
-from resilience_cli.upstream import ServerLimits, UpstreamApp, UpstreamServer
+from resilience_cli.upstream import ServerLimits, UpstreamApp, UpstreamServer, serve_forever
 
 # Real sockets: a virtual-time loop could jump past a reply that is merely in flight.
 pytestmark = pytest.mark.real_time
@@ -46,13 +46,13 @@ async def until(condition):
             await asyncio.sleep(0.01)
 
 
-async def open_non_reader(server):
+async def open_non_reader(host, port):
     """A client with a tiny receive buffer that never reads: its responses back up."""
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.setblocking(False)  # noqa: FBT003 - the socket API's own flag
     loop = asyncio.get_running_loop()
-    await loop.sock_connect(sock, address(server))
+    await loop.sock_connect(sock, (host, port))
     await loop.sock_sendall(sock, GET_HEALTH)
     return sock
 
@@ -160,7 +160,7 @@ async def test_a_client_that_stops_reading_is_cut_after_the_idle_timeout():
     started = asyncio.Event()
     limits = ServerLimits(idle_timeout=0.2)
     async with UpstreamServer(flooding_app(started), limits=limits) as server:
-        sock = await open_non_reader(server)
+        sock = await open_non_reader(*address(server))
         try:
             async with asyncio.timeout(5):
                 await started.wait()
@@ -174,7 +174,7 @@ async def test_stop_does_not_wait_on_a_client_that_stopped_reading(caplog):
     started = asyncio.Event()
     server = UpstreamServer(flooding_app(started))  # the default 10 s idle timeout
     await server.start()
-    sock = await open_non_reader(server)
+    sock = await open_non_reader(*address(server))
     try:
         async with asyncio.timeout(5):
             await started.wait()
@@ -184,6 +184,26 @@ async def test_stop_does_not_wait_on_a_client_that_stopped_reading(caplog):
         sock.close()
     assert server.open_connections == 0
     assert_quiet(caplog)
+
+
+async def test_ctrl_c_on_serve_forever_ends_despite_a_client_that_stopped_reading():
+    """Cancelling serve_forever (Ctrl-C on `upstream serve`) ends it, a stuck client or not."""
+    started = asyncio.Event()
+    urls: asyncio.Queue[str] = asyncio.Queue()
+    serving = asyncio.create_task(serve_forever(flooding_app(started), ready=urls.put_nowait))
+    async with asyncio.timeout(5):
+        url = await urls.get()
+    host, port = url.removeprefix("http://").split(":")
+    sock = await open_non_reader(host, int(port))
+    try:
+        async with asyncio.timeout(5):
+            await started.wait()
+        serving.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            async with asyncio.timeout(5):
+                await serving
+    finally:
+        sock.close()
 
 
 async def test_a_body_announced_over_the_limit_gets_413_before_the_app_runs():
