@@ -39,8 +39,9 @@ __all__ = ["Connection"]
 _log = logging.getLogger(__name__)
 
 _READ_SIZE: Final = 65_536
-# A connection past the cap has this long to send the request head its 503 answers.
-_REFUSAL_WAIT: Final = 1.0
+# What a misbehaving client is granted: a connection past the cap, this long to send the
+# head its 503 answers; a client answered with an error, this long to stop sending.
+_SHORT_WAIT: Final = 1.0
 
 
 class _ClientGoneError(ConnectionError):
@@ -74,6 +75,7 @@ class Connection:
         "_headers",
         "_held_back",
         "_limits",
+        "_linger",
         "_owed",
         "_reader",
         "_refuse",
@@ -104,6 +106,7 @@ class Connection:
         self._state = state
         self._limits = limits
         self._refuse = refuse
+        self._linger = 0.0  # seconds to drop input before closing, so a reply is not reset
         self._conn = h11.Connection(h11.SERVER)
         self._client = address(writer.get_extra_info("peername"))
         self._server = address(writer.get_extra_info("sockname"))
@@ -159,7 +162,7 @@ class Connection:
     def _head_deadline(self) -> float:
         wait = self._limits.idle_timeout
         if self._refuse:
-            wait = min(wait, _REFUSAL_WAIT)
+            wait = min(wait, _SHORT_WAIT)
         return asyncio.get_running_loop().time() + wait
 
     def _body_deadline(self) -> float:
@@ -239,21 +242,10 @@ class Connection:
         return False
 
     async def _too_large(self) -> None:
-        """Answer 413, then let the client finish sending, so that it reads the answer."""
+        """Answer 413; the client may finish its upload (dropped) and read the answer."""
         limit = self._limits.max_body
         self._write_simple(413, f"request body too large: the limit is {limit} bytes\n".encode())
-        await self._linger()
-
-    async def _linger(self) -> None:
-        """Read and drop what the client still sends, up to the idle timeout, before closing.
-
-        Closing with unread data sends a reset, and a client still uploading would see
-        that instead of the response it was sent. Dropping costs no memory.
-        """
-        with contextlib.suppress(OSError):  # TimeoutError included
-            async with asyncio.timeout(self._limits.idle_timeout):
-                while await self._reader.read(_READ_SIZE):
-                    pass
+        self._linger = self._limits.idle_timeout
 
     async def _finish_cycle(self) -> bool:
         """Read the rest of a body the app ignored, then get ready for the next request."""
@@ -268,7 +260,7 @@ class Connection:
             if isinstance(event, h11.Data):
                 self._body_size += len(event.data)
                 if self._body_size > self._limits.max_body:
-                    await self._linger()  # not worth reading on: let it end, then close
+                    self._linger = self._limits.idle_timeout  # let it end, dropped; close
                     return False
         if conn.our_state is not h11.DONE or conn.their_state is not h11.DONE:
             return False  # Connection: close, HTTP/1.0, or an abandoned request
@@ -395,6 +387,7 @@ class Connection:
             return  # h11 cannot answer in this state (e.g. mid-response): just close
         self._replied = True
         self._writer.write(out)
+        self._linger = max(self._linger, min(self._limits.idle_timeout, _SHORT_WAIT))
 
     def _reject(self, exc: h11.RemoteProtocolError) -> None:
         """Answer a malformed request with 400 when a reply is still possible."""
@@ -408,6 +401,7 @@ class Connection:
         if conn.their_state is self._h11.IDLE and conn.trailing_data[0]:
             # h11 answers only a request it has parsed: this reply is written by hand.
             self._writer.write(plain_response(408, b"request timeout\n"))
+            self._linger = min(self._limits.idle_timeout, _SHORT_WAIT)
 
     async def _close(self, *, cut: bool) -> None:
         """Close the connection, waiting for the last bytes to leave at most the idle timeout.
@@ -416,17 +410,34 @@ class Connection:
         A client that stopped reading can otherwise hold a close (and `stop()`) forever.
         """
         transport = self._writer.transport
-        if cut:
-            transport.abort()
-        else:
-            transport.close()
         wait = self._limits.idle_timeout
         if self._refuse:
-            wait = min(wait, _REFUSAL_WAIT)
+            wait = min(wait, _SHORT_WAIT)
         try:
+            if cut:
+                transport.abort()
+            else:
+                if self._linger:
+                    await self._drop_input(self._linger)
+                transport.close()
             async with asyncio.timeout(wait):
                 await self._writer.wait_closed()
         except OSError:  # TimeoutError included
             pass
         finally:
-            transport.abort()  # a no-op once closed
+            transport.abort()  # a no-op once closed; cuts a reader too slow, or a stop
+
+    async def _drop_input(self, seconds: float) -> None:
+        """Send EOF, then read and drop what the client still sends, for `seconds` at most.
+
+        Closing with unread input sends a reset, and a reset can destroy the reply the
+        client has not read yet: a client still uploading would see "connection reset"
+        instead of its 413. Dropping costs no memory.
+        """
+        writer = self._writer
+        with contextlib.suppress(OSError):  # TimeoutError included
+            if writer.can_write_eof():
+                writer.write_eof()
+            async with asyncio.timeout(seconds):
+                while await self._reader.read(_READ_SIZE):
+                    pass
