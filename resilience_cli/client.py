@@ -12,12 +12,18 @@ to the least busy one. `benchmarks/bench_throughput.py` measures both ways side 
 
 Timeouts are the pipeline's (one loop timer per attempt, `patterns.timeout.within`),
 never httpx's: httpx's own fire late under load, so its clients get `timeout=None`.
+
+A target where nothing answers at all (nothing listening, a host that does not resolve)
+only shows up as `connect_error` fallbacks and an OPEN breaker. So the first such error
+of a client is also told, once, to `on_unreachable` in plain words: the command prints
+it. The check sits on the exception path, and costs a successful call nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
+import socket
 from typing import TYPE_CHECKING, Protocol
 
 import httpx
@@ -27,6 +33,7 @@ from resilience_cli.patterns.retry import parse_retry_after
 
 if TYPE_CHECKING:
     import ssl
+    from collections.abc import Callable
 
     from resilience_cli.clock import Clock
     from resilience_cli.patterns import CallOutcome, Pipeline
@@ -77,6 +84,32 @@ def fallback_response(reason: Reason) -> httpx.Response:
 FALLBACK: Fallback[httpx.Response] = Fallback(fallback_response)
 
 
+def describe_connect_error(error: BaseException, where: str) -> str:
+    """One line on why nothing answered at `where`: refused, not resolved, or the error."""
+    if _caused_by(error, ConnectionRefusedError):
+        return f"connection refused at {where}: is the server running?"
+    if _caused_by(error, socket.gaierror):
+        return f"cannot resolve the host of {where}: is the URL right?"
+    return f"cannot connect to {where}: {type(error).__name__}: {error}".rstrip(": ")
+
+
+def _caused_by(error: BaseException, kind: type[BaseException]) -> bool:
+    """Whether `kind` is anywhere in the chain behind `error` (httpx and anyio wrap it)."""
+    seen: set[int] = set()
+    todo = [error]
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, kind):
+            return True
+        if isinstance(current, BaseExceptionGroup):
+            todo.extend(current.exceptions)
+        todo.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+    return False
+
+
 class Target(Protocol):
     """Where requests go: started on first use, so a run that never calls out pays nothing."""
 
@@ -98,13 +131,26 @@ class Target(Protocol):
 
 
 class ResilientClient:
-    """Sends requests through the pipeline, spread over small httpx clients."""
+    """Sends requests through the pipeline, spread over small httpx clients.
+
+    Args:
+        pipeline: The patterns every request goes through.
+        target: Where requests go; started on the first one.
+        concurrency: Calls in flight at most, which sizes the shards.
+        on_unreachable: Told once, in one line, when the target cannot be reached at all.
+    """
 
     def __init__(
-        self, pipeline: Pipeline[httpx.Response], target: Target, *, concurrency: int = 1
+        self,
+        pipeline: Pipeline[httpx.Response],
+        target: Target,
+        *,
+        concurrency: int = 1,
+        on_unreachable: Callable[[str], None] | None = None,
     ) -> None:
         self.pipeline = pipeline
         self._target = target
+        self._on_unreachable = on_unreachable
         self._shards = max(1, math.ceil(concurrency / CONNECTIONS_PER_CLIENT))
         self._clients: list[httpx.AsyncClient] = []
         self._in_flight: list[int] = []
@@ -122,10 +168,18 @@ class ResilientClient:
             loads[shard] += 1
             try:
                 return await clients[shard].request(method, path)
+            except httpx.ConnectError as error:
+                self._unreachable(error)
+                raise
             finally:
                 loads[shard] -= 1
 
         return await self.pipeline.call(send)
+
+    def _unreachable(self, error: httpx.ConnectError) -> None:
+        tell, self._on_unreachable = self._on_unreachable, None  # once per client
+        if tell is not None:
+            tell(describe_connect_error(error, self._target.describe()))
 
     async def _start(self) -> list[httpx.AsyncClient]:
         async with self._starting:

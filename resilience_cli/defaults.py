@@ -32,3 +32,12 @@ SLOW_RATE: Final = 1.0
 OPEN_FOR: Final = 30.0  # long enough to show `state` and `invoke` while it is open
 HALF_OPEN_PROBES: Final = 3
 HALF_OPEN_MAX_WAIT: Final = 60.0
+
+# The embedded upstream's limits under `upstream serve` (upstream/limits.py says what each
+# bounds, and why these figures), with the range each flag accepts.
+UPSTREAM_MAX_CONNECTIONS: Final = 512  # half a common open-file limit of 1024
+UPSTREAM_MAX_CONNECTIONS_RANGE: Final = (1, 100_000)
+UPSTREAM_IDLE_TIMEOUT: Final = 10.0  # above httpx's 5 s keep-alive expiry: no close race
+UPSTREAM_IDLE_TIMEOUT_RANGE: Final = (0.01, 3600.0)
+UPSTREAM_MAX_BODY: Final = 1024 * 1024  # /anything holds about three copies as it echoes
+UPSTREAM_MAX_BODY_RANGE: Final = (0, 1024**3)

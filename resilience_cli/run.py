@@ -121,10 +121,11 @@ async def execute(  # noqa: PLR0913 - the run's collaborators, each injected
 ) -> RunResult:
     """Send the plan's calls through the pipeline and return what happened.
 
-    `note` hears about waits for another command's state lock; `patient=False` does not
-    wait for it at all (clean-up after Ctrl-C).
+    `note` hears about waits for another command's state lock, and once about a target
+    that cannot be reached at all; `patient=False` does not wait for the lock at all
+    (clean-up after Ctrl-C).
     """
-    run = _Run(plan, clock=clock, target=target, events=events, on_call=on_call)
+    run = _Run(plan, clock=clock, target=target, events=events, on_call=on_call, note=note)
     if plan.policies.breaker is None:
         # Switched off: the persisted breaker is only shown, never locked or rewritten.
         snapshot = store.load()
@@ -148,7 +149,7 @@ async def execute(  # noqa: PLR0913 - the run's collaborators, each injected
 class _Run:
     """One run of a plan against a restored breaker."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - the run's collaborators, each injected
         self,
         plan: RunPlan,
         *,
@@ -156,12 +157,14 @@ class _Run:
         target: Target,
         events: EventSink | None,
         on_call: Callable[[CallResult], None] | None,
+        note: Callable[[str], None] | None,
     ) -> None:
         self._plan = plan
         self._clock = clock
         self._target = target
         self._events = events
         self._on_call = on_call
+        self._note = note
 
     async def __call__(self, breaker: CircuitBreaker, *, use_breaker: bool) -> RunResult:
         plan, clock, target = self._plan, self._clock, self._target
@@ -176,7 +179,9 @@ class _Run:
             classifier=HttpClassifier(clock),
             events=_AttemptWatch(self._events),
         )
-        client = ResilientClient(pipeline, target, concurrency=plan.concurrency)
+        client = ResilientClient(
+            pipeline, target, concurrency=plan.concurrency, on_unreachable=self._note
+        )
         runner = _Workers(client, plan, clock, self._on_call)
         interrupted = False
         try:

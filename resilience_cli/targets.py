@@ -53,11 +53,24 @@ class EmbeddedTarget:
         self._served_at: str | None = None
 
     async def start(self) -> str:
-        """Serve the embedded app on 127.0.0.1, on a port the kernel picks."""
-        from resilience_cli.upstream import UpstreamApp, UpstreamServer  # noqa: PLC0415 - lazy
+        """Serve the embedded app on 127.0.0.1, on a port the kernel picks.
+
+        No connection cap: the command's own client, sized by its concurrency, is the one
+        caller, and a cap below it would answer the run's own calls with 503.
+        """
+        from resilience_cli.upstream import (  # noqa: PLC0415 - lazy
+            ServerLimits,
+            UpstreamApp,
+            UpstreamServer,
+        )
 
         if self._server is None:
-            server = UpstreamServer(UpstreamApp(self._seed, wall=self._wall), EMBEDDED_HOST, 0)
+            server = UpstreamServer(
+                UpstreamApp(self._seed, wall=self._wall),
+                EMBEDDED_HOST,
+                0,
+                limits=ServerLimits(max_connections=None),
+            )
             await server.start()
             self._server = server
             self._served_at = server.base_url

@@ -7,6 +7,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from resilience_cli.cli.options import BaseUrlOption, JsonOption  # noqa: TC001 - Typer reads these at run time
+from resilience_cli.defaults import (
+    UPSTREAM_IDLE_TIMEOUT,
+    UPSTREAM_IDLE_TIMEOUT_RANGE,
+    UPSTREAM_MAX_BODY,
+    UPSTREAM_MAX_BODY_RANGE,
+    UPSTREAM_MAX_CONNECTIONS,
+    UPSTREAM_MAX_CONNECTIONS_RANGE,
+)
 from resilience_cli.errors import EXIT_EXPECTATION_FAILED
 
 if TYPE_CHECKING:
@@ -22,30 +30,63 @@ upstream_app = typer.Typer(
 
 @upstream_app.command(
     epilog="Examples:\n\n  resilience upstream serve --port 8080\n\n"
-    "  RESILIENCE_BASE_URL=http://127.0.0.1:8080 resilience invoke -n 20"
+    "  RESILIENCE_BASE_URL=http://127.0.0.1:8080 resilience invoke -n 20\n\n"
+    "Limits: past --max-connections, a new connection gets 503 with Retry-After: 1 and is"
+    " closed. A connection that takes longer than --idle-timeout to send a request (or"
+    " stalls in its body, or stops reading its response) is closed, with 408 if a request"
+    " had begun. A body over --max-body gets 413. Out of file descriptors, the server"
+    " pauses accepting, says so once, and serves again when connections close."
 )
-def serve(
+def serve(  # noqa: PLR0913 - one parameter per flag
     *,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[
         int, typer.Option("--port", min=0, max=65535, help="Port (0: any free one).")
     ] = 8080,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the server's random answers.")] = 0,
+    max_connections: Annotated[
+        int,
+        typer.Option(
+            "--max-connections",
+            min=UPSTREAM_MAX_CONNECTIONS_RANGE[0],
+            max=UPSTREAM_MAX_CONNECTIONS_RANGE[1],
+            help="Connections served at once; past it, 503 and close.",
+        ),
+    ] = UPSTREAM_MAX_CONNECTIONS,
+    idle_timeout: Annotated[
+        float,
+        typer.Option(
+            "--idle-timeout",
+            min=UPSTREAM_IDLE_TIMEOUT_RANGE[0],
+            max=UPSTREAM_IDLE_TIMEOUT_RANGE[1],
+            help="Seconds a client may take to send a request or read a response.",
+        ),
+    ] = UPSTREAM_IDLE_TIMEOUT,
+    max_body: Annotated[
+        int,
+        typer.Option(
+            "--max-body",
+            min=UPSTREAM_MAX_BODY_RANGE[0],
+            max=UPSTREAM_MAX_BODY_RANGE[1],
+            help="Bytes of request body (1048576 = 1 MiB); larger gets 413.",
+        ),
+    ] = UPSTREAM_MAX_BODY,
 ) -> None:
     """Serve the embedded upstream until Ctrl-C (endpoints: /get, /delay, /status, ...)."""
     from resilience_cli.cli import output, runtime  # noqa: PLC0415
     from resilience_cli.clock import SystemClock  # noqa: PLC0415
     from resilience_cli.errors import UsageError  # noqa: PLC0415
-    from resilience_cli.upstream import UpstreamApp, serve_forever  # noqa: PLC0415
+    from resilience_cli.upstream import ServerLimits, UpstreamApp, serve_forever  # noqa: PLC0415
 
     clock = SystemClock()
+    limits = ServerLimits(max_connections, idle_timeout, max_body)
 
     def ready(url: str) -> None:
         output.note(f"serving the embedded upstream on {url} (Ctrl-C stops it)")
 
     try:
         runtime.run(
-            serve_forever(UpstreamApp(seed, wall=clock.wall), host, port, ready),
+            serve_forever(UpstreamApp(seed, wall=clock.wall), host, port, ready, limits=limits),
             clock,
             on_interrupt="stopped",
         )
@@ -76,10 +117,11 @@ def check(
     else:
         verdict = "ok" if result["ok"] else "FAILED"
         if result["status"] is None:
-            output.show(f"{verdict}: {result['url'] or target.describe()}: {result['error']}")
+            output.show(f"{verdict}: {result['error']}")
         else:
+            # The whole URL asked: "answered 404" alone does not say 404 for what.
             output.show(
-                f"{verdict}: {result['url']} answered {result['status']}"
+                f"{verdict}: GET {result['checked']} answered {result['status']}"
                 f" in {result['latency_ms']} ms"
             )
     if not result["ok"]:
@@ -91,33 +133,54 @@ async def _probe(target: Target, seconds: float, clock: Clock) -> dict[str, obje
 
     import httpx  # noqa: PLC0415
 
-    from resilience_cli.redact import redact, redact_url  # noqa: PLC0415
+    from resilience_cli.client import describe_connect_error  # noqa: PLC0415
+    from resilience_cli.redact import redact_url  # noqa: PLC0415
 
-    url = shown_url = ""
+    url = checked = ""
     try:
         url = await target.start()
-        shown_url = redact_url(url)
         # The bound is asyncio.timeout's, below: httpx's own fire late under load.
         async with httpx.AsyncClient(
             base_url=url,
             transport=target.transport(),
             timeout=None,  # noqa: S113
         ) as client:
+            request = client.build_request("GET", "/health")
+            checked = str(request.url)
             began = clock.monotonic()
             async with asyncio.timeout(seconds):
-                response = await client.get("/health")
+                response = await client.send(request)
             latency = (clock.monotonic() - began) * 1000
-    except (httpx.HTTPError, OSError, TimeoutError) as exc:
-        error = redact(f"{type(exc).__name__}: {exc}".rstrip(": "))
-        return {"url": shown_url, "ok": False, "status": None, "latency_ms": None, "error": error}
+    except httpx.ConnectError as exc:
+        error = describe_connect_error(exc, checked or url)
+        return _failed(url, checked, error)
+    except TimeoutError:  # before OSError, its base
+        return _failed(url, checked, f"GET {checked or url}: no answer within {seconds:g} s")
+    except (httpx.HTTPError, OSError) as exc:
+        error = f"GET {checked or url}: {type(exc).__name__}: {exc}".rstrip(": ")
+        return _failed(url, checked, error)
     finally:
         await target.close()
     return {
-        "url": shown_url,
+        "url": redact_url(url),
+        "checked": redact_url(checked),
         "ok": response.is_success,
         "status": response.status_code,
         "latency_ms": round(latency, 1),
         "error": None,
+    }
+
+
+def _failed(url: str, checked: str, error: str) -> dict[str, object]:
+    from resilience_cli.redact import redact, redact_url  # noqa: PLC0415
+
+    return {
+        "url": redact_url(url),
+        "checked": redact_url(checked),
+        "ok": False,
+        "status": None,
+        "latency_ms": None,
+        "error": redact(error),
     }
 
 

@@ -2,7 +2,8 @@
 
 `UpstreamApp` is a bare ASGI app: tests and virtual-time runs call it in-process through
 `httpx.ASGITransport`; `UpstreamServer` serves it (or any ASGI app) on a loopback port for
-real-socket runs, and `serve_forever` backs `resilience upstream serve`.
+real-socket runs, within `ServerLimits`, and `serve_forever` backs `resilience upstream
+serve`.
 
 Nothing outside this package imports it at module level, so `resilience --help` never
 pays for it; importing it costs only stdlib modules (h11 loads when a server starts).
@@ -16,6 +17,7 @@ from resilience_cli.upstream.app import (
     Send,
     UpstreamApp,
 )
+from resilience_cli.upstream.limits import ServerLimits
 from resilience_cli.upstream.server import UpstreamServer, serve_forever
 
 __all__ = [
@@ -24,6 +26,7 @@ __all__ = [
     "Receive",
     "Scope",
     "Send",
+    "ServerLimits",
     "UpstreamApp",
     "UpstreamServer",
     "serve_forever",

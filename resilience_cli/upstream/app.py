@@ -15,13 +15,17 @@ Endpoints (bodies are JSON like httpbin's unless said otherwise):
   rng. Empty body, and no `Retry-After`: that is `/retry-after`'s job.
 - `/anything` and `/anything/{path}`, any method: `method`, `args`, `data`, `files`,
   `form`, `json`, `headers`, `origin`, `url`.
-- `/unstable?failure_rate=0.5&seed=N`, as in go-httpbin: 500 with that probability,
-  else 200. A `seed` selects a per-seed rng kept by the app: one repeatable sequence.
+- `/unstable?failure_rate=0.5&seed=N`, after go-httpbin: 500 with that probability,
+  else 200. Unlike go-httpbin, where a seed fixes one answer, a `seed` here selects a
+  sequence of its own: the same seed replays the same answers, in order, on any fresh
+  app. The app keeps the `SEEDS_KEPT` most recently used sequences; a seed pushed out by
+  that many others starts again from its first answer.
 - `/retry-after/{seconds}?status=429|503&date=0|1` (ours): 429 or 503 with `Retry-After`
-  in delay-seconds, or as an HTTP-date from the injected wall clock.
+  in delay-seconds (0 to a day), or as an HTTP-date from the injected wall clock.
 - `/health`: `{"status": "ok"}`.
 
-An unknown path is a 404 and a bad parameter a 400, both with `{"error": "..."}`.
+An unknown path is a 404 and a bad parameter a 400, both with `{"error": "..."}`. Numbers
+are plain ASCII decimals, finite and bounded (`params.py`).
 """
 
 from __future__ import annotations
@@ -34,10 +38,19 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from email.utils import formatdate
-from typing import Final, TypeVar
+from typing import Final
 from urllib.parse import parse_qsl
 
 from resilience_cli.errors import ConfigError
+from resilience_cli.upstream.params import (
+    BadRequestError,
+    choose,
+    parse_failure_rate,
+    parse_retry_after,
+    parse_seconds,
+    parse_seed,
+    parse_status_choices,
+)
 
 Scope = MutableMapping[str, object]
 """An ASGI connection scope."""
@@ -52,6 +65,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 HTTPBIN_MAX_DELAY: Final = 10.0
 """httpbin's own cap on `/delay`."""
+SEEDS_KEPT: Final = 256
+"""`/unstable?seed=N` sequences the app remembers, the most recently used ones."""
 
 _JSON: Final = b"application/json"
 _TEXT: Final = b"text/plain; charset=utf-8"
@@ -59,15 +74,10 @@ _GET_ONLY: Final = frozenset({"GET", "HEAD"})
 # RFC 9110: no content, so no Content-Length (204) or none worth sending (304).
 _BODILESS: Final = frozenset({204, 304})
 _FORM: Final = "application/x-www-form-urlencoded"
-_T = TypeVar("_T")
 
 _Headers = list[tuple[bytes, bytes]]
 # status, extra headers, body, content type
 _Reply = tuple[int, _Headers, bytes, bytes]
-
-
-class _BadRequestError(Exception):
-    """A parameter cannot be used; the message is the one line the client sees."""
 
 
 class _ClientGoneError(Exception):
@@ -182,7 +192,7 @@ class UpstreamApp:
                 reply = _error(404, f"not found: {path}")
             else:
                 reply = await route[1](self, request)
-        except _BadRequestError as exc:
+        except BadRequestError as exc:
             reply = _error(400, str(exc))
         except _ClientGoneError:
             return
@@ -211,7 +221,7 @@ class UpstreamApp:
         return _json(200, echo)
 
     async def _delay(self, request: _Request) -> _Reply:
-        seconds = _parse_seconds(request.param or "", "delay")
+        seconds = parse_seconds(request.param or "", "delay")
         await asyncio.sleep(min(seconds, self._max_delay))
         body = await request.body()
         echo = _echo(request, ("args", "headers", "origin", "url"))
@@ -219,25 +229,22 @@ class UpstreamApp:
         return _json(200, echo)
 
     async def _status(self, request: _Request) -> _Reply:
-        codes, weights = _parse_status_choices(request.param or "")
+        codes, weights = parse_status_choices(request.param or "")
         code = codes[0] if len(codes) == 1 else self._rng.choices(codes, weights)[0]
         return code, [], b"", _TEXT
 
     async def _unstable(self, request: _Request) -> _Reply:
         raw_rate = request.query_value("failure_rate")
-        rate = 0.5 if raw_rate is None else _parse_rate(raw_rate)
+        rate = 0.5 if raw_rate is None else parse_failure_rate(raw_rate)
         raw_seed = request.query_value("seed")
-        rng = self._rng if raw_seed is None else self._seeded_rng(raw_seed)
+        rng = self._rng if raw_seed is None else self._seeded_rng(parse_seed(raw_seed))
         status = 500 if rng.random() < rate else 200
         return status, [], b"", _TEXT
 
     async def _retry_after(self, request: _Request) -> _Reply:
-        raw = request.param or ""
-        if not raw.isascii() or not raw.isdigit():
-            raise _BadRequestError(f"invalid retry-after {raw!r}: want whole seconds >= 0")
-        seconds = int(raw)
-        status = _choose(request.query_value("status") or "429", {"429": 429, "503": 503}, "status")
-        as_date = _choose(request.query_value("date") or "0", {"0": False, "1": True}, "date")
+        seconds = parse_retry_after(request.param or "")
+        status = choose(request.query_value("status") or "429", {"429": 429, "503": 503}, "status")
+        as_date = choose(request.query_value("date") or "0", {"0": False, "1": True}, "date")
         if as_date:
             # HTTP-dates have whole seconds: round up, so a client never retries early.
             value = formatdate(math.ceil(self._wall() + seconds), usegmt=True)
@@ -246,14 +253,17 @@ class UpstreamApp:
         body = json.dumps({"status": status, "retry_after": value}).encode()
         return status, [(b"retry-after", value.encode("ascii"))], body, _JSON
 
-    def _seeded_rng(self, raw_seed: str) -> random.Random:
-        try:
-            seed = int(raw_seed)
-        except ValueError:
-            raise _BadRequestError(f"invalid seed {raw_seed!r}: want an integer") from None
-        rng = self._seeded.get(seed)
+    def _seeded_rng(self, seed: int) -> random.Random:
+        """The seed's own rng, kept while it is among the `SEEDS_KEPT` most recently used."""
+        seeded = self._seeded
+        # A dict keeps insertion order: taking a seed out and putting it back makes it the
+        # most recent, so the first key is always the least recently used.
+        rng = seeded.pop(seed, None)
         if rng is None:
-            rng = self._seeded[seed] = random.Random(seed)
+            rng = random.Random(seed)
+            if len(seeded) >= SEEDS_KEPT:
+                del seeded[next(iter(seeded))]
+        seeded[seed] = rng
         return rng
 
 
@@ -367,56 +377,6 @@ def _body_fields(request: _Request, body: bytes) -> dict[str, object]:
             data = "data:application/octet-stream;base64," + base64.b64encode(body).decode()
     try:
         parsed: object = json.loads(data) if data else None
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than Python can parse
         parsed = None
     return {"data": data, "files": {}, "form": form, "json": parsed}
-
-
-def _parse_seconds(raw: str, what: str) -> float:
-    try:
-        seconds = float(raw)
-    except ValueError:
-        raise _BadRequestError(f"invalid {what} {raw!r}: want seconds, e.g. 0.25") from None
-    if not math.isfinite(seconds) or seconds < 0:
-        raise _BadRequestError(f"invalid {what} {raw!r}: want finite seconds >= 0")
-    return seconds
-
-
-def _parse_status_choices(raw: str) -> tuple[list[int], list[float]]:
-    """`500` or `200:0.7,500:0.3` (or `200,500`, equal weights) -> codes and weights."""
-    codes: list[int] = []
-    weights: list[float] = []
-    for item in raw.split(","):
-        code_text, colon, weight_text = item.partition(":")
-        try:
-            code = int(code_text)
-            weight = float(weight_text) if colon else 1.0
-        except ValueError:
-            raise _BadRequestError(f"invalid status code {raw!r}") from None
-        if not 200 <= code <= 599:
-            raise _BadRequestError(f"invalid status code {code}: want 200 to 599")
-        if not math.isfinite(weight) or weight < 0:
-            raise _BadRequestError(f"invalid weight {weight_text!r} for status {code}")
-        codes.append(code)
-        weights.append(weight)
-    if not sum(weights) > 0:
-        raise _BadRequestError(f"invalid status choice {raw!r}: the weights sum to 0")
-    return codes, weights
-
-
-def _parse_rate(raw: str) -> float:
-    try:
-        rate = float(raw)
-    except ValueError:
-        raise _BadRequestError(f"invalid failure_rate {raw!r}: want a number") from None
-    if not 0 <= rate <= 1:
-        raise _BadRequestError(f"invalid failure_rate {raw!r}: want 0 to 1")
-    return rate
-
-
-def _choose(raw: str, choices: dict[str, _T], name: str) -> _T:
-    try:
-        return choices[raw]
-    except KeyError:
-        allowed = " or ".join(choices)
-        raise _BadRequestError(f"invalid {name} {raw!r}: want {allowed}") from None

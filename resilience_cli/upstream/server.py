@@ -5,47 +5,53 @@ run, and the measurements (shared reference, section 6) show uvicorn taking 200 
 stop and aiohttp 150 ms to import. A raw `asyncio` server with `h11` (already installed
 with httpx) starts in well under a millisecond and stops in a few.
 
-What it does: keep-alive, one request at a time per connection, the app run inline in
-the connection's task. A response whose body arrives in one `http.response.body`
-message gets a `Content-Length`; a streamed one (`more_body`) is sent chunked, unless
-the app set its own length. A malformed request gets a 400 and the connection is closed;
-a client that vanishes just closes its connection. `stop()` closes the listener,
-cancels every connection (a request in flight is cut, with no traceback), then runs the
-lifespan shutdown.
+What it does: it binds, accepts in a loop of its own, and hands each connection to a
+`Connection` (see `connection.py` for HTTP). `ServerLimits` bound what a client may
+cost: the connections served at once, the time to send a request or read a reply, and
+the size of a body. `stop()` closes the listener, cuts every open connection at once (a
+request in flight is cut, with no traceback; a client that stopped reading cannot hold
+it), then runs the lifespan shutdown.
 
-Limits, on purpose: no TLS, no HTTP/2, no WebSocket, no idle timeout, and a client
-that disconnects in the middle of a response is only noticed when the server writes.
+Why its own accept loop rather than `asyncio.start_server`: out of file descriptors,
+asyncio's loop (3.11) logs a traceback for each of up to 100 failed accepts per turn, and
+schedules as many retries: thousands of tracebacks a minute, and the server stops
+answering. Here the loop pauses (50 ms, doubling to 1 s), logs one line per episode, and
+serves again as soon as descriptors are free.
+
+Limits, on purpose: no TLS, no HTTP/2, no WebSocket, and a client that disconnects in the
+middle of a response is only noticed when the server writes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
+import os
+import socket
 from typing import TYPE_CHECKING, Final, Self
-from urllib.parse import unquote, urlsplit
 
-from resilience_cli.errors import ResilienceError
+from resilience_cli.upstream.connection import Connection
+from resilience_cli.upstream.lifespan import Lifespan
+from resilience_cli.upstream.limits import ServerLimits
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from types import TracebackType
 
-    import h11
-
-    from resilience_cli.upstream.app import ASGIApp, Message
+    from resilience_cli.upstream.app import ASGIApp
 
 __all__ = ["UpstreamServer", "serve_forever"]
 
 _log = logging.getLogger(__name__)
 
-_READ_SIZE: Final = 65_536
-_ASGI: Final = {"version": "3.0", "spec_version": "2.3"}
-_NO_BODY_STATUSES: Final = frozenset({204, 304})
-
-
-class _ClientGoneError(ConnectionError):
-    """`send` on a connection the client closed (ASGI asks for an OSError subclass)."""
+_BACKLOG: Final = 100  # asyncio's default
+_OUT_OF_DESCRIPTORS: Final = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+_PAUSE_FIRST: Final = 0.05
+_PAUSE_MAX: Final = 1.0
+_QUIET_BEFORE_WARNING_AGAIN: Final = 60.0  # seconds without EMFILE that end an episode
+_STOP_GRACE: Final = 1.0  # for an app that ignores cancellation; ours never does
 
 
 class UpstreamServer:
@@ -55,27 +61,43 @@ class UpstreamServer:
 
     Args:
         app: Any ASGI 3 application.
-        host: The one address to bind.
+        host: The address to bind (a name binds every address it resolves to).
         port: The port to bind; 0 picks a free one (see `base_url`).
+        limits: What one client may cost; `ServerLimits()` by default.
     """
 
-    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        limits: ServerLimits | None = None,
+    ) -> None:
         self._app = app
         self._host = host
         self._port = port
-        self._server: asyncio.Server | None = None
-        self._connections: set[asyncio.Task[None]] = set()
-        self._lifespan: _Lifespan | None = None
+        self._limits = ServerLimits() if limits is None else limits
+        self._listeners: list[socket.socket] = []
+        self._acceptors: list[asyncio.Task[None]] = []
+        self._serving: set[asyncio.Task[None]] = set()
+        self._refusing: set[asyncio.Task[None]] = set()
+        self._lifespan: Lifespan | None = None
         self._state: dict[str, object] = {}
-        self._stopping = False
+        self._short_of_descriptors_at: float | None = None
 
     @property
     def base_url(self) -> str:
         """`http://host:port` of the bound listener; only valid after `start()`."""
-        if self._server is None:
+        if not self._listeners:
             raise RuntimeError("the upstream server is not started")
-        host, port = self._server.sockets[0].getsockname()[:2]
+        host, port = self._listeners[0].getsockname()[:2]
         return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+    @property
+    def open_connections(self) -> int:
+        """Connections open right now, those being refused at the cap included."""
+        return len(self._serving) + len(self._refusing)
 
     async def start(self) -> None:
         """Run the app's lifespan startup, then bind and listen.
@@ -84,34 +106,41 @@ class UpstreamServer:
             ResilienceError: The app reported a failed startup.
             OSError: The address cannot be bound.
         """
-        if self._server is not None:
+        if self._listeners:
             raise RuntimeError("the upstream server is already started")
         import h11  # noqa: F401, PLC0415 - load the parser now, not while a client waits
 
-        self._stopping = False
-        self._lifespan = _Lifespan(self._app, self._state)
+        self._lifespan = Lifespan(self._app, self._state)
         await self._lifespan.startup()
         try:
-            self._server = await asyncio.start_server(self._accept, self._host, self._port)
+            self._listeners = await _listen(self._host, self._port)
         except BaseException:
             await self._lifespan.shutdown()
             raise
+        loop = asyncio.get_running_loop()
+        self._acceptors = [loop.create_task(self._accept(sock)) for sock in self._listeners]
 
     async def stop(self) -> None:
         """Stop listening, cut every open connection, then run the lifespan shutdown.
 
-        Safe to call twice, and on a server that never started.
+        Safe to call twice, and on a server that never started. It never waits on a
+        client: a connection is cut, not drained.
         """
-        server, self._server = self._server, None
-        self._stopping = True
-        if server is not None:
-            server.close()
-            connections = list(self._connections)
-            for task in connections:
-                task.cancel()
-            if connections:
-                await asyncio.wait(connections)
-            await server.wait_closed()
+        listeners, self._listeners = self._listeners, []
+        acceptors, self._acceptors = self._acceptors, []
+        for task in acceptors:
+            task.cancel()
+        # Let the accept loops let go of their sockets before the sockets close.
+        await asyncio.gather(*acceptors, return_exceptions=True)
+        for sock in listeners:
+            sock.close()
+        connections = [*self._serving, *self._refusing]
+        for task in connections:
+            task.cancel()
+        if connections:
+            _, stuck = await asyncio.wait(connections, timeout=_STOP_GRACE)
+            if stuck:
+                _log.warning("%d upstream connections ignored the stop", len(stuck))
         lifespan, self._lifespan = self._lifespan, None
         if lifespan is not None:
             await lifespan.shutdown()
@@ -128,17 +157,63 @@ class UpstreamServer:
     ) -> None:
         await self.stop()
 
-    def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        # A plain callback, not a coroutine: the connection task is ours, so stop() can
-        # cancel it without tripping asyncio's own done-callback, which on 3.11 logs a
-        # traceback for a cancelled client_connected_cb task.
-        if self._stopping:
-            writer.close()  # accepted just before the listener closed
+    async def _accept(self, listener: socket.socket) -> None:
+        """Accept connections until cancelled, pausing while file descriptors run out."""
+        loop = asyncio.get_running_loop()
+        pause = _PAUSE_FIRST
+        while True:
+            try:
+                sock, _ = await loop.sock_accept(listener)
+            except OSError as exc:
+                if exc.errno == errno.ECONNABORTED:
+                    continue  # the client gave up while queued
+                self._short_of_descriptors(exc, loop.time())
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, _PAUSE_MAX)
+                continue
+            pause = _PAUSE_FIRST
+            self._admit(sock)
+
+    def _short_of_descriptors(self, exc: OSError, now: float) -> None:
+        """One warning per episode: a run of failed accepts with less than a minute between."""
+        last, self._short_of_descriptors_at = self._short_of_descriptors_at, now
+        if last is not None and now - last < _QUIET_BEFORE_WARNING_AGAIN:
             return
-        connection = _Connection(self._app, reader, writer, self._state)
-        task = asyncio.get_running_loop().create_task(connection.run())
-        self._connections.add(task)
-        task.add_done_callback(self._connections.discard)
+        if exc.errno in _OUT_OF_DESCRIPTORS:
+            _log.warning(
+                "the upstream is out of file descriptors (%s): it stops accepting for a"
+                " moment and serves again once connections close; raise `ulimit -n`,"
+                " or lower --max-connections",
+                exc.strerror,
+            )
+        else:
+            _log.warning("the upstream cannot accept connections for a moment: %s", exc)
+
+    def _admit(self, sock: socket.socket) -> None:
+        cap = self._limits.max_connections
+        refuse = cap is not None and len(self._serving) >= cap
+        if refuse and len(self._refusing) >= (cap or 0):
+            sock.close()  # a flood: closing costs less than a 503
+            return
+        group = self._refusing if refuse else self._serving
+        task = asyncio.get_running_loop().create_task(self._serve(sock, refuse=refuse))
+        group.add(task)
+        task.add_done_callback(group.discard)
+
+    async def _serve(self, sock: socket.socket, *, refuse: bool) -> None:
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader(limit=2**16)
+        protocol = asyncio.StreamReaderProtocol(reader)
+        try:
+            transport, _ = await loop.connect_accepted_socket(lambda: protocol, sock)
+        except OSError:
+            sock.close()  # gone before it was served
+            return
+        except BaseException:
+            sock.close()
+            raise
+        writer = asyncio.StreamWriter(transport, protocol, reader, loop)
+        await Connection(self._app, reader, writer, self._state, self._limits, refuse=refuse).run()
 
 
 async def serve_forever(
@@ -146,374 +221,61 @@ async def serve_forever(
     host: str = "127.0.0.1",
     port: int = 0,
     ready: Callable[[str], None] | None = None,
+    *,
+    limits: ServerLimits | None = None,
 ) -> None:
     """Serve `app` until cancelled (Ctrl-C under `asyncio.run`), then stop cleanly.
 
     Args:
         app: Any ASGI 3 application.
-        host: The one address to bind.
+        host: The address to bind.
         port: The port to bind; 0 picks a free one.
         ready: Called with the base URL once the server listens.
+        limits: What one client may cost; `ServerLimits()` by default.
 
     Raises:
         asyncio.CancelledError: Always in the end: the cancellation that stopped the
             server is passed on, as asyncio expects.
     """
-    async with UpstreamServer(app, host, port) as server:
+    async with UpstreamServer(app, host, port, limits=limits) as server:
         if ready is not None:
             ready(server.base_url)
         await asyncio.get_running_loop().create_future()
 
 
-class _Lifespan:
-    """The ASGI lifespan protocol, run in a task of its own for the server's lifetime."""
-
-    def __init__(self, app: ASGIApp, state: dict[str, object]) -> None:
-        self._app = app
-        self._state = state
-        self._inbox: asyncio.Queue[Message] = asyncio.Queue()
-        loop = asyncio.get_running_loop()
-        self._started: asyncio.Future[str | None] = loop.create_future()
-        self._stopped: asyncio.Future[str | None] = loop.create_future()
-        self._task: asyncio.Task[None] | None = None
-
-    async def startup(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run())
-        self._inbox.put_nowait({"type": "lifespan.startup"})
-        failure = await self._started
-        if failure is not None:
-            await self._task
-            raise ResilienceError(f"the upstream app failed to start: {failure}")
-
-    async def shutdown(self) -> None:
-        if self._task is None or self._task.done():
-            return
-        self._inbox.put_nowait({"type": "lifespan.shutdown"})
-        failure = await self._stopped
-        await self._task
-        if failure is not None:
-            _log.warning("the upstream app failed to shut down: %s", failure)
-
-    async def _run(self) -> None:
-        scope: Message = {"type": "lifespan", "asgi": dict(_ASGI), "state": self._state}
-        try:
-            await self._app(scope, self._inbox.get, self._send)
-        except Exception as exc:  # noqa: BLE001 - the ASGI rule: the app may not do lifespan
-            if not self._started.done():
-                _log.debug("the ASGI app does not support lifespan: %r", exc)
-            else:
-                _log.exception("the upstream app's lifespan raised")
-        finally:
-            # An app that returns early, or without answering, must not leave us waiting.
-            for future in (self._started, self._stopped):
-                if not future.done():
-                    future.set_result(None)
-
-    async def _send(self, message: Message) -> None:
-        kind = message.get("type")
-        text = str(message.get("message", ""))
-        if kind == "lifespan.startup.complete":
-            self._started.set_result(None)
-        elif kind == "lifespan.startup.failed":
-            self._started.set_result(text or "startup failed")
-        elif kind == "lifespan.shutdown.complete":
-            self._stopped.set_result(None)
-        elif kind == "lifespan.shutdown.failed":
-            self._stopped.set_result(text or "shutdown failed")
-
-
-class _Connection:
-    """One client connection: parse with h11, run the app per request, write the replies."""
-
-    __slots__ = (
-        "_app",
-        "_body_done",
-        "_body_error",
-        "_client",
-        "_complete",
-        "_conn",
-        "_gone",
-        "_h11",
-        "_head_only",
-        "_headers",
-        "_held_back",
-        "_reader",
-        "_replied",
-        "_response_done",
-        "_server",
-        "_state",
-        "_status",
-        "_writer",
-    )
-
-    def __init__(
-        self,
-        app: ASGIApp,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
-        state: dict[str, object],
-    ) -> None:
-        import h11  # noqa: PLC0415 - only a served upstream pays for the HTTP parser
-
-        self._h11 = h11
-        self._app = app
-        self._reader = reader
-        self._writer = writer
-        self._state = state
-        self._conn = h11.Connection(h11.SERVER)
-        self._client = _address(writer.get_extra_info("peername"))
-        self._server = _address(writer.get_extra_info("sockname"))
-        # Per request:
-        self._status = 0
-        self._headers: list[tuple[bytes, bytes]] = []
-        self._head_only = False
-        self._body_done = False
-        self._body_error: h11.RemoteProtocolError | None = None
-        self._gone = False  # reading or writing failed: the client has left
-        self._replied = False  # the status line and headers are written
-        self._complete = False  # the whole response is written
-        self._held_back = False  # the client still awaited 100 Continue when we answered
-        self._response_done: asyncio.Future[None] | None = None
-
-    async def run(self) -> None:
-        """Serve requests until the client closes, an error, or cancellation."""
-        h11 = self._h11
-        try:
-            while True:
-                event = await self._next_event()
-                if not isinstance(event, h11.Request):
-                    break  # ConnectionClosed
-                if not await self._serve(event):
-                    break
-                if not await self._finish_cycle():
-                    break
-        except h11.RemoteProtocolError as exc:
-            self._reject(exc)
-        except h11.LocalProtocolError as exc:
-            _log.warning("the upstream app sent an invalid response: %s", exc)
-        except OSError:
-            pass  # the client went away; nothing to tell it
-        except Exception:  # noqa: BLE001 - a bug here must cost one connection, not the server
-            _log.exception("an upstream connection failed")
-        finally:
-            self._writer.close()
-            with contextlib.suppress(OSError):
-                await self._writer.wait_closed()
-
-    async def _next_event(self) -> h11.Event | type[h11.NEED_DATA | h11.PAUSED]:
-        conn = self._conn
-        while True:
-            event = conn.next_event()
-            if event is not self._h11.NEED_DATA:
-                return event
-            conn.receive_data(await self._reader.read(_READ_SIZE))
-
-    async def _serve(self, request: h11.Request) -> bool:
-        """Run the app for one request; whether the connection may serve another."""
-        self._status = 0
-        self._headers = []
-        self._head_only = request.method == b"HEAD"
-        self._body_done = False
-        self._body_error = None
-        self._gone = False
-        self._replied = False
-        self._complete = False
-        self._held_back = False
-        self._response_done = asyncio.get_running_loop().create_future()
-        try:
-            await self._app(self._scope(request), self._receive, self._send)
-        except _ClientGoneError:
-            return False
-        except self._h11.LocalProtocolError:
-            raise
-        except Exception:  # noqa: BLE001 - any app bug becomes a 500, as ASGI servers do
-            _log.exception("the upstream app failed on %s", request.target.decode("ascii"))
-            return self._fail()
-        finally:
-            if not self._response_done.done():
-                self._response_done.set_result(None)
-        if not self._complete:
-            if self._gone:  # the app gave up on a client that left
-                return False
-            if self._body_error is not None:  # the app gave up on a malformed body
-                self._reject(self._body_error)
-                return False
-            _log.error("the upstream app returned without completing its response")
-            return self._fail()
-        return True
-
-    def _fail(self) -> bool:
-        """Answer 500 when nothing was sent yet; the connection is closed either way."""
-        if not self._replied:
-            self._write_simple(500, b"internal server error\n")
-        return False
-
-    async def _finish_cycle(self) -> bool:
-        """Read the rest of a body the app ignored, then get ready for the next request."""
-        h11 = self._h11
-        conn = self._conn
-        if self._held_back:
-            return False  # the client never sent its body; closing is the clean answer
-        while conn.their_state is h11.SEND_BODY:
-            event = await self._next_event()
-            if isinstance(event, h11.ConnectionClosed):
-                return False
-        if conn.our_state is not h11.DONE or conn.their_state is not h11.DONE:
-            return False  # Connection: close, HTTP/1.0, or an abandoned request
-        conn.start_next_cycle()
-        return True
-
-    def _scope(self, request: h11.Request) -> Message:
-        target = bytes(request.target)
-        if not target.startswith(b"/"):  # absolute-form, or `*` for OPTIONS
-            parts = urlsplit(target)
-            target = (parts.path or b"/") + (b"?" + parts.query if parts.query else b"")
-        raw_path, _, query = target.partition(b"?")
-        return {
-            "type": "http",
-            "asgi": dict(_ASGI),
-            "http_version": request.http_version.decode("ascii"),
-            "method": request.method.decode("ascii"),
-            "scheme": "http",
-            "path": unquote(raw_path.decode("ascii")),
-            "raw_path": raw_path,
-            "query_string": query,
-            "root_path": "",
-            "headers": list(request.headers),
-            "client": self._client,
-            "server": self._server,
-            "state": dict(self._state),
-        }
-
-    async def _receive(self) -> Message:
-        if not self._body_done:
-            h11 = self._h11
-            conn = self._conn
-            if conn.they_are_waiting_for_100_continue:
-                self._writer.write(
-                    conn.send(h11.InformationalResponse(status_code=100, headers=[])) or b""
-                )
+async def _listen(host: str, port: int) -> list[socket.socket]:
+    """Listening, non-blocking sockets on every address `host` names, as asyncio binds them."""
+    name = host or None  # "" means every interface, as for asyncio
+    try:  # an address needs no resolver thread
+        infos = socket.getaddrinfo(
+            name, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE | socket.AI_NUMERICHOST
+        )
+    except socket.gaierror:
+        infos = await asyncio.get_running_loop().getaddrinfo(
+            name, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
+    listeners: list[socket.socket] = []
+    try:
+        for family, kind, proto, _, address in dict.fromkeys(infos):
+            sock = socket.socket(family, kind, proto)
+            listeners.append(sock)
+            if os.name == "posix":
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                # One socket per family, as asyncio does, so the v4 one can bind too.
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
             try:
-                event = await self._next_event()
-            except h11.RemoteProtocolError as exc:
-                # A malformed body, or one cut short because the client left.
-                self._body_done = True
-                self._body_error = exc
-                return {"type": "http.disconnect"}
-            except OSError:
-                self._body_done = self._gone = True
-                return {"type": "http.disconnect"}
-            if isinstance(event, h11.Data):
-                return {"type": "http.request", "body": bytes(event.data), "more_body": True}
-            self._body_done = True
-            return {"type": "http.request", "body": b"", "more_body": False}  # EndOfMessage
-        # The body is read: per ASGI, block until the response is sent (or the
-        # connection ends), then report a disconnect.
-        if self._response_done is not None:
-            await asyncio.shield(self._response_done)
-        return {"type": "http.disconnect"}
-
-    async def _send(self, message: Message) -> None:
-        kind = message.get("type")
-        if kind == "http.response.start":
-            if self._status:
-                raise RuntimeError("http.response.start sent twice")
-            status = message.get("status")
-            if not isinstance(status, int):
-                raise TypeError(f"ASGI status must be an int, got {status!r}")
-            self._status = status
-            self._headers = _headers(message.get("headers", ()))
-        elif kind == "http.response.body":
-            if not self._status or self._complete:
-                raise RuntimeError("http.response.body sent out of order")
-            body = message.get("body", b"")
-            if not isinstance(body, bytes | bytearray | memoryview):
-                raise TypeError(f"ASGI body must be bytes, got {type(body).__name__}")
-            await self._write_body(bytes(body), more=bool(message.get("more_body", False)))
-        else:
-            raise ValueError(f"unsupported ASGI message type {kind!r}")
-
-    async def _write_body(self, body: bytes, *, more: bool) -> None:
-        h11 = self._h11
-        conn = self._conn
-        out = b""
-        if not self._replied:
-            headers = self._headers
-            sized = any(name == b"content-length" for name, _ in headers)
-            if not more and not sized and self._status not in _NO_BODY_STATUSES:
-                headers.append((b"content-length", str(len(body)).encode("ascii")))
-            response = h11.Response(
-                status_code=self._status, headers=headers, reason=_reason(self._status)
-            )
-            self._held_back = conn.they_are_waiting_for_100_continue
-            out = conn.send(response) or b""
-            self._replied = True
-        if body and not self._head_only and self._status not in _NO_BODY_STATUSES:
-            out += conn.send(h11.Data(data=body)) or b""
-        if not more:
-            out += conn.send(h11.EndOfMessage()) or b""
-            self._complete = True
-            if self._response_done is not None and not self._response_done.done():
-                self._response_done.set_result(None)
-        try:
-            self._writer.write(out)
-            await self._writer.drain()
-        except OSError as exc:
-            self._gone = True
-            raise _ClientGoneError(str(exc)) from exc
-
-    def _write_simple(self, status: int, text: bytes) -> None:
-        """Write a whole plain-text response and ask h11 to close afterwards."""
-        h11 = self._h11
-        conn = self._conn
-        headers = [
-            (b"content-type", b"text/plain; charset=utf-8"),
-            (b"content-length", str(len(text)).encode("ascii")),
-            (b"connection", b"close"),
-        ]
-        try:
-            out = conn.send(
-                h11.Response(status_code=status, headers=headers, reason=_reason(status))
-            )
-            out = (out or b"") + (conn.send(h11.Data(data=text)) or b"")
-            out += conn.send(h11.EndOfMessage()) or b""
-        except h11.LocalProtocolError:
-            return  # h11 cannot answer in this state (e.g. mid-response): just close
-        self._writer.write(out)
-
-    def _reject(self, exc: h11.RemoteProtocolError) -> None:
-        """Answer a malformed request with 400 when a reply is still possible."""
-        _log.debug("rejected a malformed request: %s", exc)
-        if self._conn.our_state in {self._h11.IDLE, self._h11.SEND_RESPONSE}:
-            self._write_simple(exc.error_status_hint, b"invalid HTTP request\n")
-
-
-def _headers(raw: object) -> list[tuple[bytes, bytes]]:
-    """ASGI response headers as a fresh list of (lowercase name, value) byte pairs."""
-    if not isinstance(raw, list | tuple):
-        raise TypeError("ASGI headers must be a list of [name, value] pairs")
-    return [(bytes(name).lower(), bytes(value)) for name, value in raw]
-
-
-def _address(raw: object) -> tuple[str, int] | None:
-    """A socket address as ASGI wants it: (host, port), or None for non-IP sockets."""
-    if isinstance(raw, tuple) and len(raw) >= 2:  # IPv4 pairs, IPv6 4-tuples
-        return str(raw[0]), int(raw[1])
-    return None
-
-
-_REASONS: dict[int, bytes] = {}
-
-
-def _reason(status: int) -> bytes:
-    """The standard reason phrase for a status code, or empty for unknown codes."""
-    reason = _REASONS.get(status)
-    if reason is None:
-        from http import HTTPStatus  # noqa: PLC0415 - an enum build, paid on first use only
-
-        try:
-            reason = HTTPStatus(status).phrase.encode("ascii")
-        except ValueError:
-            reason = b""
-        _REASONS[status] = reason
-    return reason
+                sock.bind(address)
+            except OSError as exc:
+                reason = (exc.strerror or str(exc)).lower()
+                raise OSError(
+                    exc.errno, f"error while attempting to bind on address {address!r}: {reason}"
+                ) from None
+            sock.listen(_BACKLOG)
+            sock.setblocking(False)  # noqa: FBT003 - the socket API's own flag
+    except BaseException:
+        for sock in listeners:
+            with contextlib.suppress(OSError):
+                sock.close()
+        raise
+    return listeners

@@ -39,6 +39,7 @@ def test_python_dash_m_runs_the_same_cli():
         capture_output=True,
         text=True,
         check=False,
+        timeout=60,
     )
     assert done.returncode == 0
     assert done.stdout.strip() == f"resilience {__version__}"
@@ -58,7 +59,7 @@ def test_help_does_not_import_the_heavy_modules():
         "print('HEAVY', heavy)\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=False
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False, timeout=60
     )
     assert "HEAVY []" in done.stdout, done.stdout + done.stderr
 
@@ -77,6 +78,11 @@ def test_state_does_not_import_httpx_yaml_or_the_upstream(tmp_path):
         "print('HEAVY', heavy)\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=False, cwd=tmp_path
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        timeout=60,
     )
     assert "HEAVY []" in done.stdout, done.stdout + done.stderr

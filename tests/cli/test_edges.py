@@ -1,3 +1,4 @@
+import http.server
 import json
 import signal
 import socket
@@ -124,27 +125,43 @@ def test_no_arguments_prints_help_and_exits_2():
 
 def test_upstream_serve_serves_until_interrupted(monkeypatch):
     """`upstream serve` reports its URL, answers /health, and stops on Ctrl-C with 130."""
-    urls: list[str] = []
-    monkeypatch.setattr(output, "note", urls.append)
+    notes: list[str] = []
+    listening = threading.Event()
+
+    def note(text: str) -> None:
+        notes.append(text)
+        listening.set()
+
+    monkeypatch.setattr(output, "note", note)
+    probed: list[object] = []
+    main_thread = threading.main_thread().ident
+    assert main_thread is not None
 
     def probe_then_interrupt() -> None:
-        for _ in range(200):
-            if urls:
-                break
-            threading.Event().wait(0.01)
-        url = urls[0].split()[-4] if urls else ""
         try:
-            assert httpx.get(f"{url}/health", timeout=5).json() == {"status": "ok"}
+            # Ctrl-C only once the server listens: one sent before would be handled
+            # before the server starts, and then nothing would stop it.
+            if listening.wait(timeout=60):
+                url = notes[0].split()[-4]
+                probed.append(httpx.get(f"{url}/health", timeout=5).json())
+        except Exception as exc:  # noqa: BLE001 - reported by the main thread below
+            probed.append(exc)
         finally:
-            signal.raise_signal(signal.SIGINT)
+            # At the main thread, as a terminal's Ctrl-C lands: `raise_signal` would
+            # interrupt this thread only, and the main one, asleep in the event loop's
+            # select() with no timer due, would not run the handler until woken.
+            signal.pthread_kill(main_thread, signal.SIGINT)
 
     thread = threading.Thread(target=probe_then_interrupt)
     thread.start()
-    result = runner.invoke(app, ["upstream", "serve", "--port", "0"])
-    thread.join()
+    try:
+        result = runner.invoke(app, ["upstream", "serve", "--port", "0"])
+    finally:
+        thread.join(timeout=60)
+    assert probed == [{"status": "ok"}]
     assert result.exit_code == 130
-    assert urls[0].startswith("serving the embedded upstream on http://127.0.0.1:")
-    assert urls[-1] == "stopped"
+    assert notes[0].startswith("serving the embedded upstream on http://127.0.0.1:")
+    assert notes[-1] == "stopped"
 
 
 def test_upstream_serve_on_a_taken_port_is_a_usage_error():
@@ -174,3 +191,70 @@ def test_format_line_shows_a_deeply_nested_line_as_it_is():
     """A log line nested too deeply to parse is shown raw, not a crash."""
     line = "[" * 100_000 + "\n"
     assert logs.format_line(line).plain == line.strip()
+
+
+@pytest.fixture
+def refusing_port():
+    """A loopback port bound but not listening: every connection to it is refused."""
+    with socket.socket() as bound:
+        bound.bind(("127.0.0.1", 0))
+        yield bound.getsockname()[1]
+
+
+@pytest.fixture
+def server_without_health():
+    """A loopback HTTP server that answers 404 to everything, /health included."""
+
+    class NotFound(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_error(404)
+
+        def log_message(self, *_args: object) -> None:
+            pass  # keep the test output clean
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NotFound)
+    thread = threading.Thread(target=server.serve_forever)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=30)
+
+
+@pytest.mark.real_time
+def test_upstream_check_names_the_url_that_answered_404(server_without_health):
+    """Against a server without /health, the line names the whole URL that was asked."""
+    result = runner.invoke(app, ["upstream", "check", "--base-url", server_without_health])
+    assert result.exit_code == 1
+    assert result.stdout.startswith(f"FAILED: GET {server_without_health}/health answered 404 in")
+    document = json.loads(
+        runner.invoke(
+            app, ["upstream", "check", "--base-url", server_without_health, "--json"]
+        ).stdout
+    )
+    assert document["checked"] == f"{server_without_health}/health"
+
+
+@pytest.mark.real_time
+def test_upstream_check_says_when_nothing_listens(refusing_port):
+    """A refused connection is named as one, with the URL and the likely cause."""
+    url = f"http://127.0.0.1:{refusing_port}"
+    result = runner.invoke(app, ["upstream", "check", "--base-url", url])
+    assert result.exit_code == 1
+    assert " ".join(result.stdout.split()) == (
+        f"FAILED: connection refused at {url}/health: is the server running?"
+    )
+
+
+@pytest.mark.real_time
+def test_a_call_command_says_once_that_nothing_listens(refusing_port):
+    """Calls to a URL where nothing listens: every call falls back, and one line says why."""
+    url = f"http://127.0.0.1:{refusing_port}"
+    args = ["invoke", "-n", "2", "--mix", "/get:1", "--base-url", url, "--attempts", "2"]
+    result = runner.invoke(app, [*args, "--rate", "0", "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["fallbacks"] == {"connect_error": 2}  # 4 refusals
+    said = f"connection refused at {url}: is the server running?"
+    assert result.stderr.splitlines().count(said) == 1

@@ -1,4 +1,5 @@
 import random
+import socket
 from email.utils import formatdate
 
 import httpx
@@ -11,6 +12,7 @@ from resilience_cli.client import (
     FALLBACK_HEADER,
     HttpClassifier,
     ResilientClient,
+    describe_connect_error,
 )
 from resilience_cli.clock import VirtualClock
 from resilience_cli.patterns import (
@@ -169,6 +171,68 @@ async def test_respx_connect_errors_fall_back_as_connect_error(clock):
     await client.aclose()
     assert outcome.reason is Reason.CONNECT_ERROR
     assert len(outcome.attempts) == 3
+
+
+def refused() -> httpx.ConnectError:
+    """A refusal as httpx raises it: the OS error two wrappers down, as anyio chains it."""
+    wrapped = OSError("All connection attempts failed")
+    wrapped.__cause__ = ConnectionRefusedError(111, "Connect call failed")
+    error = httpx.ConnectError(str(wrapped))
+    error.__cause__ = wrapped
+    return error
+
+
+class RefusingTarget(RemoteTarget):
+    """A URL where every connection is refused, raised as httpx raises it."""
+
+    def transport(self) -> httpx.AsyncBaseTransport:
+        def refuse(_request: httpx.Request) -> httpx.Response:
+            raise refused()
+
+        return httpx.MockTransport(refuse)
+
+
+async def test_a_refused_target_is_told_once_in_plain_words(clock):
+    """Every attempt of every call refused: one line says so, naming the target."""
+    told: list[str] = []
+    pipeline = Pipeline.from_policies(
+        Policies(rate_limiter=None, breaker=None),
+        clock=clock,
+        seed=0,
+        fallback=FALLBACK,
+        classifier=HttpClassifier(clock),
+    )
+    client = ResilientClient(pipeline, RefusingTarget(URL), on_unreachable=told.append)
+    outcomes = [await client.request("GET", "/get") for _ in range(3)]
+    await client.aclose()
+    assert [o.reason for o in outcomes] == [Reason.CONNECT_ERROR] * 3
+    assert [len(o.attempts) for o in outcomes] == [3, 3, 3]
+    assert told == [f"connection refused at {URL}: is the server running?"]
+
+
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        (refused(), "connection refused at http://x: is the server running?"),
+        (
+            httpx.ConnectError("[Errno -2] Name or service not known"),
+            "cannot connect to http://x: ConnectError: [Errno -2] Name or service not known",
+        ),
+    ],
+)
+def test_connect_errors_are_described_in_plain_words(error, said):
+    """A refusal is named as one, however deep httpx wraps it; others keep their text."""
+    assert describe_connect_error(error, "http://x") == said
+
+
+def test_an_unresolvable_host_is_described_as_such():
+    """An unknown host name (a gaierror, even inside a group) asks whether the URL is right."""
+    group = ExceptionGroup("connect", [socket.gaierror(-2, "Name or service not known")])
+    error = httpx.ConnectError("[Errno -2] Name or service not known")
+    error.__cause__ = group
+    assert describe_connect_error(error, "http://x") == (
+        "cannot resolve the host of http://x: is the URL right?"
+    )
 
 
 @respx.mock

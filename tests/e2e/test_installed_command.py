@@ -2,11 +2,13 @@
 
 import json
 import os
+import queue
 import re
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -28,6 +30,23 @@ def resilience(*args: str, cwd: Path, timeout: float = 60) -> subprocess.Complet
         timeout=timeout,
         check=False,
     )
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    """Kill `process` if it still runs, so that leaving `with Popen` never waits forever."""
+    if process.poll() is None:
+        process.kill()
+        process.wait(timeout=30)
+
+
+def first_line(stream, seconds: float) -> str:
+    """The first line of `stream`, or an assertion error after `seconds` of silence."""
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: lines.put(stream.readline()), daemon=True).start()
+    try:
+        return lines.get(timeout=seconds)
+    except queue.Empty:
+        raise AssertionError(f"no line within {seconds} s") from None
 
 
 def test_the_classroom_walkthrough_over_loopback(tmp_path):
@@ -61,20 +80,23 @@ def test_upstream_serve_then_invoke_against_it(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
     ) as server:
-        assert server.stderr is not None
-        ready = server.stderr.readline()
-        match = re.search(r"http://127\.0\.0\.1:\d+", ready)
-        assert match, ready
-        url = match.group(0)
-        result = resilience(
-            "invoke", "-n", "10", "--mix", "/get:1", "--base-url", url, "--json", cwd=tmp_path
-        )
-        assert result.returncode == 0, result.stderr
-        assert json.loads(result.stdout)["succeeded"] == 10
-        checked = resilience("upstream", "check", "--base-url", url, cwd=tmp_path)
-        assert checked.returncode == 0
-        server.send_signal(signal.SIGINT)
-        assert server.wait(timeout=10) == 130
+        try:
+            assert server.stderr is not None
+            ready = first_line(server.stderr, 30)
+            match = re.search(r"http://127\.0\.0\.1:\d+", ready)
+            assert match, ready
+            url = match.group(0)
+            result = resilience(
+                "invoke", "-n", "10", "--mix", "/get:1", "--base-url", url, "--json", cwd=tmp_path
+            )
+            assert result.returncode == 0, result.stderr
+            assert json.loads(result.stdout)["succeeded"] == 10
+            checked = resilience("upstream", "check", "--base-url", url, cwd=tmp_path)
+            assert checked.returncode == 0
+            server.send_signal(signal.SIGINT)
+            assert server.wait(timeout=10) == 130
+        finally:
+            stop(server)
 
 
 def test_concurrent_processes_lose_no_breaker_update(tmp_path):
@@ -101,13 +123,17 @@ def test_concurrent_processes_lose_no_breaker_update(tmp_path):
         subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(4)
     ]
-    seen = 0
-    while any(run.poll() is None for run in runs):
-        if state.exists():
-            json.loads(state.read_text())  # never a torn or partial file
-            seen += 1
-        time.sleep(0.005)
-    assert [run.wait() for run in runs] == [0, 0, 0, 0]
+    try:
+        deadline = time.monotonic() + 60
+        while any(run.poll() is None for run in runs):
+            assert time.monotonic() < deadline, "the runs did not finish in 60 s"
+            if state.exists():
+                json.loads(state.read_text())  # never a torn or partial file
+            time.sleep(0.005)
+        assert [run.wait(timeout=30) for run in runs] == [0, 0, 0, 0]
+    finally:
+        for run in runs:
+            stop(run)
     final = json.loads(state.read_text())["breaker"]
     assert final["fail_count"] == 12
     assert final["window"] == "x" * 12
@@ -119,7 +145,10 @@ def test_ctrl_c_saves_the_state_prints_the_partial_summary_and_exits_130(tmp_pat
     with subprocess.Popen(
         command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     ) as run:
-        stdout, stderr = interrupt_once_started(run, tmp_path / "logs" / "app.log")
+        try:
+            stdout, stderr = interrupt_once_started(run, tmp_path / "logs" / "app.log")
+        finally:
+            stop(run)
     assert run.returncode == 130, stderr
     assert "Traceback" not in stderr
     document = json.loads(stdout)
@@ -173,14 +202,17 @@ def test_ctrl_c_during_a_scenario_runs_finally_and_exits_130(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
     ) as run:
-        log = tmp_path / "logs" / "app.log"
-        deadline = time.monotonic() + 20
-        while not (log.exists() and "breaker.forced_open" in log.read_text()):
-            assert time.monotonic() < deadline, "the scenario never started"
-            time.sleep(0.05)
-        time.sleep(0.3)
-        run.send_signal(signal.SIGINT)
-        stdout, stderr = run.communicate(timeout=20)
+        try:
+            log = tmp_path / "logs" / "app.log"
+            deadline = time.monotonic() + 20
+            while not (log.exists() and "breaker.forced_open" in log.read_text()):
+                assert time.monotonic() < deadline, "the scenario never started"
+                time.sleep(0.05)
+            time.sleep(0.3)
+            run.send_signal(signal.SIGINT)
+            stdout, stderr = run.communicate(timeout=20)
+        finally:
+            stop(run)
     assert run.returncode == 130, stderr
     document = json.loads(stdout)
     assert document["runs"][0]["status"] == "interrupted"

@@ -223,6 +223,12 @@ async def test_ctrl_c_while_waiting_for_the_lock_still_runs_finally(tmp_path):
     store = JsonFileStore(tmp_path / "breaker.json", lock_timeout=30)
     scenario = parse_scenario(LOCKING, "f.yaml")
     notes: list[str] = []
+    waiting = asyncio.Event()
+
+    def note(text: str) -> None:
+        notes.append(text)
+        waiting.set()
+
     with holder.transaction():
         task = asyncio.create_task(
             run_scenario(
@@ -231,10 +237,11 @@ async def test_ctrl_c_while_waiting_for_the_lock_still_runs_finally(tmp_path):
                 clock=clock,
                 store=store,
                 target_for=lambda: InProcessTarget(0, clock.wall),
-                note=notes.append,
+                note=note,
             )
         )
-        await asyncio.sleep(0.2)
+        async with asyncio.timeout(10):  # on the note, not after a guess at how long it takes
+            await waiting.wait()
         task.cancel()
         report = await task
     assert report.status is RunStatus.INTERRUPTED

@@ -93,7 +93,7 @@ def test_concurrent_processes_lose_no_update_and_readers_never_see_a_torn_file(t
         for process in [*workers, reader]:
             if process.poll() is None:
                 process.kill()
-                process.communicate()
+                process.communicate(timeout=30)
 
     document = json.loads(state.read_text(encoding="utf-8"))
     assert document["breaker"] == {

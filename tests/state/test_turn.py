@@ -36,14 +36,20 @@ async def test_waiting_for_the_lock_says_so_and_can_be_cancelled(tmp_path):
     holder = JsonFileStore(tmp_path / "s.json")
     waiter = JsonFileStore(tmp_path / "s.json", lock_timeout=30)
     notes: list[str] = []
+    waiting = asyncio.Event()
+
+    def note(text: str) -> None:
+        notes.append(text)
+        waiting.set()
 
     async def wait_for_turn() -> None:
-        async with turn(waiter, note=notes.append):
+        async with turn(waiter, note=note):
             raise AssertionError("the lock was held")
 
     with holder.transaction():
         task = asyncio.create_task(wait_for_turn())
-        await asyncio.sleep(0.2)
+        async with asyncio.timeout(10):  # on the note, not after a guess at how long it takes
+            await waiting.wait()
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task

@@ -10,6 +10,7 @@ import pytest
 from resilience_cli.clock import VirtualClock
 from resilience_cli.errors import ConfigError
 from resilience_cli.upstream import UpstreamApp
+from resilience_cli.upstream.app import SEEDS_KEPT
 
 WALL = 1_767_225_600.25
 
@@ -81,6 +82,14 @@ async def test_anything_with_a_path_echoes_a_form_body(client):
     assert body["url"] == "http://upstream/anything/a/b"
     assert body["form"] == {"k": ["v", "w"]}
     assert body["data"] == ""
+    assert body["json"] is None
+
+
+async def test_anything_with_json_nested_too_deep_echoes_it_as_data(client):
+    """A JSON body nested past Python's recursion limit is echoed as `data`, json null."""
+    nested = "[" * 100_000
+    body = (await client.post("/anything", content=nested)).json()
+    assert body["data"] == nested
     assert body["json"] is None
 
 
@@ -167,9 +176,24 @@ async def test_delay_honours_a_smaller_cap(client):
     assert loop.time() - started < 5
 
 
-@pytest.mark.parametrize("value", ["abc", "-1", "nan", "inf", "1e400", "%20"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "abc",
+        "-1",
+        "nan",
+        "inf",
+        "1e400",
+        "%20",
+        "%D9%A3",  # Arabic-Indic 3: float() takes it, a URL should not
+        "1_0",
+        "%201",
+        "+1",
+        "9" * 5000,
+    ],
+)
 async def test_delay_rejects_bad_values(client, value):
-    """/delay/{seconds} with a value that is not finite seconds >= 0 is a 400."""
+    """/delay/{seconds} with anything but plain ASCII finite seconds >= 0 is a 400."""
     assert_bad_request(await client.get(f"/delay/{value}"))
 
 
@@ -214,10 +238,26 @@ async def test_status_different_seeds_draw_differently():
 
 
 @pytest.mark.parametrize(
-    "codes", ["xyz", "99", "600", "200:x", "200:-1", "200:0,500:0", "200:nan", "200,,500"]
+    "codes",
+    [
+        "xyz",
+        "99",
+        "600",
+        "200:x",
+        "200:-1",
+        "200:0,500:0",
+        "200:nan",
+        "200,,500",
+        "%D9%A5%D9%A0%D9%A0",  # 500 in Arabic-Indic digits
+        "+500",
+        "5_00",
+        "200:%D9%A1",
+        "200:1e308,500:1e308",  # each finite, the total not: random.choices raised
+        "9" * 5000,
+    ],
 )
 async def test_status_rejects_bad_codes(client, codes):
-    """Codes outside 200-599, bad weights or weights summing to 0 are a 400."""
+    """Codes outside 200-599, bad weights, or weights not summing to a finite > 0 are a 400."""
     assert_bad_request(await client.get(f"/status/{codes}"))
 
 
@@ -235,6 +275,32 @@ async def test_unstable_defaults_to_half():
     assert 430 <= counts[500] <= 570
 
 
+async def test_unstable_keeps_only_the_most_recent_seeds():
+    """However many seeds clients send, the app keeps SEEDS_KEPT sequences, not one per seed."""
+    app = UpstreamApp()
+    async with client_for(app) as client:
+        for seed in range(3 * SEEDS_KEPT):
+            await client.get(f"/unstable?seed={seed}")
+    assert len(app._seeded) == SEEDS_KEPT
+
+
+async def test_unstable_seed_survives_other_seeds_until_pushed_out():
+    """A seed in use keeps its place in line; one pushed out by SEEDS_KEPT others starts over."""
+    url = "/unstable?seed=9"
+    async with client_for(UpstreamApp()) as fresh:
+        expected = await statuses(fresh, url, 6)
+    async with client_for(UpstreamApp()) as client:
+        first = await statuses(client, url, 3)
+        for other in range(SEEDS_KEPT - 1):  # room is left: seed 9 is still kept
+            await client.get(f"/unstable?seed={1000 + other}")
+        rest = await statuses(client, url, 3)
+        for other in range(SEEDS_KEPT):  # now it is pushed out, and starts again
+            await client.get(f"/unstable?seed={2000 + other}")
+        again = await statuses(client, url, 3)
+    assert first + rest == expected
+    assert again == expected[:3]
+
+
 async def test_unstable_seed_gives_a_repeatable_sequence():
     """A `seed` replays the same sequence, whatever else the app was asked before."""
     url = "/unstable?failure_rate=0.5&seed=9"
@@ -247,10 +313,24 @@ async def test_unstable_seed_gives_a_repeatable_sequence():
 
 
 @pytest.mark.parametrize(
-    "query", ["failure_rate=2", "failure_rate=-0.1", "failure_rate=abc", "seed=x", "seed=1.5"]
+    "query",
+    [
+        "failure_rate=2",
+        "failure_rate=-0.1",
+        "failure_rate=abc",
+        "failure_rate=%D9%A0.5",
+        "failure_rate=0_5",
+        "failure_rate=nan",
+        "seed=x",
+        "seed=1.5",
+        "seed=%D9%A3",
+        "seed=1_0",
+        "seed=9223372036854775808",  # one past int64
+        "seed=" + "9" * 5000,
+    ],
 )
 async def test_unstable_rejects_bad_parameters(client, query):
-    """A failure_rate outside [0, 1] or a seed that is not an integer is a 400."""
+    """A failure_rate outside [0, 1] or a seed that is not a 64-bit integer is a 400."""
     assert_bad_request(await client.get(f"/unstable?{query}"))
 
 
@@ -265,6 +345,15 @@ async def test_retry_after_in_seconds(client, query, status):
     assert response.json() == {"status": status, "retry_after": "3"}
 
 
+async def test_retry_after_takes_up_to_a_day(client):
+    """A day is the longest Retry-After, in seconds or as an HTTP-date."""
+    assert (await client.get("/retry-after/86400")).headers["retry-after"] == "86400"
+    dated = await client.get("/retry-after/86400?date=1")
+    assert parsedate_to_datetime(dated.headers["retry-after"]).timestamp() == math.ceil(
+        WALL + 86400
+    )
+
+
 async def test_retry_after_as_an_http_date(client):
     """date=1 gives an HTTP-date from the app's wall clock, rounded up, never early."""
     response = await client.get("/retry-after/5?date=1&status=503")
@@ -276,9 +365,22 @@ async def test_retry_after_as_an_http_date(client):
     assert when >= WALL + 5
 
 
-@pytest.mark.parametrize("path", ["1.5", "-1", "abc", "3?status=500", "3?date=2", "٣"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "1.5",
+        "-1",
+        "abc",
+        "3?status=500",
+        "3?date=2",
+        "٣",
+        "86401",
+        "99999999999999999999?date=1",  # past time_t: the HTTP-date overflowed (500)
+        "9" * 5000,  # past Python's 4,300-digit int limit (500)
+    ],
+)
 async def test_retry_after_rejects_bad_parameters(client, path):
-    """Fractional or negative seconds, another status or a bad date flag are a 400."""
+    """Seconds that are not whole, 0 to a day, another status or a bad date flag are a 400."""
     assert_bad_request(await client.get(f"/retry-after/{path}"))
 
 
