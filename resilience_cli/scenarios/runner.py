@@ -42,10 +42,9 @@ if TYPE_CHECKING:
 
     from resilience_cli.client import Target
     from resilience_cli.clock import Clock
-    from resilience_cli.mix import Endpoint
     from resilience_cli.patterns import EventSink, Transition
     from resilience_cli.reporting.summary import RunSummary
-    from resilience_cli.run import CallResult
+    from resilience_cli.run import CallResult, MixDraw
     from resilience_cli.scenarios.metrics import Metric, Verdict
     from resilience_cli.scenarios.model import Scenario, Step
     from resilience_cli.state import BreakerStore
@@ -248,7 +247,7 @@ def _status(verdicts: tuple[Verdict, ...]) -> StepStatus:
     return StepStatus.FAILED if failed else StepStatus.PASSED
 
 
-def _calls(step: Step, seed: int) -> tuple[Endpoint, ...]:
+def _calls(step: Step, seed: int) -> MixDraw:
     """The step's calls, drawn as its one-liner draws them."""
     settings = step.settings
     if isinstance(settings, InvokeSettings):
