@@ -8,6 +8,7 @@ import typer
 
 from resilience_cli.cli.options import BaseUrlOption, JsonOption  # noqa: TC001 - Typer reads these at run time
 from resilience_cli.errors import EXIT_EXPECTATION_FAILED
+from resilience_cli.limits import MAX_SECONDS, MAX_SEED
 
 if TYPE_CHECKING:
     from resilience_cli.client import Target
@@ -30,7 +31,10 @@ def serve(
     port: Annotated[
         int, typer.Option("--port", min=0, max=65535, help="Port (0: any free one).")
     ] = 8080,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the server's random answers.")] = 0,
+    seed: Annotated[
+        int,
+        typer.Option("--seed", min=0, max=MAX_SEED, help="Seed of the server's random answers."),
+    ] = 0,
 ) -> None:
     """Serve the embedded upstream until Ctrl-C (endpoints: /get, /delay, /status, ...)."""
     from resilience_cli.cli import output, runtime  # noqa: PLC0415
@@ -60,7 +64,8 @@ def check(
     *,
     base_url: BaseUrlOption = None,
     timeout: Annotated[
-        float, typer.Option("--timeout", min=0.001, help="Seconds to wait for /health.")
+        float,
+        typer.Option("--timeout", min=0.001, max=MAX_SECONDS, help="Seconds to wait for /health."),
     ] = 2.0,
     json: JsonOption = False,
 ) -> None:

@@ -24,7 +24,7 @@ from resilience_cli.errors import (
     EXIT_OK,
     ResilienceError,
 )
-from resilience_cli.mix import parse_mix
+from resilience_cli.mix import delay_mix, parse_mix, status_mix
 from resilience_cli.run import RunPlan, execute, plan_mix
 from resilience_cli.scenarios.metrics import breaker_step_metrics, call_step_metrics, evaluate
 from resilience_cli.scenarios.model import (
@@ -253,9 +253,9 @@ def _calls(step: Step, seed: int) -> MixDraw:
     if isinstance(settings, InvokeSettings):
         mix = parse_mix(settings.mix)
     elif isinstance(settings, DelaySettings):
-        mix = parse_mix(f"/delay/{settings.seconds:g}")
+        mix = delay_mix(settings.seconds)
     elif isinstance(settings, ErrorSettings):
-        mix = parse_mix(f"/status/{settings.status}")
+        mix = status_mix(settings.status)
     else:
         raise TypeError(f"a {step.kind} step makes no calls")
     return plan_mix(settings.count, mix, seed)

@@ -1,0 +1,190 @@
+import dataclasses
+import inspect
+import math
+from pathlib import Path
+
+import pytest
+
+from resilience_cli.cli.options import CallOptions, call_parameters
+from resilience_cli.errors import ConfigError
+from resilience_cli.patterns import Policies
+from resilience_cli.scenarios import Scenario
+from resilience_cli.scenarios.policies import PATTERN_MODELS
+from resilience_cli.settings import (
+    BY_KEY,
+    CALL_COMMANDS,
+    PATTERNS,
+    POLICY_SETTINGS,
+    SETTINGS,
+    Kind,
+    build_policies,
+    chosen_by_flags,
+    docs,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = [ROOT / "README.md", ROOT / "docs" / "patterns.md"]
+
+# Keys whose bounds can only be tried together with another key (min_calls <= window).
+COMPANIONS = {
+    "breaker.window_size": {"minimum_calls": 1},
+    "breaker.minimum_calls": {"window_size": 10_000},
+    "retry.base_delay": {"max_delay": 86_400},
+    "retry.max_delay": {"base_delay": 0},
+}
+
+
+def flag_defaults(command: str = "invoke") -> dict[str, object]:
+    return {parameter.name: parameter.default for parameter in call_parameters(command)}
+
+
+def with_key(setting, value) -> dict:
+    """The table's defaults for every pattern, with `setting` (and its companions) changed."""
+    chosen = chosen_by_flags(CallOptions.parse(flag_defaults()).policy_flags)
+    keys = {**(chosen[setting.pattern] or {}), **COMPANIONS.get(setting.key, {})}
+    keys[setting.field] = value
+    return {setting.pattern: keys}
+
+
+def test_names_flags_and_keys_are_unique():
+    """No two entries share a parameter name, a flag or a configuration key."""
+    names = [setting.name for setting in SETTINGS]
+    flags = [setting.flag for setting in SETTINGS]
+    keys = [setting.key for setting in POLICY_SETTINGS]
+    assert len(set(names)) == len(names)
+    assert len(set(flags)) == len(flags)
+    assert len(set(keys)) == len(keys)
+
+
+def test_the_keys_are_the_config_fields_in_their_order():
+    """Each pattern's keys are exactly its config class's fields, in the same order."""
+    library = Policies()
+    for pattern in PATTERNS:
+        fields = [field.name for field in dataclasses.fields(getattr(library, pattern.name))]
+        keys = [setting.field for setting in POLICY_SETTINGS if setting.pattern == pattern.name]
+        assert keys == fields, pattern.name
+
+
+def test_every_number_has_an_upper_bound():
+    """Whole numbers, seconds, numbers and fractions all say how large they may be."""
+    unbounded = [
+        setting.flag
+        for setting in SETTINGS
+        if setting.kind in {Kind.WHOLE, Kind.SECONDS, Kind.NUMBER, Kind.FRACTION}
+        and setting.high is None
+    ]
+    assert unbounded == []
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [setting for setting in POLICY_SETTINGS if setting.kind is not Kind.SWITCH],
+    ids=lambda setting: setting.key,
+)
+def test_the_documented_range_is_the_patterns(setting):
+    """The table's low and high are accepted by the pattern, and just below low is refused."""
+    low = setting.low
+    assert low is not None
+    lowest = math.nextafter(low, math.inf) if setting.low_open else low
+    whole = setting.kind is Kind.WHOLE
+    build_policies(with_key(setting, int(lowest) if whole else lowest))
+    build_policies(with_key(setting, setting.high))
+    below = low - 1 if whole else (low if setting.low_open else math.nextafter(low, -math.inf))
+    with pytest.raises(ConfigError) as refused:
+        build_policies(with_key(setting, below))
+    assert refused.value.field == setting.key
+
+
+def test_the_flags_and_the_files_build_the_same_policies():
+    """No flags and no `policies:` give one `Policies`, from the one builder."""
+    loaded = Scenario.model_validate({"version": 1, "title": "t", "steps": [{"invoke": {}}]})
+    from_flags = CallOptions.parse(flag_defaults()).policies()
+    assert loaded.resolved_policies(loaded.steps[0]) == from_flags
+
+
+@pytest.mark.parametrize(
+    ("flags", "pattern", "expected"),
+    [
+        ({"rate": 0.0}, "rate_limiter", None),
+        ({"max_concurrent": 0}, "bulkhead", None),
+        ({"queue": -1}, "bulkhead", {"max_concurrent": 5, "max_queue": None, "max_wait": 10.0}),
+        ({"timeout": 0.0, "deadline": 0.0}, "timeout", {"attempt": None, "total": None}),
+    ],
+)
+def test_an_off_value_switches_off_its_key_or_its_pattern(flags, pattern, expected):
+    """`--rate 0` means no limiter; `--queue -1` means a queue without bound."""
+    values = CallOptions.parse(flag_defaults() | flags).policy_flags
+    assert chosen_by_flags(values)[pattern] == expected
+
+
+def test_each_command_has_its_own_defaults_and_option():
+    """`delay` makes 8 calls, 4 at once, to /delay/3; `error` 20, 1 at once, to /status/500."""
+    assert {name: flag_defaults("delay")[name] for name in ("count", "concurrency", "seconds")} == {
+        "count": 8,
+        "concurrency": 4,
+        "seconds": 3.0,
+    }
+    assert {name: flag_defaults("error")[name] for name in ("count", "concurrency", "status")} == {
+        "count": 20,
+        "concurrency": 1,
+        "status": "500",
+    }
+    assert "mix" in flag_defaults("invoke")
+    assert "mix" not in flag_defaults("error")
+
+
+def test_every_call_command_has_every_shared_option():
+    """The shared settings give the same options to invoke, delay and error."""
+    shared = [setting.name for setting in SETTINGS if setting.commands == CALL_COMMANDS]
+    for command in CALL_COMMANDS:
+        names = [parameter.name for parameter in call_parameters(command)]
+        assert names[1:] == shared
+        assert all(
+            parameter.kind is inspect.Parameter.KEYWORD_ONLY
+            for parameter in call_parameters(command)
+        )
+
+
+def test_the_scenario_keys_carry_the_table_defaults_and_bounds():
+    """A key of `policies:` has its entry's default and, for numbers, its upper bound."""
+    for setting in POLICY_SETTINGS:
+        field = PATTERN_MODELS[setting.pattern].model_fields[setting.field]
+        assert field.default == setting.default, setting.key
+        if setting.kind in {Kind.WHOLE, Kind.NUMBER, Kind.FRACTION}:
+            assert any(getattr(rule, "le", None) == setting.high for rule in field.metadata)
+
+
+def test_the_help_names_the_key_and_the_file_names_the_flag():
+    """`--help` says `timeout.attempt`; the schema says `--timeout`: each points at the other."""
+    setting = BY_KEY["timeout.attempt"]
+    assert setting.flag_help == "Seconds per attempt (timeout.attempt; 0: off)."
+    assert setting.file_help == "Seconds per attempt (--timeout); null: no attempt timeout."
+
+
+@pytest.mark.parametrize("path", DOCS, ids=lambda path: path.name)
+def test_the_docs_tables_are_made_from_the_settings(path):
+    """Every marked table in the README and docs/patterns.md is what the table makes today."""
+    text = path.read_text(encoding="utf-8")
+    assert "<!-- settings:" in text
+    assert docs.render(text) == text, (
+        "run: python -m resilience_cli.settings.docs README.md docs/patterns.md"
+    )
+
+
+def test_the_docs_cover_every_pattern_and_the_shared_options():
+    """README holds the options table; docs/patterns.md one table per pattern."""
+    assert "<!-- settings:options -->" in DOCS[0].read_text(encoding="utf-8")
+    patterns_doc = DOCS[1].read_text(encoding="utf-8")
+    for pattern in PATTERNS:
+        assert f"<!-- settings:{pattern.name} -->" in patterns_doc
+
+
+def test_rewriting_the_docs_fills_an_empty_block(tmp_path):
+    """The maintainer's command writes the generated table between the markers."""
+    page = tmp_path / "page.md"
+    page.write_text("before\n<!-- settings:retry -->\n<!-- /settings -->\nafter\n")
+    assert docs.main([str(page)]) == 0
+    text = page.read_text()
+    assert "| `retry.attempts` | `--attempts` | 3 | 3 | 1 to 100 |" in text
+    assert text.startswith("before\n")
+    assert text.endswith("after\n")
