@@ -45,3 +45,9 @@ def test_a_duration_past_a_day_is_refused(value):
     """Longer than a day, or a number with no float at all: refused with the bound."""
     with pytest.raises(ValueError, match="must be at most 86400 seconds"):
         parse_seconds(value)
+
+
+def test_a_hugely_negative_integer_is_refused_without_a_float():
+    """-10**400 has no float either: it is refused as a negative duration."""
+    with pytest.raises(ValueError, match="must be >= 0"):
+        parse_seconds(-(10**400))

@@ -161,6 +161,13 @@ def test_a_thousand_steps_at_most(section: str) -> None:
     assert time.perf_counter() - started < 5
 
 
+def test_steps_merged_in_are_counted_too() -> None:
+    """Steps that come in through a YAML merge key (`<<`) meet the same limit."""
+    steps = "".join("    - reset: {}\n" for _ in range(MAX_STEPS + 1))
+    text = f"version: 1\ntitle: t\n<<:\n  steps:\n{steps}"
+    assert problems(text) == ["t.yaml:5:5 steps: must have at most 1,000 items"]
+
+
 def test_a_thousand_steps_are_fine() -> None:
     """The limit itself is allowed."""
     steps = "".join("  - reset: {}\n" for _ in range(MAX_STEPS))

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from resilience_cli.cli.options import CallOptions, call_parameters
-from resilience_cli.errors import ConfigError
+from resilience_cli.errors import ConfigError, UsageError
 from resilience_cli.patterns import Policies
 from resilience_cli.scenarios import Scenario
 from resilience_cli.scenarios.policies import PATTERN_MODELS
@@ -17,6 +17,7 @@ from resilience_cli.settings import (
     POLICY_SETTINGS,
     SETTINGS,
     Kind,
+    Setting,
     build_policies,
     chosen_by_flags,
     docs,
@@ -188,3 +189,40 @@ def test_rewriting_the_docs_fills_an_empty_block(tmp_path):
     assert "| `retry.attempts` | `--attempts` | 3 | 3 | 1 to 100 |" in text
     assert text.startswith("before\n")
     assert text.endswith("after\n")
+
+
+def test_a_value_of_the_wrong_kind_is_a_usage_error():
+    """Typer types every flag; a value that slips through untyped is still refused in words."""
+    values = flag_defaults() | {"count": "ten"}
+    with pytest.raises(UsageError, match="option --count must be a whole number, got 'ten'"):
+        CallOptions.parse(values)
+    with pytest.raises(UsageError, match="option --timeout must be a seconds, got True"):
+        CallOptions.parse(flag_defaults() | {"timeout": True})
+
+
+@pytest.mark.parametrize(
+    ("bounds", "text"),
+    [
+        ({}, ""),
+        ({"high": 5}, "≤ 5 s"),
+        ({"low": 1}, "≥ 1 s"),
+        ({"low": 0, "low_open": True}, "> 0 s"),
+        ({"low": 0, "high": 86_400.0}, "0 to 86,400 s"),
+        ({"low": 0, "low_open": True, "high": 2**63 - 1}, "> 0, ≤ 2^63 - 1 s"),
+    ],
+)
+def test_the_docs_spell_a_range_for_people(bounds, text):
+    """Open and closed ends, a missing end, grouped thousands, and 2**63 - 1 by name."""
+    setting = Setting("--x", Kind.SECONDS, 1.0, "X", unit="s", **bounds)
+    assert setting.range_text == text
+
+
+def test_library_values_are_spelt_as_in_the_docs():
+    """Switches are true/false, numbers carry their unit, anything else is itself."""
+    setting = BY_KEY["timeout.attempt"]
+    assert [docs._value_text(setting, value) for value in (None, True, 2.0, "x")] == [
+        "off",
+        "true",
+        "2 s",
+        "x",
+    ]
