@@ -61,12 +61,17 @@ def _at_most(high: float) -> BeforeValidator:
 
 def _key(setting: Setting) -> tuple[object, object]:
     kind = _FIELD_TYPES[setting.kind]
-    if setting.kind in {Kind.NUMBER, Kind.FRACTION} and setting.high is not None:
-        kind = Annotated[kind, _at_most(setting.high)]
+    # Durations carry their bound in their own type (it also reads `2m`); numbers get it
+    # here, inside the type, so that the schema says `maximum` on the number beside any
+    # `null`. The bound comes before the validator: after it, pydantic would write its
+    # own `le` into the schema.
+    if setting.kind is not Kind.SECONDS and setting.high is not None:
+        if setting.kind is Kind.WHOLE:
+            kind = Annotated[kind, Field(le=setting.high)]
+        else:
+            kind = Annotated[kind, Field(le=setting.high), _at_most(setting.high)]
     annotation = kind | None if setting.nullable else kind  # type: ignore[operator]
-    # Durations carry their bound in their own type (it also reads `2m`); numbers here.
-    bound = None if setting.kind is Kind.SECONDS else setting.high
-    return annotation, Field(default=setting.default, le=bound, description=setting.file_help)
+    return annotation, Field(default=setting.default, description=setting.file_help)
 
 
 def _pattern_model(pattern: Pattern) -> type[PatternPolicy]:

@@ -8,7 +8,7 @@ import pytest
 from resilience_cli.cli.options import CallOptions, call_parameters
 from resilience_cli.errors import ConfigError, UsageError
 from resilience_cli.patterns import Policies
-from resilience_cli.scenarios import Scenario
+from resilience_cli.scenarios import Scenario, scenario_json_schema
 from resilience_cli.scenarios.policies import PATTERN_MODELS
 from resilience_cli.settings import (
     BY_KEY,
@@ -147,12 +147,33 @@ def test_every_call_command_has_every_shared_option():
 
 
 def test_the_scenario_keys_carry_the_table_defaults_and_bounds():
-    """A key of `policies:` has its entry's default and, for numbers, its upper bound."""
+    """A key of `policies:` has its entry's default, and its bound as a schema `maximum`."""
     for setting in POLICY_SETTINGS:
-        field = PATTERN_MODELS[setting.pattern].model_fields[setting.field]
-        assert field.default == setting.default, setting.key
-        if setting.kind in {Kind.WHOLE, Kind.NUMBER, Kind.FRACTION}:
-            assert any(getattr(rule, "le", None) == setting.high for rule in field.metadata)
+        model = PATTERN_MODELS[setting.pattern]
+        assert model.model_fields[setting.field].default == setting.default, setting.key
+        schema = model.model_json_schema()["properties"][setting.field]
+        if setting.high is not None:
+            maxima = [choice.get("maximum") for choice in schema.get("anyOf", [schema])]
+            assert setting.high in maxima, setting.key
+
+
+def test_the_schema_speaks_json_schema_only():
+    """No pydantic spelling such as `le` leaks into `resilience schema`."""
+
+    def keys(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                yield key
+                if key not in {"properties", "$defs"}:
+                    yield from keys(value)
+                else:
+                    for inner in value.values():
+                        yield from keys(inner)
+        elif isinstance(node, list):
+            for item in node:
+                yield from keys(item)
+
+    assert {"le", "ge", "lt", "gt"}.isdisjoint(keys(scenario_json_schema()))
 
 
 def test_the_help_names_the_key_and_the_file_names_the_flag():
