@@ -130,12 +130,14 @@ class _Progress:
 class CallCommand:
     """One call command: its name, help, and how its own option picks the paths it calls.
 
-    Its options, and their defaults for this command, come from the settings table.
+    Its options, and their defaults for this command, come from the settings table;
+    `option` names the setting that is its own (`mix`, `seconds`, `status`).
     """
 
     name: str
     help: str
     epilog: str
+    option: str
     mix: Callable[[object], tuple[tuple[Endpoint, float], ...]]
 
 
@@ -145,10 +147,9 @@ class _Command(Protocol):
 
 def _make(spec: CallCommand) -> _Command:
     parameters = call_parameters(spec.name)
-    own = parameters[0].name  # the command's own option comes first: mix, seconds, status
 
     def command(**values: object) -> None:
-        run_calls(spec.name, CallOptions.parse(values), spec.mix(values[own]))
+        run_calls(spec.name, CallOptions.parse(values), spec.mix(values[spec.option]))
 
     command.__name__ = spec.name
     command.__doc__ = spec.help
@@ -187,6 +188,7 @@ COMMANDS: Final = (
             "  resilience invoke -n 20 --mix '/get:3,/status/200,500:1'  # 200 or 500\n\n"
             "  resilience invoke -n 5 --json | jq .fallbacks"
         ),
+        option="mix",
         mix=_mix_option,
     ),
     CallCommand(
@@ -197,6 +199,7 @@ COMMANDS: Final = (
             "  resilience delay -n 8                # timeouts, retries, fallbacks\n\n"
             "  resilience delay -n 8 --seconds 1.5  # fast enough: every call succeeds"
         ),
+        option="seconds",
         mix=_delay_path,
     ),
     CallCommand(
@@ -208,6 +211,7 @@ COMMANDS: Final = (
             "  resilience error -n 20 --status 503 --failure-threshold 10\n\n"
             "  resilience error -n 20 --status 200:0.7,500:0.3   # 30 % of calls fail"
         ),
+        option="status",
         mix=_status_path,
     ),
 )
