@@ -85,7 +85,7 @@ def test_system_clock_reads_the_machine_clocks():
         loop.close()
 
 
-def run_bounded(clock: VirtualClock, main, *, real_seconds: float = 5.0):
+def run_bounded(clock: VirtualClock, main, *, real_seconds: float = 30.0):
     """Run `main()` on a fresh loop of `clock`; a loop that spins is stopped from a thread."""
     loop = clock.new_event_loop()
     watchdog = threading.Timer(real_seconds, loop.call_soon_threadsafe, (loop.stop,))
