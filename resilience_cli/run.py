@@ -17,10 +17,12 @@ that partial summary and exits 130 (143, 129).
 from __future__ import annotations
 
 import asyncio
+import bisect
+import itertools
 import random
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Protocol
 
 from resilience_cli.client import FALLBACK, HttpClassifier, ResilientClient
 from resilience_cli.patterns import Pipeline, Policies, Reason
@@ -29,7 +31,7 @@ from resilience_cli.state.breaker import BreakerView, load_breaker
 from resilience_cli.state.turn import turn
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterator, Sequence
 
     import httpx
 
@@ -60,6 +62,14 @@ class CallResult:
     outcome: CallOutcome[httpx.Response]
 
 
+class Calls(Protocol):
+    """The calls of a plan, in order: a tuple, or a seeded draw made as the run goes."""
+
+    def __iter__(self) -> Iterator[Endpoint]: ...
+
+    def __len__(self) -> int: ...
+
+
 @dataclass(frozen=True, slots=True)
 class CutCall:
     """A call that an interruption cut short: what it asked, and its attempts that had failed.
@@ -75,12 +85,21 @@ class CutCall:
 
 @dataclass(frozen=True, slots=True)
 class RunPlan:
-    """Everything a run needs to know, decided before it starts."""
+    """Everything a run needs to know, decided before it starts.
 
-    calls: tuple[Endpoint, ...]
+    `concurrency` is what was asked for; a run never offers more calls at once than it
+    makes (`workers`), so `-n 2 -c 1000` builds two workers and one client, not a thousand.
+    """
+
+    calls: Calls
     policies: Policies
     concurrency: int
     seed: int
+
+    @property
+    def workers(self) -> int:
+        """Calls offered at once: the concurrency asked for, at most one per call."""
+        return max(1, min(self.concurrency, len(self.calls)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,11 +120,36 @@ class RunResult:
     cut: tuple[CutCall, ...] = ()
 
 
-def plan_mix(count: int, mix: Sequence[tuple[Endpoint, float]], seed: int) -> tuple[Endpoint, ...]:
+@dataclass(frozen=True, slots=True)
+class MixDraw:
+    """`count` endpoints drawn from a weighted mix with a seeded rng: same seed, same calls.
+
+    The draw is made one call at a time as the run takes them, so a plan of a million
+    calls costs no more memory than a plan of ten. It is the very sequence
+    `random.Random(seed).choices(endpoints, weights, k=count)` returns: the same
+    cumulative weights, one `random()` and one bisection per call.
+    """
+
+    count: int
+    mix: tuple[tuple[Endpoint, float], ...]
+    seed: int
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[Endpoint]:
+        endpoints = [endpoint for endpoint, _ in self.mix]
+        cumulative = list(itertools.accumulate(weight for _, weight in self.mix))
+        total = cumulative[-1] + 0.0
+        last = len(endpoints) - 1
+        draw = random.Random(self.seed).random
+        for _ in range(self.count):
+            yield endpoints[bisect.bisect(cumulative, draw() * total, 0, last)]
+
+
+def plan_mix(count: int, mix: Sequence[tuple[Endpoint, float]], seed: int) -> MixDraw:
     """`count` endpoints drawn from a weighted mix with a seeded rng: same seed, same plan."""
-    endpoints = [endpoint for endpoint, _ in mix]
-    weights = [weight for _, weight in mix]
-    return tuple(random.Random(seed).choices(endpoints, weights, k=count))
+    return MixDraw(count, tuple(mix), seed)
 
 
 async def execute(  # noqa: PLR0913 - the run's collaborators, each injected
@@ -180,7 +224,7 @@ class _Run:
             events=_AttemptWatch(self._events),
         )
         client = ResilientClient(
-            pipeline, target, concurrency=plan.concurrency, on_unreachable=self._note
+            pipeline, target, concurrency=plan.workers, on_unreachable=self._note
         )
         runner = _Workers(client, plan, clock, self._on_call)
         interrupted = False
@@ -256,9 +300,8 @@ class _Workers:
 
     async def run(self) -> None:
         self._started = self._clock.monotonic()
-        workers = min(self._plan.concurrency, len(self._plan.calls))
         try:
-            await asyncio.gather(*(self._work() for _ in range(workers)))
+            await asyncio.gather(*(self._work() for _ in range(self._plan.workers)))
         finally:
             self.elapsed = self._clock.monotonic() - self._started
 

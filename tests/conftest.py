@@ -7,16 +7,26 @@ real sockets: a virtual loop would jump past a reply that is merely in flight.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from resilience_cli._virtual_loop import VirtualEventLoop
 from resilience_cli.clock import VirtualClock
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+
+
+# Every random decision has a seed, the property tests' too: by default hypothesis draws
+# the same examples on every run, so a red CI run is red again on a laptop. A nightly job
+# explores new examples with HYPOTHESIS_PROFILE=explore.
+hypothesis_settings.register_profile("deterministic", derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("explore", derandomize=False, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -5,16 +5,16 @@ from __future__ import annotations
 import inspect
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 
 import typer
 
-from resilience_cli.cli.options import CallDefaults, CallOptions, call_parameters
+from resilience_cli.cli.options import CallOptions, call_parameters
 from resilience_cli.errors import UsageError
-from resilience_cli.mix import DEFAULT_MIX
+from resilience_cli.mix import DEFAULT_MIX  # noqa: F401 - the default `invoke` draws from, for tests
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
 
     from resilience_cli.mix import Endpoint
     from resilience_cli.run import CallResult
@@ -136,13 +136,16 @@ class _Progress:
 
 @dataclass(frozen=True, slots=True)
 class CallCommand:
-    """One call command: its name, help, defaults, and its own option that picks paths."""
+    """One call command: its name, help, and how its own option picks the paths it calls.
+
+    Its options, and their defaults for this command, come from the settings table;
+    `option` names the setting that is its own (`mix`, `seconds`, `status`).
+    """
 
     name: str
     help: str
     epilog: str
-    defaults: CallDefaults
-    extra: inspect.Parameter
+    option: str
     mix: Callable[[object], tuple[tuple[Endpoint, float], ...]]
 
 
@@ -151,30 +154,16 @@ class _Command(Protocol):
 
 
 def _make(spec: CallCommand) -> _Command:
+    parameters = call_parameters(spec.name)
+
     def command(**values: object) -> None:
-        run_calls(
-            spec.name,
-            CallOptions.parse(_without(values, spec.extra.name)),
-            spec.mix(values[spec.extra.name]),
-        )
+        run_calls(spec.name, CallOptions.parse(values), spec.mix(values[spec.option]))
 
     command.__name__ = spec.name
     command.__doc__ = spec.help
     # Typer reads options from the signature; this one is assembled, not written out.
-    command.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [spec.extra, *call_parameters(spec.defaults)]
-    )
+    command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     return command
-
-
-def _without(values: Mapping[str, object], name: str) -> dict[str, object]:
-    return {key: value for key, value in values.items() if key != name}
-
-
-def _param(name: str, annotation: object, default: object) -> inspect.Parameter:
-    return inspect.Parameter(
-        name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default
-    )
 
 
 def _mix_option(value: object) -> tuple[tuple[Endpoint, float], ...]:
@@ -182,12 +171,18 @@ def _mix_option(value: object) -> tuple[tuple[Endpoint, float], ...]:
 
 
 def _delay_path(value: object) -> tuple[tuple[Endpoint, float], ...]:
-    seconds = f"{value:g}" if isinstance(value, float) else str(value)
-    return parse_mix(f"/delay/{seconds}")
+    from resilience_cli.mix import delay_mix  # noqa: PLC0415
+
+    return delay_mix(float(str(value)))
 
 
 def _status_path(value: object) -> tuple[tuple[Endpoint, float], ...]:
-    return parse_mix(f"/status/{value}")
+    from resilience_cli.mix import status_mix  # noqa: PLC0415
+
+    try:
+        return status_mix(str(value))
+    except ValueError as exc:
+        raise UsageError(f"--status: {exc}") from None
 
 
 COMMANDS: Final = (
@@ -198,17 +193,10 @@ COMMANDS: Final = (
             "Examples:\n\n"
             "  resilience invoke -n 60              # watch the bulkhead and the rate limiter\n\n"
             "  resilience invoke -n 20 --mix '/get:1,/status/503:1' --seed 7\n\n"
+            "  resilience invoke -n 20 --mix '/get:3,/status/200,500:1'  # 200 or 500\n\n"
             "  resilience invoke -n 5 --json | jq .fallbacks"
         ),
-        defaults=CallDefaults(count=10, concurrency=10),
-        extra=_param(
-            "mix",
-            Annotated[
-                str,
-                typer.Option("--mix", help="Weighted paths: /path:weight,... (drawn with --seed)."),
-            ],
-            DEFAULT_MIX,
-        ),
+        option="mix",
         mix=_mix_option,
     ),
     CallCommand(
@@ -219,17 +207,7 @@ COMMANDS: Final = (
             "  resilience delay -n 8                # timeouts, retries, fallbacks\n\n"
             "  resilience delay -n 8 --seconds 1.5  # fast enough: every call succeeds"
         ),
-        defaults=CallDefaults(count=8, concurrency=4),
-        extra=_param(
-            "seconds",
-            Annotated[
-                float,
-                typer.Option(
-                    "--seconds", min=0, help="How long the upstream waits before answering."
-                ),
-            ],
-            3.0,
-        ),
+        option="seconds",
         mix=_delay_path,
     ),
     CallCommand(
@@ -238,17 +216,10 @@ COMMANDS: Final = (
         epilog=(
             "Examples:\n\n"
             "  resilience error -n 20 && resilience state\n\n"
-            "  resilience error -n 20 --status 503 --failure-threshold 10"
+            "  resilience error -n 20 --status 503 --failure-threshold 10\n\n"
+            "  resilience error -n 20 --status 200:0.7,500:0.3   # 30 % of calls fail"
         ),
-        defaults=CallDefaults(count=20, concurrency=1),
-        extra=_param(
-            "status",
-            Annotated[
-                int,
-                typer.Option("--status", min=100, max=599, help="The status the upstream answers."),
-            ],
-            500,
-        ),
+        option="status",
         mix=_status_path,
     ),
 )

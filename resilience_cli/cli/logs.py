@@ -14,6 +14,7 @@ import typer
 from resilience_cli import defaults
 from resilience_cli.cli.options import LogFileOption  # noqa: TC001 - Typer reads these at run time
 from resilience_cli.errors import UsageError
+from resilience_cli.limits import MAX_LOG_LINES
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -113,7 +114,9 @@ def _show(lines: Iterable[str]) -> None:
 
 def logs(
     *,
-    lines: Annotated[int, typer.Option("-n", "--lines", min=0, help="Show the last N lines.")] = 20,
+    lines: Annotated[
+        int, typer.Option("-n", "--lines", min=0, max=MAX_LOG_LINES, help="Show the last N lines.")
+    ] = 20,
     follow: Annotated[
         bool, typer.Option("-f", "--follow", help="Keep printing new lines until Ctrl-C.")
     ] = False,

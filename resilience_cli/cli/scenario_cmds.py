@@ -18,6 +18,7 @@ from resilience_cli.cli.options import (  # noqa: TC001 - Typer reads these at r
     StateFileOption,
 )
 from resilience_cli.errors import EXIT_INTERRUPTED, UsageError
+from resilience_cli.limits import MAX_SEED
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -204,7 +205,10 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
         ),
     ] = False,
     seed: Annotated[
-        int | None, typer.Option("--seed", help="Override the files' seed.", show_default=False)
+        int | None,
+        typer.Option(
+            "--seed", min=0, max=MAX_SEED, help="Override the files' seed.", show_default=False
+        ),
     ] = None,
     base_url: BaseUrlOption = None,
     state_file: StateFileOption = None,

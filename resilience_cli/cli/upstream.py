@@ -16,6 +16,7 @@ from resilience_cli.defaults import (
     UPSTREAM_MAX_CONNECTIONS_RANGE,
 )
 from resilience_cli.errors import EXIT_EXPECTATION_FAILED
+from resilience_cli.limits import MAX_SECONDS, MAX_SEED
 
 if TYPE_CHECKING:
     from resilience_cli.client import Target
@@ -43,7 +44,10 @@ def serve(  # noqa: PLR0913 - one parameter per flag
     port: Annotated[
         int, typer.Option("--port", min=0, max=65535, help="Port (0: any free one).")
     ] = 8080,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the server's random answers.")] = 0,
+    seed: Annotated[
+        int,
+        typer.Option("--seed", min=0, max=MAX_SEED, help="Seed of the server's random answers."),
+    ] = 0,
     max_connections: Annotated[
         int,
         typer.Option(
@@ -101,7 +105,8 @@ def check(
     *,
     base_url: BaseUrlOption = None,
     timeout: Annotated[
-        float, typer.Option("--timeout", min=0.001, help="Seconds to wait for /health.")
+        float,
+        typer.Option("--timeout", min=0.001, max=MAX_SECONDS, help="Seconds to wait for /health."),
     ] = 2.0,
     json: JsonOption = False,
 ) -> None:

@@ -38,6 +38,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
 from resilience_cli.errors import CircuitOpenError, ConfigError, SnapshotError
+from resilience_cli.limits import MAX_SECONDS, MAX_STORED_COUNT
 from resilience_cli.patterns.events import BreakerTransitioned
 
 if TYPE_CHECKING:
@@ -49,6 +50,9 @@ if TYPE_CHECKING:
 SNAPSHOT_FORMAT: Final = 1
 RECENT_TRANSITIONS: Final = 20
 
+# The wall times a snapshot may hold: 1970-01-01 to 9999-01-01, UTC.
+_EARLIEST_TIME: Final = 0.0
+_LATEST_TIME: Final = 253_370_764_800.0
 # One character per call in a persisted window, oldest first.
 _OK, _FAILED, _SLOW = 0, 1, 2
 _WINDOW_CHARS: Final = ".xsX"  # ok, failed, slow, slow and failed
@@ -555,22 +559,34 @@ def _read_time(data: Mapping[str, object], field: str) -> float | None:
         wall = parsed.timestamp()
         datetime.fromtimestamp(wall, UTC)  # it must also be writable back, and shown
     except (ValueError, OverflowError, OSError):
+        wall = math.nan
+    # Within bounds, so that the arithmetic of restoring it cannot step past year 1 or 9999.
+    if not _EARLIEST_TIME <= wall <= _LATEST_TIME:
         raise SnapshotError(
-            f"breaker snapshot: {field} {value!r} is not a usable ISO 8601 time"
-        ) from None
+            f"breaker snapshot: {field} {value[:40]!r} is not a usable ISO 8601 time"
+            " (from 1970 to 9999)"
+        )
     return wall
 
 
 def _read_seconds(data: Mapping[str, object], field: str, default: float) -> float:
     value = data.get(field, default)
+    # Compared before float(): an integer of 400 digits has none (OverflowError).
     if (
         not isinstance(value, int | float)
         or isinstance(value, bool)
-        or not math.isfinite(value)
-        or value < 0
+        or not 0 <= value <= MAX_SECONDS
     ):
-        raise SnapshotError(f"breaker snapshot: {field} must be seconds >= 0, got {value!r}")
+        raise SnapshotError(
+            f"breaker snapshot: {field} must be seconds from 0 to {MAX_SECONDS:.0f},"
+            f" got {_shown(value)}"
+        )
     return float(value)
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:20]}... ({len(text)} characters)"
 
 
 def _read_state(value: object, field: str) -> BreakerState:
@@ -582,8 +598,10 @@ def _read_state(value: object, field: str) -> BreakerState:
 
 def _read_count(data: Mapping[str, object], field: str) -> int:
     value = data.get(field, 0)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise SnapshotError(f"breaker snapshot: {field} must be a count >= 0, got {value!r}")
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_STORED_COUNT:
+        raise SnapshotError(
+            f"breaker snapshot: {field} must be a count from 0 to 2**63 - 1, got {_shown(value)}"
+        )
     return value
 
 

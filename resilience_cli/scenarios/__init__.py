@@ -1,9 +1,8 @@
 """Scenario files: load, validate, run, and judge them."""
 
+from resilience_cli.scenarios.durations import parse_seconds
 from resilience_cli.scenarios.loader import Problem, ScenarioError, load_scenario, parse_scenario
 from resilience_cli.scenarios.model import (
-    BreakerPolicy,
-    BulkheadPolicy,
     Defaults,
     DelaySettings,
     ErrorSettings,
@@ -11,20 +10,22 @@ from resilience_cli.scenarios.model import (
     ForceOpenSettings,
     InvokeSettings,
     PauseSettings,
-    PolicyOverrides,
-    RateLimiterPolicy,
     ResetSettings,
-    RetryPolicy,
     Scenario,
     StateSettings,
     Step,
     StepSettings,
     ThresholdSpec,
-    TimeoutPolicy,
-    parse_seconds,
-    resolve_policies,
 )
+from resilience_cli.scenarios.policies import PATTERN_MODELS, PolicyOverrides, resolve_policies
 from resilience_cli.scenarios.schema import scenario_json_schema
+
+# The policy models are made from the settings table; these names are for reading code.
+BulkheadPolicy = PATTERN_MODELS["bulkhead"]
+TimeoutPolicy = PATTERN_MODELS["timeout"]
+RetryPolicy = PATTERN_MODELS["retry"]
+RateLimiterPolicy = PATTERN_MODELS["rate_limiter"]
+BreakerPolicy = PATTERN_MODELS["breaker"]
 
 __all__ = [
     "BreakerPolicy",

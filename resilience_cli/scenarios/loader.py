@@ -1,41 +1,44 @@
 """Read a scenario file, validate it, and point every problem at `file:line:column`.
 
-`yaml.safe_load` would lose two things we need: where each value was written, and the
-fact that a key appears twice (PyYAML silently keeps the last one). So the text is first
-composed into nodes with `yaml.SafeLoader` (safe tags only, never arbitrary objects),
-whose start marks say where each key and value begins; the nodes are checked for
-duplicate keys; then they are constructed into plain data and validated by the models.
-Each validation error's `loc` (`("steps", 2, "invoke", "count")`) is walked back through
-the nodes to the line and column of the offending key or value, and spelled as the key
-path users read (`steps[2].invoke.count`).
+The text is composed into YAML nodes that remember where each value was written
+(`yaml_nodes.py`), constructed into plain data and validated by the models. Each
+validation error's `loc` (`("steps", 2, "invoke", "count")`) is walked back through the
+nodes to the line and column of the offending key or value, and spelled as the key path
+users read (`steps[2].invoke.count`).
 
 Every problem is collected before anything is raised, so one `resilience validate` shows
 them all: YAML syntax errors (which stop at the first, as the parser does), duplicate
 keys, structural errors from pydantic, then the problems of meaning (thresholds, metrics,
-pattern ranges) from `model.py`.
+pattern ranges) from `model.py`. A file larger than `MAX_SCENARIO_BYTES`, or of more than
+`MAX_STEPS` steps, is refused before any of that work.
 """
 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
-import yaml
 from pydantic import ValidationError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from resilience_cli.errors import UsageError
+from resilience_cli.limits import MAX_SCENARIO_BYTES
 from resilience_cli.scenarios.model import (
     STRUCTURE_ONLY,
     Issue,
     Loc,
     Scenario,
-    format_loc,
     keys_at,
     partial_issues,
     scenario_issues,
 )
+from resilience_cli.scenarios.yaml_nodes import (
+    Problem,
+    ScenarioError,
+    compose,
+    one_line,
+    problem_at,
+)
+from resilience_cli.settings import number_text
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -43,9 +46,13 @@ if TYPE_CHECKING:
 
     from pydantic_core import ErrorDetails
 
+__all__ = ["Problem", "ScenarioError", "load_scenario", "parse_scenario"]
+
 SUPPORTED_VERSION: Final = 1
 
-_MERGE_TAG: Final = "tag:yaml.org,2002:merge"
+_TOO_BIG: Final = (
+    f"is larger than {MAX_SCENARIO_BYTES:,} bytes (1 MiB); a scenario file is a few KB"
+)
 _QUOTES: Final = ("'", '"')
 _TYPE_MESSAGES: Final = {
     "int_type": "must be a whole number",
@@ -71,44 +78,6 @@ _BOUNDS: Final = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One thing wrong with a scenario file, and where.
-
-    `line` and `column` are 1-based; a line of 0 means the file as a whole (it is missing
-    or unreadable). `key_path` is empty when the problem is not under a key (YAML syntax).
-    """
-
-    path: str
-    line: int
-    column: int
-    key_path: str
-    message: str
-
-    def __str__(self) -> str:
-        if self.line == 0:
-            return f"{self.path}: {self.message}"
-        where = f"{self.path}:{self.line}:{self.column}"
-        return (
-            f"{where} {self.key_path}: {self.message}"
-            if self.key_path
-            else f"{where} {self.message}"
-        )
-
-
-class ScenarioError(UsageError):
-    """A scenario file cannot be used. `problems` holds every reason found, in file order.
-
-    `str(error)` is one line per problem, the most important (the first in the file) first.
-    """
-
-    problems: tuple[Problem, ...]
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems = tuple(problems)
-        super().__init__("\n".join(str(problem) for problem in self.problems))
-
-
 def load_scenario(path: Path) -> Scenario:
     """Read and validate the scenario file at `path`.
 
@@ -124,9 +93,12 @@ def load_scenario(path: Path) -> Scenario:
     """
     source = str(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            data = file.read(MAX_SCENARIO_BYTES + 1)  # a FIFO or /dev/zero ends here too
     except OSError as exc:
         raise ScenarioError([Problem(source, 0, 0, "", _os_message(exc))]) from None
+    if len(data) > MAX_SCENARIO_BYTES:
+        raise ScenarioError([Problem(source, 0, 0, "", _TOO_BIG)])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -152,6 +124,8 @@ def parse_scenario(text: str, source: str) -> Scenario:
         ScenarioError: The text is not YAML or not a valid scenario; `problems` lists
             every reason found.
     """
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_SCENARIO_BYTES:
+        raise ScenarioError([Problem(source, 0, 0, "", _TOO_BIG)])
     try:
         return _parse(text, source)
     except RecursionError:
@@ -160,20 +134,24 @@ def parse_scenario(text: str, source: str) -> Scenario:
 
 
 def _parse(text: str, source: str) -> Scenario:
-    root, data, problems = _compose(text, source)
+    root, data, problems = compose(text, source)
     if root is None:
         raise ScenarioError(
             [Problem(source, 1, 1, "", "the file is empty; a scenario needs version, title, steps")]
         )
     if not isinstance(data, dict):
         raise ScenarioError(
-            [*problems, _at(source, root, (), "must be a mapping with version, title and steps")]
+            [
+                *problems,
+                problem_at(source, root, (), "must be a mapping with version, title and steps"),
+            ]
         )
     version = data.get("version")
     if isinstance(version, int) and not isinstance(version, bool) and version != SUPPORTED_VERSION:
         node, walked = _find(root, ("version",))
-        message = f"unsupported version {version}; this resilience-cli reads version 1"
-        raise ScenarioError([_at(source, node, walked, message)])
+        shown = version if abs(version) < 10**6 else "of that size"
+        message = f"unsupported version {shown}; this resilience-cli reads version 1"
+        raise ScenarioError([problem_at(source, node, walked, message)])
     scenario: Scenario | None = None
     try:
         scenario = Scenario.model_validate(data, context=STRUCTURE_ONLY)
@@ -188,79 +166,6 @@ def _parse(text: str, source: str) -> Scenario:
 
 
 # -- YAML ----------------------------------------------------------------------------------
-
-
-def _compose(text: str, source: str) -> tuple[Node | None, object, list[Problem]]:
-    """The node tree, the data built from it, and the duplicate keys found in it."""
-    try:
-        loader = yaml.SafeLoader(text)  # its reader refuses control characters at once
-    except yaml.reader.ReaderError as exc:
-        raise ScenarioError([_reader_problem(exc, text, source)]) from None
-    try:
-        root = loader.get_single_node()
-        if root is None:
-            return None, None, []
-        duplicates = _duplicate_keys(root, source)
-        return root, loader.construct_document(root), duplicates
-    except yaml.MarkedYAMLError as exc:
-        raise ScenarioError([_syntax_problem(exc, source)]) from None
-    except yaml.YAMLError as exc:  # pragma: no cover - all but the reader's carry a mark
-        raise ScenarioError(
-            [Problem(source, 1, 1, "", _one_line(f"invalid YAML: {exc}"))]
-        ) from None
-    finally:
-        loader.dispose()
-
-
-def _reader_problem(exc: yaml.reader.ReaderError, text: str, source: str) -> Problem:
-    """A character YAML does not allow; the reader gives an offset, not a mark."""
-    before = text[: exc.position]
-    line = before.count("\n") + 1
-    column = exc.position - (before.rfind("\n") + 1) + 1
-    character = exc.character
-    code = character if isinstance(character, int) else ord(str(character)[:1] or "\0")
-    message = f"invalid YAML: character U+{code:04X} is not allowed"
-    return Problem(source, line, column, "", message)
-
-
-def _syntax_problem(exc: yaml.MarkedYAMLError, source: str) -> Problem:
-    mark = exc.problem_mark or exc.context_mark
-    message = exc.problem or exc.context or "not valid YAML"
-    if exc.problem and exc.context and exc.context_mark is not None:
-        message += f" ({exc.context} on line {exc.context_mark.line + 1})"
-    line, column = (1, 1) if mark is None else (mark.line + 1, mark.column + 1)
-    return Problem(source, line, column, "", _one_line(f"invalid YAML: {message}"))
-
-
-def _duplicate_keys(root: Node, source: str) -> list[Problem]:
-    """Every key written twice in one mapping; PyYAML would keep the last without a word."""
-    problems: list[Problem] = []
-    visited: set[int] = set()
-
-    def walk(node: Node, path: Loc) -> None:
-        if id(node) in visited:  # an alias: already checked where the anchor is
-            return
-        visited.add(id(node))
-        if isinstance(node, MappingNode):
-            first: dict[tuple[str, str], ScalarNode] = {}
-            for key, value in node.value:
-                if not isinstance(key, ScalarNode) or key.tag == _MERGE_TAG:
-                    walk(value, path)
-                    continue
-                earlier = first.setdefault((key.tag, key.value), key)
-                if earlier is not key:
-                    message = (
-                        f"duplicate key {key.value!r}: already set on line"
-                        f" {earlier.start_mark.line + 1}, and YAML would keep only the last"
-                    )
-                    problems.append(_at(source, key, (*path, key.value), message))
-                walk(value, (*path, key.value))
-        elif isinstance(node, SequenceNode):
-            for index, item in enumerate(node.value):
-                walk(item, (*path, index))
-
-    walk(root, ())
-    return problems
 
 
 def _find(root: Node, loc: Loc, *, at_key: bool = False) -> tuple[Node, Loc]:
@@ -301,11 +206,6 @@ def _find(root: Node, loc: Loc, *, at_key: bool = False) -> tuple[Node, Loc]:
 # -- problems --------------------------------------------------------------------------------
 
 
-def _at(source: str, node: Node, loc: Loc, message: str, offset: int = 0) -> Problem:
-    mark = node.start_mark
-    return Problem(source, mark.line + 1, mark.column + 1 + offset, format_loc(loc), message)
-
-
 def _from_error(error: ErrorDetails, root: Node, source: str) -> Problem | None:
     loc = error["loc"]
     kind = error["type"]
@@ -313,19 +213,19 @@ def _from_error(error: ErrorDetails, root: Node, source: str) -> Problem | None:
     if kind == "extra_forbidden":
         key = str(loc[-1])
         node, walked = _find(root, loc, at_key=True)
-        return _at(source, node, walked, _unknown_key(key, keys_at(loc[:-1])))
+        return problem_at(source, node, walked, _unknown_key(key, keys_at(loc[:-1])))
     if kind == "too_short" and _long_enough(error):
         # Pydantic counts only the items that validated; the bad ones are reported already.
         return None
     if kind == "missing":
         node, walked = _find(root, loc[:-1])
-        return _at(source, node, (*walked, loc[-1]), "is required")
+        return problem_at(source, node, (*walked, loc[-1]), "is required")
     owner = context.get("key")
     if isinstance(owner, str):  # our own errors that belong to one key of the mapping
         node, walked = _find(root, (*loc, owner), at_key=True)
-        return _at(source, node, walked, _one_line(error["msg"]))
+        return problem_at(source, node, walked, one_line(error["msg"]))
     node, walked = _find(root, loc)
-    return _at(source, node, walked, _message(error))
+    return problem_at(source, node, walked, _message(error))
 
 
 def _from_issue(issue: Issue, root: Node, source: str) -> Problem:
@@ -338,7 +238,7 @@ def _from_issue(issue: Issue, root: Node, source: str) -> Problem:
         and node.start_mark.line == node.end_mark.line
     ):
         offset = issue.column + (1 if node.style in _QUOTES else 0)
-    return _at(source, node, walked, _one_line(issue.message), offset)
+    return problem_at(source, node, walked, one_line(issue.message), offset)
 
 
 def _message(error: ErrorDetails) -> str:
@@ -346,20 +246,26 @@ def _message(error: ErrorDetails) -> str:
     kind = error["type"]
     context = error.get("ctx") or {}
     if kind in {"value_error", "assertion_error"} and "error" in context:
-        return _one_line(str(context["error"]))
+        return one_line(str(context["error"]))
     if kind in _TYPE_MESSAGES:
         message = _TYPE_MESSAGES[kind]
         return f"{message}, not null" if error["input"] is None else message
     if kind in _BOUNDS:
         name, op = _BOUNDS[kind]
         return f"must be {op} {_number(context[name])}"
-    if kind in {"too_short", "string_too_short"}:
-        least = context.get("min_length", 1)
-        return "must not be empty" if least == 1 else f"must have at least {least} items"
+    if kind in {"too_short", "string_too_short", "too_long"}:
+        return _length_message(kind, context)
     if kind == "literal_error":
         return f"must be {context['expected']}"
     message = error["msg"].replace("Input should be", "must be")
-    return _one_line(message)
+    return one_line(message)
+
+
+def _length_message(kind: str, context: dict[str, object]) -> str:
+    if kind == "too_long":
+        return f"must have at most {_number(context['max_length'])} items"
+    least = context.get("min_length", 1)
+    return "must not be empty" if least == 1 else f"must have at least {least} items"
 
 
 def _long_enough(error: ErrorDetails) -> bool:
@@ -369,7 +275,7 @@ def _long_enough(error: ErrorDetails) -> bool:
 
 
 def _number(value: object) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    return number_text(value) if isinstance(value, int | float) else str(value)
 
 
 def _unknown_key(key: str, allowed: Sequence[str]) -> str:
@@ -393,11 +299,7 @@ def _os_message(exc: OSError) -> str:
         return "is a directory, not a scenario file"
     if isinstance(exc, PermissionError):
         return "cannot be read: permission denied"
-    return _one_line(f"cannot be read: {exc.strerror or exc}")
-
-
-def _one_line(message: str) -> str:
-    return " ".join(message.split())
+    return one_line(f"cannot be read: {exc.strerror or exc}")
 
 
 def _in_file_order(problems: Sequence[Problem]) -> list[Problem]:

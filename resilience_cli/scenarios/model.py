@@ -12,37 +12,34 @@ Validation happens in two passes, because some rules need more than one field at
   pydantic's own field validation.
 - *Meaning*: the threshold grammar (`thresholds.py`), which metrics a step measures and
   which thresholds fit them (`metrics.py`), and the ranges of the pattern configurations
-  once `defaults.policies` and a step's `policies` are merged. The ranges are checked by
-  constructing the config classes of `resilience_cli.patterns`, so they live in one
-  place. These checks produce `Issue`s whose `loc` has the same shape as pydantic's, so
-  the loader reports them all, with their lines, next to the structural problems.
+  once `defaults.policies` and a step's `policies` are merged (`policies.py`). The
+  ranges are checked by building the patterns' configs with the one builder the flags
+  use too (`settings.build_policies`), so they live in one place. These checks produce
+  `Issue`s whose `loc` has the same shape as pydantic's, so the loader reports them all,
+  with their lines, next to the structural problems.
 
 Validating a `Scenario` in Python runs both passes and raises on the first problem of
 meaning; the loader asks for the structure only (`STRUCTURE_ONLY`) and collects the
 meaning itself with `scenario_issues` or, when the structure is broken, `partial_issues`.
 
-Unset policy keys take the command-line flags' defaults (`resilience invoke --help`), so
-that a step does exactly what its one-liner does; `tests/scenarios` checks they agree.
+Unset keys take the command-line flags' defaults (`resilience invoke --help`): both come
+from the settings table, so a step does exactly what its one-liner does.
 """
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Annotated, ClassVar, Final, Literal, Self, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Annotated, ClassVar, Final, Literal, Self, TypeAlias
 from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     PlainValidator,
-    Strict,
     ValidationError,
     ValidationInfo,
     WithJsonSchema,
@@ -51,33 +48,53 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from resilience_cli import defaults
-from resilience_cli.errors import ConfigError
-from resilience_cli.mix import DEFAULT_MIX, parse_mix
-from resilience_cli.patterns import (
-    BreakerConfig,
-    BulkheadConfig,
-    Policies,
-    RateLimiterConfig,
-    RetryConfig,
-    TimeoutConfig,
-)
+from resilience_cli import limits
+from resilience_cli.mix import parse_mix, parse_status
+from resilience_cli.scenarios.durations import parse_seconds
+from resilience_cli.scenarios.fields import Flag, FrozenModel, Seconds, Text, Whole
+from resilience_cli.scenarios.issues import Issue, Loc, format_loc
 from resilience_cli.scenarios.metrics import check_pairing, known_metric
+from resilience_cli.scenarios.policies import (
+    PatternPolicy,
+    PolicyOverrides,
+    config_errors,
+    policy_issues,
+    resolve_policies,
+)
 from resilience_cli.scenarios.thresholds import (
+    OPERATOR_CHARS,
     ThresholdError,
     equality,
     format_number,
     parse_threshold,
 )
+from resilience_cli.settings import BY_NAME
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
     from pydantic.config import JsonDict
 
+    from resilience_cli.patterns import Policies
     from resilience_cli.scenarios.thresholds import Threshold
 
-Loc: TypeAlias = tuple[str | int, ...]
+__all__ = [  # what other modules import from here, some of it from its own modules
+    "CALL_KINDS",
+    "KINDS",
+    "STRUCTURE_ONLY",
+    "Issue",
+    "Loc",
+    "PatternPolicy",
+    "PolicyOverrides",
+    "Scenario",
+    "Step",
+    "format_loc",
+    "keys_at",
+    "parse_seconds",
+    "partial_issues",
+    "resolve_policies",
+    "scenario_issues",
+]
 
 KINDS: Final = ("invoke", "delay", "error", "pause", "state", "force-open", "reset")
 CALL_KINDS: Final = frozenset({"invoke", "delay", "error"})
@@ -87,389 +104,11 @@ _STRUCTURE_KEY: Final = "resilience_cli.structure_only"
 STRUCTURE_ONLY: Final = MappingProxyType({_STRUCTURE_KEY: True})
 
 _KIND_LIST: Final = ", ".join(KINDS)
-_SECONDS_HINT: Final = "must be a number of seconds like 2 or 300ms"
-_DURATION: Final = re.compile(r"(?P<number>\d+(?:\.\d+)?|\.\d+)\s*(?P<unit>ms|s|m)?")
-_DURATION_SCHEMA: Final = {
-    "anyOf": [
-        {"type": "number"},
-        {"type": "string", "pattern": r"^\s*(\d+(\.\d+)?|\.\d+)\s*(ms|s|m)?\s*$"},
-    ]
-}
-# A text with one of these is a threshold (`count >= 10`); any other scalar means equality.
-_OPERATOR_CHARS: Final = "<>=!"
-
-
-def parse_seconds(value: object) -> float:
-    """Read a duration: a number of seconds, or a text such as `300ms`, `2s`, `1.5m`.
-
-    Args:
-        value: The value from the file.
-
-    Returns:
-        The duration in seconds (a negative number is returned as is, for the range
-        check of whatever it configures to refuse with its own words).
-
-    Raises:
-        ValueError: It is not a number or a duration text.
-    """
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ValueError(_SECONDS_HINT)  # noqa: TRY004 - pydantic reports ValueError, not TypeError
-    if isinstance(value, str):
-        match = _DURATION.fullmatch(value.strip())
-        if match is None:
-            raise ValueError(_SECONDS_HINT)
-        number = float(match["number"])
-        unit = match["unit"]
-        # Division for ms, as thresholds.py does, so that "300ms" and "0.3s" are equal.
-        seconds = number / 1000 if unit == "ms" else number * (60 if unit == "m" else 1)
-    else:
-        seconds = float(value)
-    if not math.isfinite(seconds):
-        raise ValueError(_SECONDS_HINT)
-    return seconds
-
-
-Whole = Annotated[int, Strict()]
-Number = Annotated[float, Strict()]
-Flag = Annotated[bool, Strict()]
-Text = Annotated[str, Strict()]
-Seconds = Annotated[float, BeforeValidator(parse_seconds), WithJsonSchema(_DURATION_SCHEMA)]
-
-
-class _Frozen(BaseModel):
-    """Frozen values; an unknown key is an error; no NaN or infinity sneaks in."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 def _structure_only(info: ValidationInfo[object]) -> bool:
     context = info.context
     return isinstance(context, Mapping) and context.get(_STRUCTURE_KEY) is True
-
-
-def format_loc(loc: Loc) -> str:
-    """A key path as users read it: `steps[2].invoke.count`."""
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else part
-    return text
-
-
-@dataclass(frozen=True, slots=True)
-class Issue:
-    """A problem of meaning: where it is (a pydantic-style `loc`) and what is wrong.
-
-    `at_key` points at the key rather than its value (an unknown metric). `column`, for a
-    threshold, is the 0-based offset of the problem in the threshold's text.
-    """
-
-    loc: Loc
-    message: str
-    at_key: bool = False
-    column: int | None = None
-
-    def __str__(self) -> str:
-        return f"{format_loc(self.loc)}: {self.message}"
-
-
-# -- policies -----------------------------------------------------------------------------
-
-
-class _PatternPolicy(_Frozen):
-    """One pattern's keys. Field defaults are the command line's; unset keys inherit."""
-
-    def config(self) -> object:
-        """The pattern's configuration object; its `ConfigError` names a bad key."""
-        raise NotImplementedError
-
-
-class TimeoutPolicy(_PatternPolicy):
-    """`timeout`: bounds per attempt and per logical call."""
-
-    attempt: Seconds | None = Field(
-        default=defaults.TIMEOUT_ATTEMPT,
-        description="Seconds per attempt (--timeout); null: no attempt timeout.",
-    )
-    total: Seconds | None = Field(
-        default=defaults.TIMEOUT_TOTAL,
-        description="Seconds per logical call, retries included (--deadline); null: none.",
-    )
-    min_attempt: Seconds = Field(
-        default=defaults.TIMEOUT_MIN_ATTEMPT,
-        description="An attempt left less of the deadline does not start (--min-attempt); 0: none.",
-    )
-
-    def config(self) -> TimeoutConfig:
-        """The `TimeoutConfig` these keys describe."""
-        return TimeoutConfig(attempt=self.attempt, total=self.total, min_attempt=self.min_attempt)
-
-
-class RetryPolicy(_PatternPolicy):
-    """`retry`: attempts with full-jitter exponential backoff."""
-
-    attempts: Whole = Field(
-        default=defaults.RETRY_ATTEMPTS,
-        description="Attempts per call, the first included (--attempts).",
-    )
-    base_delay: Seconds = Field(
-        default=defaults.RETRY_BASE_DELAY, description="Base of the backoff, seconds (--backoff)."
-    )
-    max_delay: Seconds = Field(
-        default=defaults.RETRY_MAX_DELAY, description="Cap of the backoff, seconds (--backoff-cap)."
-    )
-    honor_retry_after: Flag = Field(
-        default=True, description="Treat the upstream's Retry-After as a floor (--retry-after)."
-    )
-    max_retry_after: Seconds | None = Field(
-        default=defaults.RETRY_MAX_RETRY_AFTER,
-        description="Longest Retry-After waited for; longer ends the retries (--max-retry-after);"
-        " null: no cap.",
-    )
-
-    def config(self) -> RetryConfig:
-        """The `RetryConfig` these keys describe."""
-        return RetryConfig(
-            attempts=self.attempts,
-            base_delay=self.base_delay,
-            max_delay=self.max_delay,
-            honor_retry_after=self.honor_retry_after,
-            max_retry_after=self.max_retry_after,
-        )
-
-
-class RateLimiterPolicy(_PatternPolicy):
-    """`rate_limiter`: a token bucket."""
-
-    rate: Number = Field(default=defaults.RATE, description="Tokens per second (--rate).")
-    burst: Whole = Field(default=defaults.BURST, description="Bucket size (--burst).")
-    max_wait: Seconds = Field(
-        default=defaults.RATE_MAX_WAIT,
-        description="Longest wait for a token, seconds (--rate-wait).",
-    )
-
-    def config(self) -> RateLimiterConfig:
-        """The `RateLimiterConfig` these keys describe."""
-        return RateLimiterConfig(rate=self.rate, burst=self.burst, max_wait=self.max_wait)
-
-
-class BulkheadPolicy(_PatternPolicy):
-    """`bulkhead`: bounded concurrency with a bounded queue."""
-
-    max_concurrent: Whole = Field(
-        default=defaults.MAX_CONCURRENT, description="Calls in flight at once (--max-concurrent)."
-    )
-    max_queue: Whole | None = Field(
-        default=defaults.MAX_QUEUE,
-        description="Callers that may wait for a slot (--queue); 0: none; null: no bound.",
-    )
-    max_wait: Seconds | None = Field(
-        default=defaults.QUEUE_MAX_WAIT,
-        description="Longest wait for a slot, seconds (--queue-wait); null: no bound.",
-    )
-
-    def config(self) -> BulkheadConfig:
-        """The `BulkheadConfig` these keys describe."""
-        return BulkheadConfig(
-            max_concurrent=self.max_concurrent, max_queue=self.max_queue, max_wait=self.max_wait
-        )
-
-
-class BreakerPolicy(_PatternPolicy):
-    """`breaker`: the circuit breaker's trip and recovery rules."""
-
-    failure_threshold: Whole | None = Field(
-        default=defaults.FAILURE_THRESHOLD,
-        description="Consecutive failures that open it (--failure-threshold); null: off.",
-    )
-    failure_rate_threshold: Number | None = Field(
-        default=defaults.FAILURE_RATE,
-        description="Failure rate over the window that opens it (--failure-rate); null: off.",
-    )
-    window_size: Whole = Field(
-        default=defaults.WINDOW, description="Calls in the sliding window (--window)."
-    )
-    minimum_calls: Whole = Field(
-        default=defaults.MIN_CALLS, description="Calls before a rate may trip it (--min-calls)."
-    )
-    slow_call_duration: Seconds | None = Field(
-        default=None, description="A call slower than this is slow (--slow-call); null: off."
-    )
-    slow_call_rate_threshold: Number = Field(
-        default=defaults.SLOW_RATE, description="Slow-call rate that opens it (--slow-rate)."
-    )
-    open_for: Seconds = Field(
-        default=defaults.OPEN_FOR, description="Seconds it stays open (--open-for)."
-    )
-    half_open_max_calls: Whole = Field(
-        default=defaults.HALF_OPEN_PROBES,
-        description="Probes admitted in half-open, in all (--half-open-probes).",
-    )
-    half_open_max_wait: Seconds | None = Field(
-        default=defaults.HALF_OPEN_MAX_WAIT,
-        description="Re-open after this long without a verdict (--half-open-max-wait).",
-    )
-
-    def config(self) -> BreakerConfig:
-        """The `BreakerConfig` these keys describe."""
-        return BreakerConfig(
-            failure_threshold=self.failure_threshold,
-            failure_rate_threshold=self.failure_rate_threshold,
-            window_size=self.window_size,
-            minimum_calls=self.minimum_calls,
-            slow_call_duration=self.slow_call_duration,
-            slow_call_rate_threshold=self.slow_call_rate_threshold,
-            open_for=self.open_for,
-            half_open_max_calls=self.half_open_max_calls,
-            half_open_max_wait=self.half_open_max_wait,
-        )
-
-
-_OFF = "; null switches the pattern off."
-
-
-class PolicyOverrides(_Frozen):
-    """`policies:`: keys to change, by pattern; a key left out keeps the layer below's value."""
-
-    bulkhead: BulkheadPolicy | None = Field(
-        default_factory=BulkheadPolicy, description="The bulkhead" + _OFF
-    )
-    timeout: TimeoutPolicy | None = Field(
-        default_factory=TimeoutPolicy, description="Attempt timeout and deadline" + _OFF
-    )
-    retry: RetryPolicy | None = Field(default_factory=RetryPolicy, description="Retry" + _OFF)
-    rate_limiter: RateLimiterPolicy | None = Field(
-        default_factory=RateLimiterPolicy, description="The rate limiter" + _OFF
-    )
-    breaker: BreakerPolicy | None = Field(
-        default_factory=BreakerPolicy, description="The circuit breaker" + _OFF
-    )
-
-
-_PolicyT = TypeVar("_PolicyT", bound=_PatternPolicy)
-
-
-def _merge(name: str, base: _PolicyT, layers: Sequence[PolicyOverrides]) -> _PolicyT | None:
-    """Deep-merge one pattern's keys over `base`, outermost layer first; None is off."""
-    merged: _PolicyT | None = base
-    for layer in layers:
-        if name not in layer.model_fields_set:
-            continue
-        given = getattr(layer, name)
-        if given is None:
-            merged = None
-            continue
-        updates = {key: getattr(given, key) for key in given.model_fields_set}
-        # After an earlier layer switched it off, a mapping starts again from `base`.
-        merged = (base if merged is None else merged).model_copy(update=updates)
-    return merged
-
-
-@dataclass(frozen=True, slots=True)
-class _Merged:
-    bulkhead: BulkheadPolicy | None
-    timeout: TimeoutPolicy | None
-    retry: RetryPolicy | None
-    rate_limiter: RateLimiterPolicy | None
-    breaker: BreakerPolicy | None
-
-    @classmethod
-    def of(cls, layers: Sequence[PolicyOverrides]) -> _Merged:
-        return cls(
-            bulkhead=_merge("bulkhead", BulkheadPolicy(), layers),
-            timeout=_merge("timeout", TimeoutPolicy(), layers),
-            retry=_merge("retry", RetryPolicy(), layers),
-            rate_limiter=_merge("rate_limiter", RateLimiterPolicy(), layers),
-            breaker=_merge("breaker", BreakerPolicy(), layers),
-        )
-
-    def patterns(self) -> Iterator[_PatternPolicy]:
-        for policy in (self.bulkhead, self.timeout, self.retry, self.rate_limiter, self.breaker):
-            if policy is not None:
-                yield policy
-
-    def policies(self) -> Policies:
-        return Policies(
-            bulkhead=None if self.bulkhead is None else self.bulkhead.config(),
-            timeout=None if self.timeout is None else self.timeout.config(),
-            retry=None if self.retry is None else self.retry.config(),
-            rate_limiter=None if self.rate_limiter is None else self.rate_limiter.config(),
-            breaker=None if self.breaker is None else self.breaker.config(),
-        )
-
-
-def resolve_policies(*layers: PolicyOverrides) -> Policies:
-    """Deep-merge policy layers, outermost first, over the command line's defaults.
-
-    A key a layer sets replaces the one below; `null` for a pattern switches it off, and a
-    mapping for it in a later layer switches it on again from the defaults.
-
-    Args:
-        *layers: `defaults.policies`, then a step's `policies`.
-
-    Returns:
-        The pattern configurations.
-
-    Raises:
-        ConfigError: A merged value is out of range (only for a scenario validated with
-            `STRUCTURE_ONLY` that has issues).
-    """
-    return _Merged.of(layers).policies()
-
-
-def _policy_issues(
-    layers: Sequence[tuple[Loc, PolicyOverrides]], *, known: frozenset[str] = frozenset()
-) -> list[Issue]:
-    """One issue per pattern whose merged configuration is out of range.
-
-    `known` holds the errors `defaults.policies` alone has; a step that does not set the
-    key in question inherits them, and they are reported once, at the defaults.
-    """
-    issues = []
-    for policy in _Merged.of([layer for _, layer in layers]).patterns():
-        try:
-            policy.config()
-        except ConfigError as exc:
-            if str(exc) not in known or _sets(layers[-1][1], exc.field):
-                issues.append(_locate_config_error(exc, layers))
-    return issues
-
-
-def _config_errors(defaults: PolicyOverrides) -> frozenset[str]:
-    errors = set()
-    for policy in _Merged.of([defaults]).patterns():
-        try:
-            policy.config()
-        except ConfigError as exc:
-            errors.add(str(exc))
-    return frozenset(errors)
-
-
-def _sets(layer: PolicyOverrides, field: str) -> bool:
-    """Whether `layer` sets the key `field` (`breaker.open_for`) itself."""
-    pattern, _, key = field.partition(".")
-    given = getattr(layer, pattern) if pattern in layer.model_fields_set else None
-    return given is not None and key in given.model_fields_set
-
-
-def _locate_config_error(exc: ConfigError, layers: Sequence[tuple[Loc, PolicyOverrides]]) -> Issue:
-    """Point at the layer that set the bad key, else at the innermost that set its pattern."""
-    pattern, _, key = exc.field.partition(".")
-    # The config classes say "(or off)"; in a scenario file, off is spelt null.
-    message = str(exc).removeprefix(f"{exc.field}: ").replace("(or off)", "(or null: off)")
-    touching = [
-        (prefix, getattr(layer, pattern))
-        for prefix, layer in layers
-        if pattern in layer.model_fields_set and getattr(layer, pattern) is not None
-    ]
-    innermost = touching[-1][0] if touching else None
-    for prefix, given in reversed(touching):
-        if key in given.model_fields_set:
-            if innermost is not None and prefix != innermost:
-                message += f" (merged with {format_loc((*innermost, pattern))})"
-            return Issue((*prefix, pattern, key), message)
-    # No layer set the key: it kept its default, which another key now contradicts.
-    where = layers[-1][0] if innermost is None else innermost
-    return Issue((*where, pattern), f"{key} {message} (its default)")
 
 
 # -- steps ----------------------------------------------------------------------------------
@@ -480,25 +119,43 @@ def _check_mix(text: str) -> str:
     return text
 
 
-class _CallSettings(_Frozen):
+_COUNT: Final = BY_NAME["count"]
+_CONCURRENCY: Final = BY_NAME["concurrency"]
+_MIX: Final = BY_NAME["mix"]
+_SECONDS: Final = BY_NAME["seconds"]
+_STATUS: Final = BY_NAME["status"]
+
+
+class _CallSettings(FrozenModel):
     """What every call step shares."""
 
     DEFAULT_CONCURRENCY: ClassVar[int] = 10
 
     concurrency: Whole | None = Field(
         default=None,
-        ge=1,
+        ge=_CONCURRENCY.low,
+        le=_CONCURRENCY.high,
         description="Calls offered at once; default: defaults.concurrency, else the kind's.",
+    )
+
+
+def _count(kind: str) -> int:
+    """The count of a call step: its command's default, and the bounds of `-n`."""
+    return Field(
+        default=_COUNT.typed_default(kind, int),
+        ge=_COUNT.low,
+        le=_COUNT.high,
+        description=_COUNT.help + ".",
     )
 
 
 class InvokeSettings(_CallSettings):
     """`invoke`: mixed calls, as `resilience invoke` makes them."""
 
-    DEFAULT_CONCURRENCY: ClassVar[int] = 10
+    DEFAULT_CONCURRENCY: ClassVar[int] = _CONCURRENCY.typed_default("invoke", int)
 
-    count: Whole = Field(default=10, ge=1, description="Logical calls to make.")
-    mix: Text = Field(default=DEFAULT_MIX, description="Weighted paths: /path:weight,...")
+    count: Whole = _count("invoke")
+    mix: Text = Field(default=_MIX.typed_default("invoke", str), description=_MIX.help + ".")
 
     @field_validator("mix")
     @classmethod
@@ -509,36 +166,61 @@ class InvokeSettings(_CallSettings):
 class DelaySettings(_CallSettings):
     """`delay`: calls to `/delay/<seconds>`, as `resilience delay` makes them."""
 
-    DEFAULT_CONCURRENCY: ClassVar[int] = 4
+    DEFAULT_CONCURRENCY: ClassVar[int] = _CONCURRENCY.typed_default("delay", int)
 
-    count: Whole = Field(default=8, ge=1, description="Logical calls to make.")
+    count: Whole = _count("delay")
     seconds: Seconds = Field(
-        default=3.0, ge=0, description="How long the upstream waits to answer."
+        default=_SECONDS.typed_default("delay", float),
+        ge=_SECONDS.low,
+        description=_SECONDS.help + ".",
     )
+
+
+def _status(value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError("must be a status such as 500, or a choice such as 200,500")  # noqa: TRY004 - pydantic wants ValueError
+    return parse_status(value)
+
+
+Status = Annotated[
+    str,
+    PlainValidator(_status, json_schema_input_type=str),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 200, "maximum": 599},
+                {
+                    "type": "string",
+                    "pattern": r"^\s*\d{3}(:[0-9.]+)?(\s*,\s*\d{3}(:[0-9.]+)?)*\s*$",
+                },
+            ]
+        }
+    ),
+]
 
 
 class ErrorSettings(_CallSettings):
     """`error`: calls to `/status/<status>`, as `resilience error` makes them."""
 
-    DEFAULT_CONCURRENCY: ClassVar[int] = 1
+    DEFAULT_CONCURRENCY: ClassVar[int] = _CONCURRENCY.typed_default("error", int)
 
-    count: Whole = Field(default=20, ge=1, description="Logical calls to make.")
-    status: Whole = Field(
-        default=500, ge=100, le=599, description="The status the upstream answers."
+    count: Whole = _count("error")
+    status: Status = Field(
+        default=_STATUS.typed_default("error", str), description=_STATUS.help + "."
     )
 
 
-class PauseSettings(_Frozen):
+class PauseSettings(FrozenModel):
     """`pause`: wait, so that time passes for the breaker (its open window) and the limiter."""
 
     seconds: Seconds = Field(ge=0, description="How long to wait: 30, 30s, 300ms, 1.5m.")
 
 
-class StateSettings(_Frozen):
+class StateSettings(FrozenModel):
     """`state`: look at the breaker, as `resilience state` does."""
 
 
-class ForceOpenSettings(_Frozen):
+class ForceOpenSettings(FrozenModel):
     """`force-open`: hold the breaker open until a reset."""
 
     reason: Text = Field(
@@ -546,7 +228,7 @@ class ForceOpenSettings(_Frozen):
     )
 
 
-class ResetSettings(_Frozen):
+class ResetSettings(FrozenModel):
     """`reset`: close the breaker and clear its counters."""
 
 
@@ -589,7 +271,7 @@ def _no_default(schema: JsonDict) -> None:
     schema.pop("default", None)
 
 
-class ThresholdSpec(_Frozen):
+class ThresholdSpec(FrozenModel):
     """One expectation on a metric: `p(95) < 300ms`, or a bare value meaning `value == it`."""
 
     threshold: ThresholdText = Field(
@@ -624,7 +306,7 @@ class ThresholdSpec(_Frozen):
             ThresholdError: The text does not parse; `column` is 0-based within it.
         """
         value = self.threshold
-        if isinstance(value, str) and any(char in _OPERATOR_CHARS for char in value):
+        if isinstance(value, str) and any(char in OPERATOR_CHARS for char in value):
             return parse_threshold(value)
         return equality(value)
 
@@ -667,7 +349,7 @@ class Expectation:
     source: str
 
 
-class Step(_Frozen):
+class Step(FrozenModel):
     """One step: exactly one kind key (a subcommand, or `pause`), and optional extras."""
 
     name: Text = Field(
@@ -824,12 +506,13 @@ def step_issues(step: Step, loc: Loc = ()) -> list[Issue]:
 # -- the scenario ---------------------------------------------------------------------------
 
 
-class Defaults(_Frozen):
+class Defaults(FrozenModel):
     """`defaults:`: what every step gets unless it says otherwise."""
 
     concurrency: Whole | None = Field(
         default=None,
-        ge=1,
+        ge=_CONCURRENCY.low,
+        le=_CONCURRENCY.high,
         description="Calls offered at once by every call step that does not say.",
     )
     policies: PolicyOverrides = Field(
@@ -847,7 +530,7 @@ def _check_target(value: str) -> str:
     raise ValueError("must be 'embedded' or an http(s) URL such as http://127.0.0.1:8080")
 
 
-class Scenario(_Frozen):
+class Scenario(FrozenModel):
     """A scenario file, version 1: steps that script the subcommands, and their expectations."""
 
     version: Literal[1] = Field(description="The format version: 1.")
@@ -855,14 +538,24 @@ class Scenario(_Frozen):
     description: Text | None = Field(
         default=None, description="What to watch for; shown before the run."
     )
-    seed: Whole = Field(default=0, description="Seeds the call mix, the jitter and the upstream.")
+    seed: Whole = Field(
+        default=0,
+        ge=0,
+        le=limits.MAX_SEED,
+        description="Seeds the call mix, the jitter and the upstream.",
+    )
     target: Text = Field(
         default=TARGET_EMBEDDED, description="'embedded' (the built-in upstream) or an http(s) URL."
     )
     defaults: Defaults = Field(default_factory=Defaults, description="Defaults for every step.")
-    steps: tuple[Step, ...] = Field(min_length=1, description="The steps, run in order.")
+    steps: tuple[Step, ...] = Field(
+        min_length=1, max_length=limits.MAX_STEPS, description="The steps, run in order."
+    )
     finally_: tuple[Step, ...] = Field(
-        (), alias="finally", description="Steps that always run last, even after a failure."
+        (),
+        alias="finally",
+        max_length=limits.MAX_STEPS,
+        description="Steps that always run last, even after a failure.",
     )
 
     @field_validator("version", mode="before")
@@ -948,13 +641,13 @@ _DEFAULTS_LOC: Final = ("defaults", "policies")
 def scenario_issues(scenario: Scenario) -> list[Issue]:
     """Every problem of meaning in a scenario whose structure is valid, in file order."""
     defaults = scenario.defaults.policies
-    issues = _policy_issues([(_DEFAULTS_LOC, defaults)])
-    known = _config_errors(defaults)
+    issues = policy_issues([(_DEFAULTS_LOC, defaults)])
+    known = config_errors(defaults)
     names: dict[str, Loc] = {}
     for loc, step in scenario.sections():
         issues += step_issues(step, loc)
         layers = [(_DEFAULTS_LOC, defaults), ((*loc, "policies"), step.policies)]
-        issues += _policy_issues(layers, known=known)
+        issues += policy_issues(layers, known=known)
         if step.name in names:
             issues.append(
                 Issue(
@@ -977,7 +670,7 @@ def partial_issues(data: Mapping[str, object]) -> list[Issue]:
     raw_defaults = data.get("defaults")
     raw_policies = raw_defaults.get("policies", {}) if isinstance(raw_defaults, dict) else {}
     defaults = _valid_policies(raw_policies)
-    issues = [] if defaults is None else _policy_issues([(_DEFAULTS_LOC, defaults)])
+    issues = [] if defaults is None else policy_issues([(_DEFAULTS_LOC, defaults)])
     for section in ("steps", "finally"):
         raw_steps = data.get(section)
         for index, raw in enumerate(raw_steps if isinstance(raw_steps, list) else []):
@@ -1004,7 +697,7 @@ def _partial_step_issues(raw: object, loc: Loc, defaults: PolicyOverrides | None
         issues += step_issues(step, loc)
         if part == "policies" and defaults is not None:
             layers = [(_DEFAULTS_LOC, defaults), ((*loc, "policies"), step.policies)]
-            issues += _policy_issues(layers, known=_config_errors(defaults))
+            issues += policy_issues(layers, known=config_errors(defaults))
     return issues
 
 

@@ -24,7 +24,7 @@ from resilience_cli.errors import (
     EXIT_OK,
     ResilienceError,
 )
-from resilience_cli.mix import parse_mix
+from resilience_cli.mix import delay_mix, parse_mix, status_mix
 from resilience_cli.run import RunPlan, execute, plan_mix
 from resilience_cli.scenarios.metrics import breaker_step_metrics, call_step_metrics, evaluate
 from resilience_cli.scenarios.model import (
@@ -42,10 +42,9 @@ if TYPE_CHECKING:
 
     from resilience_cli.client import Target
     from resilience_cli.clock import Clock
-    from resilience_cli.mix import Endpoint
     from resilience_cli.patterns import CircuitBreaker, EventSink, Transition
     from resilience_cli.reporting.summary import RunSummary
-    from resilience_cli.run import CallResult
+    from resilience_cli.run import CallResult, MixDraw
     from resilience_cli.scenarios.metrics import Metric, Verdict
     from resilience_cli.scenarios.model import Scenario, Step
     from resilience_cli.state import BreakerStore
@@ -248,15 +247,15 @@ def _status(verdicts: tuple[Verdict, ...]) -> StepStatus:
     return StepStatus.FAILED if failed else StepStatus.PASSED
 
 
-def _calls(step: Step, seed: int) -> tuple[Endpoint, ...]:
+def _calls(step: Step, seed: int) -> MixDraw:
     """The step's calls, drawn as its one-liner draws them."""
     settings = step.settings
     if isinstance(settings, InvokeSettings):
         mix = parse_mix(settings.mix)
     elif isinstance(settings, DelaySettings):
-        mix = parse_mix(f"/delay/{settings.seconds:g}")
+        mix = delay_mix(settings.seconds)
     elif isinstance(settings, ErrorSettings):
-        mix = parse_mix(f"/status/{settings.status}")
+        mix = status_mix(settings.status)
     else:
         raise TypeError(f"a {step.kind} step makes no calls")
     return plan_mix(settings.count, mix, seed)

@@ -14,7 +14,7 @@ The grammar (whitespace between tokens is optional: `p(95)<300ms` is `p(95) < 30
     operator    = "<" | "<=" | ">" | ">=" | "==" | "!="
     value       = number [unit] | word
     unit        = "ms" | "s" | "m" | "%"
-    number      = digits ["." digits] | "." digits      ; no sign, no exponent
+    number      = digits ["." digits] | "." digits      ; no sign, no exponent, <= 10**15
     word        = [a-z_]+                              ; only as `value == word` or `!=`
 
 Numbers with a unit are converted when parsed: durations to seconds (`300ms` is 0.3,
@@ -35,19 +35,20 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Final
 
 from resilience_cli.errors import UsageError
+from resilience_cli.limits import MAX_THRESHOLD
+from resilience_cli.scenarios.durations import UNITS as DURATION_UNITS
+from resilience_cli.scenarios.durations import in_unit, is_digit, to_seconds
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 AGGREGATIONS: Final = ("count", "rate", "value", "avg", "min", "med", "max", "p")
 OPERATORS: Final = ("<", "<=", ">", ">=", "==", "!=")
-UNITS: Final = ("ms", "s", "m", "%")
+UNITS: Final = (*DURATION_UNITS, "%")
+# A text with one of these is a threshold (`count >= 10`); a scalar without means equality.
+OPERATOR_CHARS: Final = "<>=!"
 
 _DURATION_AGGREGATIONS: Final = frozenset({"avg", "min", "med", "max", "p"})
-# Seconds per duration unit, applied by division or multiplication so that "300ms" and
-# "0.3s" give the very same float.
-_PER_SECOND: Final = {"ms": 1000}
-_SECONDS: Final = {"s": 1, "m": 60}
 # Words people reach for first, mapped to the spelling the grammar wants.
 _AGGREGATION_ALIASES: Final = {
     "mean": "avg",
@@ -76,8 +77,8 @@ _UNIT_ALIASES: Final = {
     "pct": "%",
 }
 _OPERATOR_FIXES: Final = {"=": "==", "=>": ">=", "=<": "<=", "<>": "!=", "!": "!=", "===": "=="}
-_OPERATOR_CHARS: Final = "<>=!"
 _EXAMPLE: Final = "e.g. 'p(95) < 300ms'"
+_TOO_LARGE: Final = f"the number is too large; expectations compare numbers up to {MAX_THRESHOLD:,}"
 
 
 class ThresholdError(UsageError, ValueError):
@@ -171,12 +172,14 @@ def equality(value: str | float) -> Threshold:
             0,
         )
     if isinstance(value, (int, float)):
-        if not math.isfinite(value):
+        if isinstance(value, float) and not math.isfinite(value):
             raise ThresholdError(f"{value!r} is not a finite number", 0)
+        if abs(value) > MAX_THRESHOLD:  # before any float(): a 400-digit int has none
+            raise ThresholdError(_TOO_LARGE, 0)
         written = format_number(value)
     else:
         written = value.strip()
-        if any(char in _OPERATOR_CHARS for char in written):
+        if any(char in OPERATOR_CHARS for char in written):
             raise ThresholdError(
                 f"{written!r} is a threshold, not a value; write it as a list item: [{written!r}]",
                 0,
@@ -206,25 +209,18 @@ def _spell(value: float | str, unit: str | None) -> str:
         return value
     if unit == "%":
         return f"{format_number(round(value * 100, 9))}%"
-    if unit in _PER_SECOND:
-        return f"{format_number(round(value * _PER_SECOND[unit], 9))}{unit}"
-    if unit in _SECONDS:
-        return f"{format_number(value / _SECONDS[unit])}{unit}"
+    if unit in DURATION_UNITS:
+        return f"{format_number(in_unit(value, unit))}{unit}"
     return format_number(value)
-
-
-def _is_digit(char: str) -> bool:
-    """An ASCII digit: `str.isdigit` also accepts '²', which `float` refuses."""
-    return len(char) == 1 and "0" <= char <= "9"
 
 
 def _operator_end(text: str) -> int | None:
     """Where the operator of a parsed threshold text ends (no other token uses its characters)."""
-    start = next((i for i, char in enumerate(text) if char in _OPERATOR_CHARS), None)
+    start = next((i for i, char in enumerate(text) if char in OPERATOR_CHARS), None)
     if start is None:
         return None
     end = start
-    while end < len(text) and text[end] in _OPERATOR_CHARS:
+    while end < len(text) and text[end] in OPERATOR_CHARS:
         end += 1
     return end
 
@@ -268,7 +264,7 @@ class _Parser:
             rest = self.text[self.pos :].rstrip()
             hint = (
                 "; write one threshold per list item"
-                if any(char in _OPERATOR_CHARS for char in rest)
+                if any(char in OPERATOR_CHARS for char in rest)
                 else ""
             )
             raise ThresholdError(f"unexpected {rest!r} after the value{hint}", self.pos)
@@ -301,11 +297,11 @@ class _Parser:
     def _aggregation_hint(self, name: str) -> str:
         lowered = name.lower()
         digits = lowered.removeprefix("p")
-        if lowered.startswith("p") and digits and all(map(_is_digit, digits)):
+        if lowered.startswith("p") and digits and all(map(is_digit, digits)):
             # `p95`, `p99.9`: the percentile without its parentheses.
-            if self._peek() == "." and _is_digit(self._peek(1)):
+            if self._peek() == "." and is_digit(self._peek(1)):
                 self.pos += 1
-                digits += "." + self._take(_is_digit)
+                digits += "." + self._take(is_digit)
             return f"; did you mean 'p({digits})'?"
         if lowered in {"percentile", "pct"}:
             return "; did you mean 'p(95)'?"
@@ -340,7 +336,7 @@ class _Parser:
     def _operator(self, after: str) -> str:
         self._skip_space()
         start = self.pos
-        written = self._take(lambda char: char in _OPERATOR_CHARS)
+        written = self._take(lambda char: char in OPERATOR_CHARS)
         if written in OPERATORS:
             return written
         if not written:
@@ -367,6 +363,8 @@ class _Parser:
             raise ThresholdError(
                 f"expected a number or a word after {op!r}, found {self._found()}", start
             )
+        if number > MAX_THRESHOLD:
+            raise ThresholdError(_TOO_LARGE, start)
         return self._unit(number, aggregation, start)
 
     def _word(self, aggregation: str, op: str, start: int) -> str:
@@ -393,7 +391,7 @@ class _Parser:
         self._skip_space()
         unit_at = self.pos
         unit = self._take(lambda char: char == "%" or (char.isascii() and char.isalpha()))
-        if unit[:1] in {"e", "E"} and (_is_digit(self._peek()) or self._peek() in {"-", "+"}):
+        if unit[:1] in {"e", "E"} and (is_digit(self._peek()) or self._peek() in {"-", "+"}):
             raise ThresholdError("write the number without an exponent", unit_at)
         if unit and unit not in UNITS:
             hint = _suggest(unit, UNITS, _UNIT_ALIASES) or f"; use one of {', '.join(UNITS)}"
@@ -410,10 +408,8 @@ class _Parser:
             converted = number / 100
             if aggregation == "rate" and converted > 1:
                 raise ThresholdError("a rate cannot exceed 100%", start)
-        elif unit in _PER_SECOND:
-            converted = number / _PER_SECOND[unit]
         else:
-            converted = number * _SECONDS[unit]
+            converted = to_seconds(number, unit)
         return converted, unit
 
     @staticmethod
@@ -430,11 +426,11 @@ class _Parser:
 
     def _number(self) -> float | None:
         start = self.pos
-        whole = self._take(_is_digit)
+        whole = self._take(is_digit)
         fraction = ""
-        if self._peek() == "." and _is_digit(self._peek(1)):
+        if self._peek() == "." and is_digit(self._peek(1)):
             self.pos += 1
-            fraction = self._take(_is_digit)
+            fraction = self._take(is_digit)
         if not whole and not fraction:
             self.pos = start
             return None

@@ -206,7 +206,10 @@ def test_state_file_comes_from_the_environment(in_tmp, monkeypatch):
             ("invoke", "--deadline", "0.05", *VIRTUAL),
             "--min-attempt (timeout.min_attempt): must be below timeout.total 0.05s",
         ),
-        (("invoke", "--min-attempt", "-1", *VIRTUAL), "Invalid value for '--min-attempt'"),
+        (
+            ("invoke", "--min-attempt", "-1", *VIRTUAL),
+            "--min-attempt (timeout.min_attempt): must be >= 0 seconds",
+        ),
         (("invoke", "--max-retry-after", "-1", *VIRTUAL), "Invalid value for '--max-retry-after'"),
     ],
 )

@@ -1,8 +1,11 @@
 import asyncio
 import json
+import random
+import tracemalloc
 
 import pytest
 
+from resilience_cli import run as run_module
 from resilience_cli.errors import StateFileError
 from resilience_cli.mix import Endpoint
 from resilience_cli.patterns import BreakerConfig, BreakerState, Policies, Reason, RetryConfig
@@ -135,3 +138,44 @@ async def test_a_corrupt_snapshot_names_the_file_and_the_way_out(clock, tmp_path
         await execute(plan(GET), clock=clock, store=store, target=CountingTarget(clock))
     assert path.read_bytes() == before
     assert json.loads(before)["breaker"]["state"] == "ajar"
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7, 42, 2**63 - 1])
+@pytest.mark.parametrize("weights", [(1.0, 1.0), (0.6, 0.2, 0.2), (1e-9, 1_000_000.0, 3.0), (5.0,)])
+def test_the_drawn_plan_is_the_sequence_choices_would_draw(seed, weights):
+    """Drawn one call at a time, the plan is exactly `Random(seed).choices(..., k=count)`."""
+    endpoints = [GET, ERROR, SLOW][: len(weights)]
+    mix = list(zip(endpoints, weights, strict=True))
+    expected = random.Random(seed).choices(endpoints, weights, k=500)
+    assert list(plan_mix(500, mix, seed)) == expected
+    assert list(plan_mix(500, mix, seed)) == expected  # and again: each pass starts afresh
+
+
+def test_a_plan_of_a_million_calls_costs_no_memory_until_it_runs():
+    """The plan is drawn as the run takes calls: making it allocates almost nothing."""
+    tracemalloc.start()
+    try:
+        calls = plan_mix(1_000_000, [(GET, 1.0), (ERROR, 1.0)], 3)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(calls) == 1_000_000
+    assert peak < 100_000
+
+
+async def test_a_run_offers_no_more_calls_at_once_than_it_makes(clock, tmp_path, monkeypatch):
+    """Two calls at a concurrency of 1,000 build one client for two calls, not 200 clients."""
+    asked: list[int] = []
+
+    class Recording(run_module.ResilientClient):
+        def __init__(self, *args, concurrency: int = 1, **kwargs) -> None:
+            asked.append(concurrency)
+            super().__init__(*args, concurrency=concurrency, **kwargs)
+
+    monkeypatch.setattr(run_module, "ResilientClient", Recording)
+    store = JsonFileStore(tmp_path / "breaker.json", clock=clock)
+    result = await execute(
+        plan(GET, GET, concurrency=1000), clock=clock, store=store, target=CountingTarget(clock)
+    )
+    assert len(result.calls) == 2
+    assert asked == [2]

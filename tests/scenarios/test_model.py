@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from resilience_cli.cli.breaker import force_open
 from resilience_cli.cli.calls import DEFAULT_MIX as CLI_MIX
-from resilience_cli.cli.options import FLAG_OF, CallDefaults, CallOptions, call_parameters
+from resilience_cli.cli.options import FLAG_OF, CallOptions, call_parameters
 from resilience_cli.mix import DEFAULT_MIX
 from resilience_cli.patterns import (
     BreakerConfig,
@@ -244,7 +244,7 @@ def test_validating_in_python_checks_merged_policies() -> None:
 
 
 def cli_defaults() -> Policies:
-    flags = {parameter.name: parameter.default for parameter in call_parameters(CallDefaults())}
+    flags = {parameter.name: parameter.default for parameter in call_parameters("invoke")}
     return CallOptions.parse(flags).policies()
 
 
@@ -369,7 +369,7 @@ def test_durations_work_for_every_seconds_valued_key() -> None:
 )
 def test_the_floor_and_the_retry_after_cap_have_flags(flags, timeout, retry) -> None:
     """--min-attempt and --max-retry-after reach the configs; --max-retry-after 0: no cap."""
-    values = {parameter.name: parameter.default for parameter in call_parameters(CallDefaults())}
+    values = {parameter.name: parameter.default for parameter in call_parameters("invoke")}
     policies = CallOptions.parse(values | flags).policies()
     assert policies.timeout == timeout
     assert policies.retry is not None

@@ -414,6 +414,14 @@ def test_restore_keeps_the_window_and_the_history():
         ),
         ({"open_for": float("inf")}, "open_for must be seconds"),
         ({"open_for": float("nan")}, "open_for must be seconds"),
+        ({"open_for": 10**400}, r"open_for must be seconds from 0 to 86400, got 1000.*\.\.\."),
+        ({"open_for": 86_401}, "open_for must be seconds from 0 to 86400"),
+        ({"fail_count": 2**63}, "fail_count must be a count from 0 to 2"),
+        (
+            {"state": "forced_open", "opened_at": "0001-01-01T00:00:00+00:00"},
+            r"opened_at '0001-01-01T00:00:00\+00:00' is not a usable ISO 8601 time",
+        ),
+        ({"opened_at": "1969-12-31T23:59:59+00:00"}, "from 1970 to 9999"),
         (
             {
                 "transitions": [

@@ -1,4 +1,5 @@
 import asyncio
+import threading
 import time
 
 import pytest
@@ -82,3 +83,47 @@ def test_system_clock_reads_the_machine_clocks():
         assert isinstance(loop, asyncio.AbstractEventLoop)
     finally:
         loop.close()
+
+
+def run_bounded(clock: VirtualClock, main, *, real_seconds: float = 30.0):
+    """Run `main()` on a fresh loop of `clock`; a loop that spins is stopped from a thread."""
+    loop = clock.new_event_loop()
+    watchdog = threading.Timer(real_seconds, loop.call_soon_threadsafe, (loop.stop,))
+    watchdog.start()
+    try:
+        return loop.run_until_complete(main())
+    finally:
+        watchdog.cancel()
+        loop.close()
+
+
+@pytest.mark.parametrize("start", [2.0**24, 2.0**30, 1e12])
+def test_timers_still_fire_far_from_time_zero(start):
+    """Past 2**24 s a float cannot hold 1 ns more; sleeps, zero delays and timeouts still end."""
+    clock = VirtualClock()
+    clock.jump(start)
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        await asyncio.sleep(1)
+        fired = loop.create_future()
+        loop.call_later(0, fired.set_result, "now")  # due at exactly time()
+        await fired
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(2.5):
+                await asyncio.sleep(86_400)
+        return clock.monotonic()
+
+    assert run_bounded(clock, main) == pytest.approx(start + 3.5, abs=1e-3 * start / 2**24)
+
+
+def test_two_hundred_days_of_waits_pass_in_virtual_time():
+    """200 one-day sleeps in a row (17.28 million s, past 2**24) finish, as in a long scenario."""
+    clock = VirtualClock()
+
+    async def main():
+        for _ in range(200):
+            await asyncio.sleep(86_400)
+        return clock.monotonic()
+
+    assert run_bounded(clock, main) == pytest.approx(200 * 86_400)

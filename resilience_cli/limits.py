@@ -1,0 +1,52 @@
+"""The largest values resilience-cli accepts, wherever a user can write a number.
+
+Every number a user types (a flag, a scenario key, a threshold, a weight) or a file holds
+(the state file) has bounds, so that a careless or hostile value gets a one-line error
+instead of an overflow, a hang or a run that eats the machine. Each bound is far beyond
+what a classroom demo or a CI smoke job needs; the README lists them.
+"""
+
+from typing import Final
+
+MAX_SECONDS: Final = 86_400.0
+"""Every duration: timeouts, backoff, waits, open windows, pauses, `--seconds`: a day."""
+
+MAX_CALLS: Final = 1_000_000
+"""`-n` and a step's `count`: a run keeps every call's numbers (~1.4 KB each)."""
+
+MAX_CONCURRENCY: Final = 1_000
+"""`-c` and `concurrency`; a run also never offers more calls at once than it makes."""
+
+MAX_SEED: Final = 2**63 - 1
+"""Seeds are 0 to 2**63 - 1."""
+
+MAX_ATTEMPTS: Final = 100
+"""`retry.attempts`, the first call included."""
+
+MAX_COUNT: Final = 1_000_000
+"""Other counts: burst, bulkhead slots and queue, consecutive failures."""
+
+MAX_WINDOW: Final = 10_000
+"""The breaker's window, minimum calls and half-open probes; the window is saved in the
+state file, one character per call."""
+
+MAX_RATE: Final = 1_000_000.0
+"""Tokens per second."""
+
+MAX_WEIGHT: Final = 1_000_000.0
+"""One weight in `--mix` or `/status/200:0.7,500:0.3`."""
+
+MAX_THRESHOLD: Final = 10**15
+"""A number in an expectation (`count >= 10`, `p(95) < 300ms`): below 2**53, so exact."""
+
+MAX_SCENARIO_BYTES: Final = 1024 * 1024
+"""A scenario file: 1 MiB (the shipped ones are about 2 KB)."""
+
+MAX_STEPS: Final = 1_000
+"""Steps in `steps`, and again in `finally`."""
+
+MAX_STORED_COUNT: Final = 2**63 - 1
+"""A count in the state file (consecutive failures, probes that succeeded)."""
+
+MAX_LOG_LINES: Final = 1_000_000
+"""`resilience logs -n`."""

@@ -1,0 +1,33 @@
+"""The value types of scenario files: frozen models, strict scalars, and durations.
+
+Strict, because YAML is generous: `'5'` is a text and `true` a yes/no value, and neither
+should quietly become the number 5 or 1.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Final
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Strict, WithJsonSchema
+
+from resilience_cli.limits import MAX_SECONDS
+from resilience_cli.scenarios.durations import PATTERN, parse_seconds
+
+_DURATION_SCHEMA: Final = {
+    "anyOf": [
+        {"type": "number", "maximum": MAX_SECONDS},
+        {"type": "string", "pattern": PATTERN},
+    ]
+}
+
+Whole = Annotated[int, Strict()]
+Number = Annotated[float, Strict()]
+Flag = Annotated[bool, Strict()]
+Text = Annotated[str, Strict()]
+Seconds = Annotated[float, BeforeValidator(parse_seconds), WithJsonSchema(_DURATION_SCHEMA)]
+
+
+class FrozenModel(BaseModel):
+    """Frozen values; an unknown key is an error; no NaN or infinity sneaks in."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
