@@ -16,6 +16,7 @@ from resilience_cli.cli.options import (  # noqa: TC001 - Typer reads these at r
     LogFileOption,
     StateFileOption,
 )
+from resilience_cli.cli.view import ViewOption  # noqa: TC001 - Typer reads it at run time
 from resilience_cli.errors import UsageError
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from resilience_cli.eventlog import EventLog
     from resilience_cli.patterns import CircuitBreaker, EventSink
     from resilience_cli.state import JsonFileStore
+    from resilience_cli.view import View
 
 
 def _breaker(
@@ -60,20 +62,35 @@ def _log(path: Path, clock: Clock, command: str) -> Iterator[EventLog]:
         log.close()
 
 
-def _report(breaker: CircuitBreaker, store: JsonFileStore, *, json: bool, title: str) -> None:
+def _report(
+    breaker: CircuitBreaker, store: JsonFileStore, *, json: bool, title: str, view: View | None
+) -> None:
     from resilience_cli.cli import output  # noqa: PLC0415
+    from resilience_cli.cli.view import chosen_view  # noqa: PLC0415
     from resilience_cli.reporting import render_breaker  # noqa: PLC0415
     from resilience_cli.reporting.document import state_document  # noqa: PLC0415
     from resilience_cli.state.breaker import BreakerView  # noqa: PLC0415
 
-    view = BreakerView.of(breaker)
     if json:
-        output.print_json(state_document(view, breaker.transitions, store.location))
+        output.print_json(
+            state_document(BreakerView.of(breaker), breaker.transitions, store.location)
+        )
     else:
-        output.show(render_breaker(view, breaker.transitions, title=title, glyphs=output.glyphs()))
+        console = output.stdout()
+        console.print(
+            render_breaker(
+                BreakerView.of(breaker),
+                breaker.transitions,
+                title=title,
+                glyphs=output.glyphs(),
+                view=chosen_view(view, console),
+            )
+        )
 
 
-def state(*, json: JsonOption = False, state_file: StateFileOption = None) -> None:
+def state(
+    *, json: JsonOption = False, state_file: StateFileOption = None, view: ViewOption = None
+) -> None:
     """Show the breaker: state, fail count, opened_at, time to half-open, recent transitions.
 
     It only reads the state file, so it never waits for a running command.
@@ -84,7 +101,7 @@ def state(*, json: JsonOption = False, state_file: StateFileOption = None) -> No
     clock = SystemClock()
     store = open_store(state_file, clock)
     breaker = _breaker(store, store.load(), clock)
-    _report(breaker, store, json=json, title=f"Circuit breaker ({store.location})")
+    _report(breaker, store, json=json, title=f"Circuit breaker ({store.location})", view=view)
 
 
 def force_open(
@@ -95,6 +112,7 @@ def force_open(
     json: JsonOption = False,
     state_file: StateFileOption = None,
     log_file: LogFileOption = defaults.LOG_FILE,
+    view: ViewOption = None,
 ) -> None:
     """Hold the breaker open: every call falls back until `resilience reset`."""
     from resilience_cli.cli.runtime import open_store  # noqa: PLC0415
@@ -106,7 +124,7 @@ def force_open(
         breaker = _breaker(store, transaction.snapshot, clock, log)
         breaker.force_open(reason)
         transaction.replace(breaker.snapshot())
-    _report(breaker, store, json=json, title="Circuit breaker forced open")
+    _report(breaker, store, json=json, title="Circuit breaker forced open", view=view)
 
 
 def reset(
@@ -114,6 +132,7 @@ def reset(
     json: JsonOption = False,
     state_file: StateFileOption = None,
     log_file: LogFileOption = defaults.LOG_FILE,
+    view: ViewOption = None,
 ) -> None:
     """Close the breaker and clear its counters; also the way out of an unreadable state file."""
     from resilience_cli.cli import output  # noqa: PLC0415
@@ -140,7 +159,7 @@ def reset(
             store.save(breaker.snapshot())
             log.info("state.replaced", problem=exc.problem, state_file=store.location)
             output.note(f"replaced the unreadable state file: {exc.problem}")
-    _report(breaker, store, json=json, title="Circuit breaker reset")
+    _report(breaker, store, json=json, title="Circuit breaker reset", view=view)
 
 
 def register(app: typer.Typer) -> None:

@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING, Annotated, Final, Protocol
 import typer
 
 from resilience_cli.cli.options import CallDefaults, CallOptions, call_parameters
+from resilience_cli.cli.view import ViewOption, chosen_view
 from resilience_cli.errors import EXIT_INTERRUPTED, UsageError
 from resilience_cli.mix import DEFAULT_MIX
+from resilience_cli.view import View
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -32,8 +34,13 @@ def parse_mix(text: str) -> tuple[tuple[Endpoint, float], ...]:
         raise UsageError(f"--mix: {exc}") from None
 
 
-def run_calls(command: str, options: CallOptions, mix: tuple[tuple[Endpoint, float], ...]) -> None:
-    """Plan, run, log and report one call command."""
+def run_calls(
+    command: str,
+    options: CallOptions,
+    mix: tuple[tuple[Endpoint, float], ...],
+    view: View | None = None,
+) -> None:
+    """Plan, run, log and report one call command (`view`: None picks by the terminal)."""
     from resilience_cli.cli import output, runtime  # noqa: PLC0415
     from resilience_cli.eventlog import open_event_log  # noqa: PLC0415
     from resilience_cli.reporting import render_summary, summarize, summary_document  # noqa: PLC0415
@@ -88,7 +95,10 @@ def run_calls(command: str, options: CallOptions, mix: tuple[tuple[Endpoint, flo
     if options.json:
         output.print_json(summary_document(summary))
     else:
-        output.show(render_summary(summary, glyphs=output.glyphs()))
+        console = output.stdout()
+        console.print(
+            render_summary(summary, glyphs=output.glyphs(), view=chosen_view(view, console))
+        )
     if result.interrupted:
         output.note("interrupted: the summary covers the calls that finished; state saved")
         raise typer.Exit(EXIT_INTERRUPTED)
@@ -144,23 +154,25 @@ class _Command(Protocol):
 
 def _make(spec: CallCommand) -> _Command:
     def command(**values: object) -> None:
+        view = values["view"]
         run_calls(
             spec.name,
-            CallOptions.parse(_without(values, spec.extra.name)),
+            CallOptions.parse(_without(values, spec.extra.name, "view")),
             spec.mix(values[spec.extra.name]),
+            view if isinstance(view, View) else None,
         )
 
     command.__name__ = spec.name
     command.__doc__ = spec.help
     # Typer reads options from the signature; this one is assembled, not written out.
     command.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [spec.extra, *call_parameters(spec.defaults)]
+        [spec.extra, *call_parameters(spec.defaults), _param("view", ViewOption, None)]
     )
     return command
 
 
-def _without(values: Mapping[str, object], name: str) -> dict[str, object]:
-    return {key: value for key, value in values.items() if key != name}
+def _without(values: Mapping[str, object], *names: str) -> dict[str, object]:
+    return {key: value for key, value in values.items() if key not in names}
 
 
 def _param(name: str, annotation: object, default: object) -> inspect.Parameter:
