@@ -105,3 +105,30 @@ def test_an_unknown_view_is_a_usage_error(args, env):
     assert result.exit_code == 2
     assert result.stderr.startswith("error: Invalid value for '--view'")
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_the_tour_on_a_30_row_terminal_shows_each_step_in_15_lines(terminal):
+    """`run tour` at 100x30: every step, header and verdicts included, fits in 15 lines."""
+    screen = terminal(30)
+    result = runner.invoke(app, ["run", "tour", "--virtual-time"])
+    assert result.exit_code == 0, result.output
+    steps: list[list[str]] = []
+    for line in shown(screen):
+        if line.startswith(("Step ", "Finally ", "Expectations ")):
+            steps.append([])
+        if steps:
+            steps[-1].append(line)
+    assert len(steps) == 12  # 10 steps, 1 finally, the verdict
+    assert max(len(step) for step in steps) <= 15
+    # The compact verdict block lists no passing expectation twice: rule and outcome only.
+    assert len(steps[-1]) == 2
+    assert steps[-1][1].startswith("PASSED  13 of 13 expectations held")
+
+
+def test_run_takes_view_full_on_a_short_terminal(terminal):
+    """--view full wins over the terminal's height."""
+    screen = terminal(30)
+    assert (
+        runner.invoke(app, ["run", "fallback", "--virtual-time", "--view", "full"]).exit_code == 0
+    )
+    assert "Concurrency and pacing" in "\n".join(shown(screen))

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from resilience_cli import palette
 from resilience_cli.cli import app, output
+from resilience_cli.export.theme import BACKGROUND, FOREGROUND, SLIDE_THEME
 
 runner = CliRunner()
 COLOURED = {
@@ -100,7 +101,8 @@ REPORTS = [
     ["error", "-n", "20", "--virtual-time", "--view", "compact"],
     ["state", "--view", "full"],
     ["state", "--view", "compact"],
-    ["run", "failing.yaml", "--virtual-time"],
+    ["run", "failing.yaml", "--virtual-time", "--view", "full"],
+    ["run", "failing.yaml", "--virtual-time", "--view", "compact"],
     ["logs", "-n", "200"],
 ]
 
@@ -137,10 +139,18 @@ def test_the_terminals_own_yellow_cyan_and_blue_would_fail_that_check():
     assert contrast((0, 188, 0), white) < palette.MIN_CONTRAST
 
 
+def test_slide_colours_read_on_the_slide():
+    """On a slide's white, the text and all 16 terminal colours are at 4.5:1 or more."""
+    assert contrast(FOREGROUND, BACKGROUND) >= 15
+    for number in range(16):
+        rgb = SLIDE_THEME.ansi_colors[number]
+        assert contrast(tuple(rgb), BACKGROUND) >= 4.5, number
+
+
 def test_no_color_keeps_every_word(monkeypatch, colour_terminal):
     """NO_COLOR: no colour at all, yet the states, marks and counts are all in the text."""
     monkeypatch.setenv("NO_COLOR", "1")
-    runner.invoke(app, ["run", "failing.yaml", "--virtual-time"])
+    runner.invoke(app, ["run", "failing.yaml", "--virtual-time", "--view", "compact"])
     text = colour_terminal.getvalue()
     attributes = sgr_attributes(text)
     colours = {a for a in attributes if re.fullmatch(r"(3[0-8]|4[0-8]|9[0-7]|10[0-7])(:.*)?", a)}
