@@ -1,6 +1,7 @@
 """`run --export`: one 16:9 slide per step, legible at 1920x1080, its font inside."""
 
 import io
+import json
 import re
 import tomllib
 import xml.etree.ElementTree as ET
@@ -241,3 +242,36 @@ def test_reverse_video_draws_its_background():
     span = next(s for s in root.iter(f"{SVG}tspan") if s.text == "OPEN")
     assert span.get("fill") == "#ffffff"
     assert float(span.get("x")) == pytest.approx(float(rects[0].get("x")))
+
+
+def test_json_with_export_prints_only_json(in_tmp):
+    """--json --export: stdout is the JSON document alone; the slides are written all the same."""
+    result = runner.invoke(
+        app, ["run", "fallback", "--virtual-time", "--json", "--export", "f.svg"]
+    )
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["schema"] == "resilience-cli/scenario-run"
+    assert len(list(in_tmp.glob("f-*.svg"))) > 2
+
+
+def test_an_unwritable_export_is_one_error_line(in_tmp):
+    """A file in the way of the export's folder: `error: cannot write ...`, exit 2."""
+    (in_tmp / "taken").write_text("")
+    result = runner.invoke(app, ["run", "fallback", "--virtual-time", "--export", "taken/f.svg"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: cannot write taken/f-01.svg: a file is in the way")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_the_presenters_prompt_stays_off_the_slides(in_tmp):
+    """--interactive --export: `press Enter` is for the presenter, not on any slide."""
+    result = runner.invoke(
+        app,
+        ["run", "fallback", "--virtual-time", "--interactive", "--export", "f.svg"],
+        input="\n" * 10,
+    )
+    assert result.exit_code == 0
+    assert "press Enter" in result.stdout
+    slides = "".join(path.read_text() for path in in_tmp.glob("f-*.svg"))
+    assert "Step 1/" in slides
+    assert "press Enter" not in slides
