@@ -15,6 +15,7 @@ from resilience_cli.cli.options import (  # noqa: TC001 - Typer reads these at r
     LogFileOption,
     StateFileOption,
 )
+from resilience_cli.cli.view import ViewOption  # noqa: TC001 - Typer reads it at run time
 from resilience_cli.errors import UsageError
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from resilience_cli.patterns import CircuitBreaker
     from resilience_cli.state import JsonFileStore
     from resilience_cli.state.breaker import Steered
+    from resilience_cli.view import View
 
 
 @contextlib.contextmanager
@@ -93,20 +95,35 @@ def _steer(  # noqa: PLR0913 - the command's flags, passed through
     return steered, store
 
 
-def _report(breaker: CircuitBreaker, store: JsonFileStore, *, json: bool, title: str) -> None:
+def _report(
+    breaker: CircuitBreaker, store: JsonFileStore, *, json: bool, title: str, view: View | None
+) -> None:
     from resilience_cli.cli import output  # noqa: PLC0415
+    from resilience_cli.cli.view import chosen_view  # noqa: PLC0415
     from resilience_cli.reporting import render_breaker  # noqa: PLC0415
     from resilience_cli.reporting.document import state_document  # noqa: PLC0415
     from resilience_cli.state.breaker import BreakerView  # noqa: PLC0415
 
-    view = BreakerView.of(breaker)
     if json:
-        output.print_json(state_document(view, breaker.transitions, store.location))
+        output.print_json(
+            state_document(BreakerView.of(breaker), breaker.transitions, store.location)
+        )
     else:
-        output.show(render_breaker(view, breaker.transitions, title=title, glyphs=output.glyphs()))
+        console = output.stdout()
+        console.print(
+            render_breaker(
+                BreakerView.of(breaker),
+                breaker.transitions,
+                title=title,
+                glyphs=output.glyphs(),
+                view=chosen_view(view, console),
+            )
+        )
 
 
-def state(*, json: JsonOption = False, state_file: StateFileOption = None) -> None:
+def state(
+    *, json: JsonOption = False, state_file: StateFileOption = None, view: ViewOption = None
+) -> None:
     """Show the breaker: state, fail count, opened_at, time to half-open, recent transitions.
 
     It only reads the state file, so it never waits for a running command.
@@ -118,10 +135,10 @@ def state(*, json: JsonOption = False, state_file: StateFileOption = None) -> No
     clock = SystemClock()
     store = open_store(state_file, clock)
     breaker = load_breaker(store.load(), None, clock=clock, events=None, location=store.location)
-    _report(breaker, store, json=json, title=f"Circuit breaker ({store.location})")
+    _report(breaker, store, json=json, title=f"Circuit breaker ({store.location})", view=view)
 
 
-def force_open(
+def force_open(  # noqa: PLR0913 - one parameter per flag
     *,
     reason: Annotated[str, typer.Option("--reason", help="Why, for the log and `state`.")] = (
         "forced open by the operator"
@@ -130,6 +147,7 @@ def force_open(
     state_file: StateFileOption = None,
     log_file: LogFileOption = defaults.LOG_FILE,
     lock_timeout: LockTimeoutOption = defaults.LOCK_TIMEOUT,
+    view: ViewOption = None,
 ) -> None:
     """Hold the breaker open: every call falls back until `resilience reset`."""
 
@@ -143,7 +161,7 @@ def force_open(
         log_file=log_file,
         lock_timeout=lock_timeout,
     )
-    _report(steered.breaker, store, json=json, title="Circuit breaker forced open")
+    _report(steered.breaker, store, json=json, title="Circuit breaker forced open", view=view)
 
 
 def reset(
@@ -152,6 +170,7 @@ def reset(
     state_file: StateFileOption = None,
     log_file: LogFileOption = defaults.LOG_FILE,
     lock_timeout: LockTimeoutOption = defaults.LOCK_TIMEOUT,
+    view: ViewOption = None,
 ) -> None:
     """Close the breaker and clear its counters; also the way out of a broken state file.
 
@@ -169,7 +188,7 @@ def reset(
         lock_timeout=lock_timeout,
         replace_broken=True,
     )
-    _report(steered.breaker, store, json=json, title="Circuit breaker reset")
+    _report(steered.breaker, store, json=json, title="Circuit breaker reset", view=view)
 
 
 def register(app: typer.Typer) -> None:

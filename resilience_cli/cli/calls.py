@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING, Final, Protocol
 import typer
 
 from resilience_cli.cli.options import CallOptions, call_parameters
+from resilience_cli.cli.view import ViewOption, chosen_view
 from resilience_cli.errors import UsageError
 from resilience_cli.mix import DEFAULT_MIX  # noqa: F401 - the default `invoke` draws from, for tests
+from resilience_cli.view import View
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -32,8 +34,13 @@ def parse_mix(text: str) -> tuple[tuple[Endpoint, float], ...]:
         raise UsageError(f"--mix: {exc}") from None
 
 
-def run_calls(command: str, options: CallOptions, mix: tuple[tuple[Endpoint, float], ...]) -> None:
-    """Plan, run, log and report one call command."""
+def run_calls(
+    command: str,
+    options: CallOptions,
+    mix: tuple[tuple[Endpoint, float], ...],
+    view: View | None = None,
+) -> None:
+    """Plan, run, log and report one call command (`view`: None picks by the terminal)."""
     from resilience_cli.cli import output, runtime  # noqa: PLC0415
     from resilience_cli.cli.signals import Interruption  # noqa: PLC0415
     from resilience_cli.eventlog import open_event_log  # noqa: PLC0415
@@ -97,7 +104,10 @@ def run_calls(command: str, options: CallOptions, mix: tuple[tuple[Endpoint, flo
         if result.interrupted:  # the human summary says it itself; the JSON only marks it
             output.note("interrupted: the summary covers what finished; state saved")
     else:
-        output.show(render_summary(summary, glyphs=output.glyphs()))
+        console = output.stdout()
+        console.print(
+            render_summary(summary, glyphs=output.glyphs(), view=chosen_view(view, console))
+        )
     if result.interrupted:
         raise typer.Exit(interruption.exit_code)
 
@@ -154,10 +164,19 @@ class _Command(Protocol):
 
 
 def _make(spec: CallCommand) -> _Command:
-    parameters = call_parameters(spec.name)
+    view = inspect.Parameter(
+        "view", inspect.Parameter.KEYWORD_ONLY, annotation=ViewOption, default=None
+    )
+    parameters = [*call_parameters(spec.name), view]
 
     def command(**values: object) -> None:
-        run_calls(spec.name, CallOptions.parse(values), spec.mix(values[spec.option]))
+        view = values["view"]
+        run_calls(
+            spec.name,
+            CallOptions.parse(values),
+            spec.mix(values[spec.option]),
+            view if isinstance(view, View) else None,
+        )
 
     command.__name__ = spec.name
     command.__doc__ = spec.help

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Final
 
 import typer
 
-from resilience_cli import defaults
+from resilience_cli import defaults, palette
 from resilience_cli.cli.options import LogFileOption  # noqa: TC001 - Typer reads these at run time
 from resilience_cli.errors import UsageError
 from resilience_cli.limits import MAX_LOG_LINES
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from rich.text import Text
 
 POLL_SECONDS: Final = 0.25
-_STYLES: Final = {"warning": "yellow", "error": "red"}
+_STYLES: Final = {"warning": palette.CAUTION, "error": palette.BAD}
 _HEADER_KEYS: Final = frozenset({"timestamp", "level", "event", "run_id", "command"})
 # Fields that hold seconds, shown with their unit (`212 ms`, `2.001 s`).
 _SECONDS: Final = frozenset({"duration", "delay", "retry_after", "waited", "wait", "elapsed"})
@@ -94,11 +94,11 @@ def format_line(line: str) -> Text:
         (key, format_value(key, value)) for key, value in record.items() if key not in _HEADER_KEYS
     )
     return Text.assemble(
-        plain(format_timestamp(record.get("timestamp", "")), "dim"),
+        plain(format_timestamp(record.get("timestamp", ""))),
         "  ",
-        plain(f"{record.get('event', '?')!s:<20}", _STYLES.get(level, "bold")),
+        plain(f"{record.get('event', '?')!s:<20}", _STYLES.get(level, palette.STRONG)),
         "  ",
-        plain(record.get("command", ""), "dim"),
+        plain(record.get("command", "")),
         "  ",
         plain(" ".join(f"{key}={text}" for key, text in fields if text is not None)),
     )

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Final
 import typer
 
 from resilience_cli import defaults
+from resilience_cli.cli.exports import ExportModeOption  # noqa: TC001 - read by Typer
 from resilience_cli.cli.options import (  # noqa: TC001 - Typer reads these at run time
     BaseUrlOption,
     JsonOption,
@@ -17,12 +18,14 @@ from resilience_cli.cli.options import (  # noqa: TC001 - Typer reads these at r
     LogFileOption,
     StateFileOption,
 )
+from resilience_cli.cli.view import ViewOption  # noqa: TC001 - Typer reads it at run time
 from resilience_cli.errors import EXIT_INTERRUPTED, UsageError
 from resilience_cli.limits import MAX_SEED
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    from rich.console import Console, Group
 
+    from resilience_cli.cli.scenario_output import ScenarioOutput
     from resilience_cli.cli.signals import Interruption
     from resilience_cli.client import Target
     from resilience_cli.clock import Clock
@@ -33,8 +36,6 @@ if TYPE_CHECKING:
     from resilience_cli.state import BreakerStore
 
 SHIPPED: Final = Path(__file__).resolve().parent.parent / "scenarios" / "shipped"
-EXPORT_WIDTH: Final = 100
-EXPORT_SUFFIXES: Final = (".svg", ".html", ".txt")
 
 Files = Annotated[
     list[str],
@@ -190,10 +191,15 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
         Path | None,
         typer.Option(
             "--export",
-            help="Record the report at a fixed width to PATH.svg, .html or .txt (for slides).",
+            help=(
+                "Record the report, 100 columns wide, to PATH.svg, .html or .txt: slides"
+                " (see --export-mode), with their font inside, for a screen with no network."
+            ),
             show_default=False,
         ),
     ] = None,
+    export_mode: ExportModeOption = None,
+    view: ViewOption = None,
     interactive: Annotated[
         bool, typer.Option("--interactive", "-i", help="Wait for Enter before each step.")
     ] = False,
@@ -220,15 +226,14 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     Exit 0 when every strict expectation held, 1 when one failed, 2 for an invalid file,
     130 on Ctrl-C, 143 on SIGTERM, 129 on SIGHUP (after the `finally` steps ran).
     """
-    from resilience_cli.cli import output, runtime  # noqa: PLC0415
+    from resilience_cli.cli import exports, output, runtime  # noqa: PLC0415
     from resilience_cli.cli.signals import Interruption  # noqa: PLC0415
     from resilience_cli.eventlog import open_event_log  # noqa: PLC0415
     from resilience_cli.reporting.scenario import overall_exit_code  # noqa: PLC0415
 
-    if export is not None and export.suffix not in EXPORT_SUFFIXES:
-        raise UsageError(f"--export {export}: the name must end in .svg, .html or .txt")
+    mode = exports.export_mode(export, export_mode)
     loaded = _load_all(files)
-    console = _report_console(json=json, export=export)
+    out = exports.scenario_output(json=json, export=export, mode=mode, view=view)
     clock = runtime.choose_clock(virtual_time=virtual_time)
     store = runtime.open_store(state_file, clock, lock_timeout)
     interruption = Interruption()
@@ -247,7 +252,7 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
                 source,
                 scenario,
                 clock=clock,
-                console=console,
+                out=out,
                 base_url=base_url,
                 virtual_time=virtual_time,
                 interactive=interactive,
@@ -260,7 +265,10 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
                 break
     finally:
         log.close()
-    _write_reports(reports, json=json, junit=junit, export=export, console=console)
+    _write_reports(reports, json=json, junit=junit)
+    if export is not None:
+        titles = " · ".join(report.scenario.title for report in reports)
+        exports.write_export(out, export, mode, titles)
     code = overall_exit_code(reports)
     if code == EXIT_INTERRUPTED:
         output.note("interrupted: the finally steps ran and the state is saved")
@@ -273,8 +281,6 @@ def _write_reports(
     *,
     json: bool,
     junit: Path | None,
-    export: Path | None,
-    console: Console | None,
 ) -> None:
     """Every machine-readable report the flags and the environment ask for."""
     from resilience_cli.cli import output  # noqa: PLC0415
@@ -291,23 +297,6 @@ def _write_reports(
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_path:
         _append(Path(summary_path), github_summary(reports))
-    if export is not None and console is not None:
-        _export(console, export, " · ".join(report.scenario.title for report in reports))
-
-
-def _report_console(*, json: bool, export: Path | None) -> Console | None:
-    """Where the human report goes: the terminal, a recording, both, or nowhere (--json)."""
-    import io  # noqa: PLC0415
-
-    from rich.console import Console  # noqa: PLC0415
-
-    from resilience_cli.cli import output  # noqa: PLC0415
-
-    if export is not None:
-        # A fixed width, so the slide does not depend on the presenter's terminal.
-        file = io.StringIO() if json else None
-        return Console(record=True, width=EXPORT_WIDTH, file=file)
-    return None if json else output.stdout()
 
 
 def _run_one(  # noqa: PLR0913 - the collaborators of one run
@@ -315,7 +304,7 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
     scenario: Scenario,
     *,
     clock: Clock,
-    console: Console | None,
+    out: ScenarioOutput,
     base_url: str | None,
     virtual_time: bool,
     interactive: bool,
@@ -324,15 +313,12 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
     interruption: Interruption,
 ) -> ScenarioReport:
     from resilience_cli.cli import output, runtime  # noqa: PLC0415
-    from resilience_cli.glyphs import glyphs_for  # noqa: PLC0415
     from resilience_cli.reporting.scenario import (  # noqa: PLC0415
         render_scenario_end,
         render_step,
         render_step_header,
     )
     from resilience_cli.scenarios.runner import run_scenario  # noqa: PLC0415
-
-    glyphs = glyphs_for(None if console is None else console.encoding)
 
     url = base_url if base_url is not None else _scenario_url(scenario)
 
@@ -343,17 +329,20 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
     totals = {"steps": len(scenario.steps), "finally": len(scenario.finally_)}
 
     async def before_step(section: str, index: int, step: Step) -> None:
-        if console is not None:
-            console.print(render_step_header(section, index, totals[section], step, glyphs=glyphs))
+        out.show(
+            lambda _, glyphs: render_step_header(
+                section, index, totals[section], step, glyphs=glyphs
+            )
+        )
         if interactive:
-            await _wait_for_enter(console)
+            await _wait_for_enter(out.console)
 
     def after_step(report: StepReport) -> None:
-        if console is not None:
-            console.print(render_step(report, glyphs=glyphs))
+        out.show(lambda view, glyphs: render_step(report, glyphs=glyphs, view=view))
+        out.end_slide()
 
-    if console is not None:
-        _print_title(console, scenario)
+    out.show(lambda _, __: _title(scenario))
+    out.end_slide()
     log.info("scenario.started", file=source, title=scenario.title, seed=scenario.seed)
     report = runtime.run(
         run_scenario(
@@ -381,17 +370,21 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
             strict=verdict.strict,
         )
     log.info("scenario.finished", file=source, status=report.status.value)
-    if console is not None:
-        console.print(render_scenario_end(report, glyphs=glyphs))
+    out.show(lambda view, glyphs: render_scenario_end(report, glyphs=glyphs, view=view))
+    out.end_slide()
     return report
 
 
-def _print_title(console: Console, scenario: Scenario) -> None:
+def _title(scenario: Scenario) -> Group:
+    from rich.console import Group  # noqa: PLC0415
+
+    from resilience_cli import palette  # noqa: PLC0415
     from resilience_cli.reporting.render import plain  # noqa: PLC0415
 
-    console.print(plain(scenario.title, "bold underline"))
-    if scenario.description:
-        console.print(plain(scenario.description.strip(), "italic", multiline=True))
+    title = plain(scenario.title, f"{palette.STRONG} underline")
+    if not scenario.description:
+        return Group(title)
+    return Group(title, plain(scenario.description.strip(), "italic", multiline=True))
 
 
 def _scenario_url(scenario: Scenario) -> str | None:
@@ -434,25 +427,6 @@ def _append(path: Path, text: str) -> None:
         raise UsageError(
             f"cannot append to GITHUB_STEP_SUMMARY {path}: {exc.strerror or exc}"
         ) from None
-
-
-def _export(console: Console, path: Path, title: str) -> None:
-    from resilience_cli.printable import shown  # noqa: PLC0415
-    from resilience_cli.redact import redact  # noqa: PLC0415
-
-    if path.suffix == ".svg":
-        text = console.export_svg(title=shown(title))
-    elif path.suffix == ".html":
-        text = console.export_html()
-    else:
-        text = console.export_text()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(redact(text), encoding="utf-8")
-    except OSError as exc:
-        from resilience_cli.cli.output import file_problem  # noqa: PLC0415
-
-        raise UsageError(f"cannot write {file_problem(path, exc)}") from None
 
 
 def register(app: typer.Typer) -> None:

@@ -10,10 +10,20 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from resilience_cli import palette
 from resilience_cli.glyphs import UNICODE, Glyphs
-from resilience_cli.patterns import BreakerState
-from resilience_cli.printable import shown
+from resilience_cli.reporting.compact import compact_breaker, compact_summary
 from resilience_cli.reporting.document import iso
+from resilience_cli.reporting.text import (
+    STATE_STYLES,
+    counted,
+    interrupted_line,
+    milliseconds,
+    plain,
+    state_text,
+    transition_text,
+)
+from resilience_cli.view import View
 
 if TYPE_CHECKING:
     from rich.console import ConsoleOptions, RenderableType
@@ -21,6 +31,16 @@ if TYPE_CHECKING:
     from resilience_cli.patterns import Transition
     from resilience_cli.reporting.summary import EndpointRow, RunSummary
     from resilience_cli.state.breaker import BreakerView
+
+# Where other modules have always found them.
+__all__ = [
+    "STATE_STYLES",
+    "plain",
+    "render_breaker",
+    "render_summary",
+    "state_text",
+    "transition_text",
+]
 
 
 class _TwinBox(box.Box):
@@ -44,32 +64,6 @@ class _TwinBox(box.Box):
 _RULE_UNDER_HEAD: Final = _TwinBox("    \n    \n ── \n    \n    \n    \n    \n    \n")
 _RULES_AROUND: Final = _TwinBox("    \n    \n ── \n    \n    \n ── \n    \n    \n")
 
-STATE_STYLES = {
-    BreakerState.CLOSED: "bold green",
-    BreakerState.OPEN: "bold red",
-    BreakerState.HALF_OPEN: "bold yellow",
-    BreakerState.FORCED_OPEN: "bold magenta",
-}
-
-
-def state_text(state: BreakerState) -> Text:
-    """The state's name, upper case, in its colour."""
-    return Text(state.value.upper(), style=STATE_STYLES[state])
-
-
-def plain(text: object, style: str = "", *, multiline: bool = False) -> Text:
-    """Outside text (a name, a reason, a URL) as Rich text: never markup, nothing hidden."""
-    return Text(shown(text, multiline=multiline), style=style)
-
-
-def transition_text(from_state: BreakerState, to_state: BreakerState, glyphs: Glyphs) -> Text:
-    """`CLOSED → OPEN`, each state in its colour."""
-    return Text.assemble(state_text(from_state), f" {glyphs.arrow} ", state_text(to_state))
-
-
-def _ms(value: float) -> str:
-    return f"{value:.0f}" if value >= 100 else f"{value:.1f}"
-
 
 def _calls_table(summary: RunSummary) -> Table:
     table = Table(
@@ -84,20 +78,20 @@ def _calls_table(summary: RunSummary) -> Table:
         table.add_column(column, justify="right", no_wrap=True)
     rows: list[tuple[EndpointRow, str]] = [(row, "") for row in summary.endpoints]
     if len(summary.endpoints) != 1:
-        rows.append((summary.total, "bold"))
+        rows.append((summary.total, palette.STRONG))
     for row, style in rows:
         fallbacks = row.fallbacks + row.failed
         table.add_row(
             plain(row.label),
             str(row.calls),
-            Text(str(row.succeeded), style="green" if row.succeeded else ""),
-            Text(str(row.recovered), style="cyan" if row.recovered else ""),
-            Text(str(fallbacks), style="yellow" if fallbacks else ""),
+            counted(row.succeeded, palette.GOOD),
+            counted(row.recovered, palette.RECOVERED),
+            counted(fallbacks, palette.CAUTION),
             str(row.retries),
-            _ms(row.latency.p50),
-            _ms(row.latency.p95),
-            _ms(row.latency.p99),
-            _ms(row.latency.max),
+            milliseconds(row.latency.p50),
+            milliseconds(row.latency.p95),
+            milliseconds(row.latency.p99),
+            milliseconds(row.latency.max),
             style=style,
         )
     return table
@@ -154,38 +148,46 @@ def _transitions_table(transitions: tuple[Transition, ...], glyphs: Glyphs) -> T
 
 
 def render_breaker(
-    view: BreakerView,
+    breaker: BreakerView,
     transitions: tuple[Transition, ...],
     *,
     title: str = "Circuit breaker",
     glyphs: Glyphs = UNICODE,
-) -> Panel:
+    view: View = View.FULL,
+) -> RenderableType:
     """The breaker now: state, fail count, when it opened, time to half-open, history.
 
-    `title` may quote outside text (the state file's path): it is shown as text.
+    `title` may quote outside text (the state file's path): it is shown as text. The
+    compact view lists only the last few transitions, and counts the rest.
     """
+    if view is View.COMPACT:
+        return compact_breaker(breaker, transitions, title=title, glyphs=glyphs)
     lines = Table.grid(padding=(0, 2))
-    lines.add_column(style="dim")
     lines.add_column()
-    lines.add_row("state", state_text(view.state))
-    lines.add_row("fail count", str(view.fail_count))
-    lines.add_row("opened at", iso(view.opened_at) or glyphs.dash)
-    if view.open_remaining is not None:
-        lines.add_row("half-open in", f"{view.open_remaining:.1f} s")
+    lines.add_column()
+    lines.add_row("state", state_text(breaker.state))
+    lines.add_row("fail count", str(breaker.fail_count))
+    lines.add_row("opened at", iso(breaker.opened_at) or glyphs.dash)
+    if breaker.open_remaining is not None:
+        lines.add_row("half-open in", f"{breaker.open_remaining:.1f} s")
     parts: list[RenderableType] = [lines]
     if transitions:
         parts += [
             Text(""),
-            Text("recent transitions", style="dim"),
+            Text("recent transitions", style=palette.STRONG),
             _transitions_table(transitions, glyphs),
         ]
     return Panel(Group(*parts), title=plain(title), title_align="left", expand=False)
 
 
-def render_summary(summary: RunSummary, *, glyphs: Glyphs = UNICODE) -> Group:
+def render_summary(
+    summary: RunSummary, *, glyphs: Glyphs = UNICODE, view: View = View.FULL
+) -> Group:
     """The end-of-run report: calls, fallbacks by reason, pacing, and the breaker."""
+    if view is View.COMPACT:
+        return compact_summary(summary, glyphs=glyphs)
     heading = Text.assemble(
-        (f"resilience {summary.command}", "bold"),
+        (f"resilience {summary.command}", palette.STRONG),
         f": {summary.total.calls} of {summary.planned} calls against ",
         plain(summary.target),
         f" (seed {summary.seed})",
@@ -203,15 +205,5 @@ def render_summary(summary: RunSummary, *, glyphs: Glyphs = UNICODE) -> Group:
         else breaker_line
     )
     if summary.interrupted:
-        parts.append(Text(_interrupted_line(summary), "bold red"))
+        parts.append(Text(interrupted_line(summary), palette.BAD))
     return Group(*parts)
-
-
-def _interrupted_line(summary: RunSummary) -> str:
-    finished = f"{summary.total.calls} of {summary.planned} calls finished"
-    if not summary.cut_short:
-        return f"interrupted: {finished}; state saved"
-    return (
-        f"interrupted: {finished}, {summary.cut_short} cut short (their failed attempts are"
-        " counted above); state saved"
-    )

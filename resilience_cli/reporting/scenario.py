@@ -14,12 +14,14 @@ from rich.console import Group
 from rich.rule import Rule
 from rich.text import Text
 
+from resilience_cli import palette
 from resilience_cli._version import __version__
 from resilience_cli.glyphs import UNICODE, Glyphs
 from resilience_cli.printable import printable
 from resilience_cli.redact import redact
 from resilience_cli.reporting.document import breaker_document, iso, summary_document
 from resilience_cli.reporting.render import plain, render_breaker, render_summary, state_text
+from resilience_cli.view import View
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -33,12 +35,12 @@ if TYPE_CHECKING:
 SCENARIO_SCHEMA: Final = "resilience-cli/scenario-run"
 DOCUMENT_VERSION: Final = 1
 _STATUS_STYLES: Final = {
-    "passed": "bold green",
-    "failed": "bold red",
-    "aborted": "bold red",
-    "interrupted": "bold yellow",
-    "skipped": "dim",
-    "error": "bold red",
+    "passed": palette.GOOD,
+    "failed": palette.BAD,
+    "aborted": palette.BAD,
+    "interrupted": palette.CAUTION,
+    "skipped": palette.STRONG,
+    "error": palette.BAD,
 }
 
 
@@ -50,19 +52,19 @@ def expectation_name(verdict: Verdict) -> str:
 def render_verdict(verdict: Verdict, *, glyphs: Glyphs = UNICODE) -> Text:
     """`✓ latency p(95) < 300ms  p(95)=212ms`, or ✗ with what was expected."""
     if verdict.passed:
-        mark, style = glyphs.ok, "green"
+        mark, style = glyphs.ok, palette.GOOD
     elif verdict.strict:
-        mark, style = glyphs.fail, "bold red"
+        mark, style = glyphs.fail, palette.BAD
     else:
-        mark, style = glyphs.fail, "yellow"
+        mark, style = glyphs.fail, palette.CAUTION
     line = Text.assemble((f"{mark} ", style), plain(expectation_name(verdict)), "  ")
-    line.append_text(plain(verdict.observed_text, "bold" if not verdict.passed else ""))
+    line.append_text(plain(verdict.observed_text, palette.STRONG if not verdict.passed else ""))
     if not verdict.passed:
-        line.append_text(plain(f", expected {verdict.expected_text()}", "dim"))
+        line.append_text(plain(f", expected {verdict.expected_text()}"))
         if not verdict.strict:
-            line.append("  (advisory)", style="dim")
+            line.append("  (advisory)")
         elif verdict.abort_on_fail:
-            line.append("  (aborts the run)", style="dim")
+            line.append("  (aborts the run)")
     return line
 
 
@@ -72,43 +74,58 @@ def render_step_header(
     """A rule naming the step: `Step 2/7 · trip the breaker · error`."""
     where = f"Step {index + 1}/{total}" if section == "steps" else f"Finally {index + 1}/{total}"
     dot = glyphs.dot
-    return Rule(plain(f"{where} {dot} {step.name} {dot} {step.kind}", "bold"), align="left")
+    title = plain(f"{where} {dot} {step.name} {dot} {step.kind}", palette.STRONG)
+    # The line in the foreground colour: Rich's bright green vanishes on a white screen.
+    return Rule(title, align="left", style=palette.PLAIN)
 
 
-def render_step(report: StepReport, *, glyphs: Glyphs = UNICODE) -> Group:
+def render_step(report: StepReport, *, glyphs: Glyphs = UNICODE, view: View = View.FULL) -> Group:
     """A step's numbers (or its breaker panel) and its verdicts."""
     parts: list[RenderableType] = []
     if report.summary is not None:
-        parts.append(render_summary(report.summary, glyphs=glyphs))
+        parts.append(render_summary(report.summary, glyphs=glyphs, view=view))
     elif report.after is not None:
         if report.step.kind == "pause":
-            parts.append(Text(f"paused {report.elapsed:.3f} s", style="dim"))
+            parts.append(Text(f"paused {report.elapsed:.3f} s"))
         parts.append(
-            render_breaker(report.after, report.transitions, title="Circuit breaker", glyphs=glyphs)
+            render_breaker(
+                report.after,
+                report.transitions,
+                title="Circuit breaker",
+                glyphs=glyphs,
+                view=view,
+            )
         )
     else:
         parts.append(Text(report.status.value, style=_STATUS_STYLES[report.status.value]))
     if report.error:
-        parts.append(plain(f"could not run: {report.error}", "bold red"))
+        parts.append(plain(f"could not run: {report.error}", palette.BAD))
     parts.extend(render_verdict(verdict, glyphs=glyphs) for verdict in report.verdicts)
     return Group(*parts)
 
 
-def render_scenario_end(report: ScenarioReport, *, glyphs: Glyphs = UNICODE) -> Group:
+def render_scenario_end(
+    report: ScenarioReport, *, glyphs: Glyphs = UNICODE, view: View = View.FULL
+) -> Group:
     """The verdict block: a rule naming the scenario, every expectation, then the outcome.
 
     The outcome is one short line (`PASSED  13 of 13 expectations held, ...`) without the
     title, which is on the rule above it: a CI log greps it whole, and it fits 100 columns.
+    The compact view lists only the expectations that did not hold: each step showed its
+    own already.
     """
     verdicts = report.verdicts
     heading = Text.assemble(
-        ("Expectations", "bold"), f" {glyphs.dot} ", plain(report.scenario.title, "bold")
+        ("Expectations", palette.STRONG),
+        f" {glyphs.dot} ",
+        plain(report.scenario.title, palette.STRONG),
     )
-    parts: list[RenderableType] = [Rule(heading, align="left")]
-    if verdicts:
-        parts.extend(render_verdict(verdict, glyphs=glyphs) for verdict in verdicts)
-    else:
-        parts.append(Text("(none)", style="dim"))
+    parts: list[RenderableType] = [Rule(heading, align="left", style=palette.PLAIN)]
+    listed = verdicts if view is View.FULL else [v for v in verdicts if not v.passed]
+    if listed:
+        parts.extend(render_verdict(verdict, glyphs=glyphs) for verdict in listed)
+    elif not verdicts:
+        parts.append(Text("(none)"))
     failed = sum(1 for verdict in verdicts if verdict.strict and not verdict.passed)
     skipped = sum(1 for step in report.steps if step.status.value == "skipped")
     status = report.status.value

@@ -140,13 +140,29 @@ def test_github_step_summary_is_appended(in_tmp, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    ("name", "marker"), [("tour.svg", "<svg"), ("tour.html", "<html"), ("tour.txt", "Expectations")]
+    ("name", "written", "marker"),
+    [
+        ("tour.svg", "tour-01.svg", "<svg"),
+        ("tour.html", "tour.html", "<html"),
+        ("tour.txt", "tour.txt", "Expectations"),
+    ],
 )
-def test_export_records_the_report_for_slides(in_tmp, name, marker):
-    """--export writes the report as SVG, HTML or text at a fixed width."""
+def test_export_records_the_report_for_slides(in_tmp, name, written, marker):
+    """--export writes the report as SVG slides, an HTML page of slides, or text."""
     result = invoke("run", "circuit-breaker", "--virtual-time", "--export", name)
     assert result.exit_code == 0
+    assert marker in (in_tmp / written).read_text()
+
+
+@pytest.mark.parametrize(("name", "marker"), [("tour.svg", "<svg"), ("tour.html", "<html")])
+def test_export_mode_single_keeps_one_long_image(in_tmp, name, marker):
+    """--export-mode single writes the whole report to the one file named."""
+    result = invoke(
+        "run", "circuit-breaker", "--virtual-time", "--export", name, "--export-mode", "single"
+    )
+    assert result.exit_code == 0
     assert marker in (in_tmp / name).read_text()
+    assert not list(in_tmp.glob("tour-*"))
 
 
 def test_export_refuses_other_formats():

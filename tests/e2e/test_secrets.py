@@ -8,8 +8,8 @@ TOKEN = "tok3n"  # noqa: S105
 
 def test_no_output_format_shows_a_urls_password_or_token(installed, loopback_upstream, tmp_path):
     """Every output, message and file hides the secret and shows `user:***@` instead."""
-    # Rich, --json, JUnit, the job summary, svg/html/txt exports, `upstream check`,
-    # errors, `logs`, and every file the commands wrote.
+    # Rich, --json, JUnit, the job summary, svg/html/txt exports (slides and single pages),
+    # `upstream check`, errors, `logs`, and every file the commands wrote.
     host = loopback_upstream.removeprefix("http://")
     url = f"http://teacher:{PASSWORD}@{host}/?token={TOKEN}"
     (tmp_path / "remote.yaml").write_text(
@@ -25,6 +25,7 @@ def test_no_output_format_shows_a_urls_password_or_token(installed, loopback_ups
             "run", "remote.yaml", "--junit", "junit.xml", "--export", "slides.svg", env=summary
         ),
         installed.run("run", "remote.yaml", "--export", "slides.html"),
+        installed.run("run", "remote.yaml", "--export", "page.svg", "--export-mode", "single"),
         installed.run("run", "remote.yaml", "--base-url", url, "--export", "slides.txt", "--json"),
         installed.run("upstream", "check", "--base-url", url),
         installed.run("upstream", "check", "--base-url", url, "--json"),
@@ -44,7 +45,8 @@ def test_no_output_format_shows_a_urls_password_or_token(installed, loopback_ups
     assert {path.name for path in files} >= {
         "junit.xml",
         "summary.md",
-        "slides.svg",
+        "slides-01.svg",
+        "page.svg",
         "slides.html",
         "slides.txt",
         "app.log",
