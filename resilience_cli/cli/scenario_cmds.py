@@ -74,15 +74,19 @@ def _load(name: str) -> tuple[Path, Scenario | list[str]]:
 
 
 def _load_all(names: list[str]) -> list[tuple[str, Scenario]]:
-    """Load every file first, so that a bad one stops the run before anything ran."""
+    """Load every file first, so that a bad one stops the run before anything ran.
+
+    Each comes with its name as the user gave it (`tour`, `scenarios/tour.yaml`): reports
+    name that, never the package's copy of a shipped scenario.
+    """
     loaded: list[tuple[str, Scenario]] = []
     problems: list[str] = []
     for name in names:
-        path, scenario = _load(name)
+        _, scenario = _load(name)
         if isinstance(scenario, list):
             problems += scenario
         else:
-            loaded.append((str(path), scenario))
+            loaded.append((name, scenario))
     if problems:
         raise UsageError("\n".join(problems))
     return loaded
