@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Final
 
@@ -21,8 +22,9 @@ from resilience_cli.errors import EXIT_INTERRUPTED, UsageError
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from resilience_cli.cli.prompt import LineSource
     from resilience_cli.client import Target
-    from resilience_cli.clock import Clock
+    from resilience_cli.clock import Clock, PausableClock
     from resilience_cli.eventlog import EventLog
     from resilience_cli.scenarios import Scenario
     from resilience_cli.scenarios.model import Step
@@ -196,7 +198,12 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
         ),
     ] = None,
     interactive: Annotated[
-        bool, typer.Option("--interactive", "-i", help="Wait for Enter before each step.")
+        bool,
+        typer.Option(
+            "--interactive",
+            "-i",
+            help="Wait for Enter before each step; the run's clock stands still meanwhile.",
+        ),
     ] = False,
     virtual_time: Annotated[
         bool,
@@ -226,6 +233,9 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     loaded = _load_all(files)
     console = _report_console(json=json, export=export)
     clock = runtime.choose_clock(virtual_time=virtual_time)
+    prompt = _prompt(clock, virtual_time=virtual_time) if interactive else None
+    if prompt is not None and prompt.clock is not None:
+        clock = prompt.clock  # every step reads the clock that stops at the prompt
     store = runtime.open_store(state_file, clock)
     try:
         log = open_event_log(log_file, clock=clock, run_id=uuid.uuid4().hex[:12], command="run")
@@ -243,7 +253,7 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
                 console=console,
                 base_url=base_url,
                 virtual_time=virtual_time,
-                interactive=interactive,
+                prompt=prompt,
                 store=store,
                 log=log,
             )
@@ -309,7 +319,7 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
     console: Console | None,
     base_url: str | None,
     virtual_time: bool,
-    interactive: bool,
+    prompt: Prompt | None,
     store: BreakerStore,
     log: EventLog,
 ) -> ScenarioReport:
@@ -335,8 +345,8 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
     async def before_step(section: str, index: int, step: Step) -> None:
         if console is not None:
             console.print(render_step_header(section, index, totals[section], step, glyphs=glyphs))
-        if interactive:
-            await _wait_for_enter(console)
+        if prompt is not None:
+            await prompt.wait(console)
 
     def after_step(report: StepReport) -> None:
         if console is not None:
@@ -395,14 +405,28 @@ def _describe(url: str | None, *, virtual_time: bool) -> str:
     return "embedded" if url is None else redact_url(url)
 
 
-async def _wait_for_enter(console: Console | None) -> None:
-    import asyncio  # noqa: PLC0415
-    import sys  # noqa: PLC0415
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """`--interactive`: where Enter comes from, and the clock that stops while it waits.
 
-    if console is not None:
-        console.print("[dim]press Enter to run this step[/dim]")
-    # In a thread: the event loop (and a virtual clock) must not be blocked by a presenter.
-    await asyncio.to_thread(sys.stdin.readline)
+    In virtual time the clock does not move while nothing is pending: nothing to stop.
+    """
+
+    lines: LineSource
+    clock: PausableClock | None
+
+    async def wait(self, console: Console | None) -> None:
+        """Ask for Enter and wait for it."""
+        from resilience_cli.cli.prompt import wait_for_enter  # noqa: PLC0415
+
+        await wait_for_enter(self.lines, clock=self.clock, console=console)
+
+
+def _prompt(clock: Clock, *, virtual_time: bool) -> Prompt:
+    from resilience_cli.cli.prompt import StdinLines  # noqa: PLC0415
+    from resilience_cli.clock import PausableClock  # noqa: PLC0415
+
+    return Prompt(StdinLines(), None if virtual_time else PausableClock(clock))
 
 
 def _write(path: Path, text: str) -> None:
