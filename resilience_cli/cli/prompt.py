@@ -18,14 +18,17 @@ import contextlib
 import os
 import sys
 import threading
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
+
+from resilience_cli.clock import PausableClock
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from rich.console import Console
 
-    from resilience_cli.clock import PausableClock
+    from resilience_cli.clock import Clock
 
 _CHUNK = 1024
 
@@ -110,14 +113,24 @@ def _wake(future: asyncio.Future[None]) -> None:
         future.set_result(None)
 
 
-async def wait_for_enter(
-    lines: LineSource, *, clock: PausableClock | None, console: Console | None
-) -> None:
-    """Ask for Enter and wait for it, the run's clock standing still meanwhile."""
-    if console is not None:
-        console.print("[dim]press Enter to run this step[/dim]")
-    if clock is None:
-        await lines.next_line()
-        return
-    with clock.paused():
-        await lines.next_line()
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """Where Enter comes from, and the run's clock, which stands still while it waits."""
+
+    lines: LineSource
+    clock: PausableClock | None  # None in virtual time: nothing moves while nothing is pending
+
+    @classmethod
+    def for_run(cls, clock: Clock, *, virtual_time: bool) -> Prompt:
+        """Standard input, and `clock` made pausable unless it is virtual."""
+        return cls(StdinLines(), None if virtual_time else PausableClock(clock))
+
+    async def wait(self, console: Console | None) -> None:
+        """Ask for Enter and wait for it, the run's clock standing still meanwhile."""
+        if console is not None:
+            console.print("[dim]press Enter to run this step[/dim]")
+        if self.clock is None:
+            await self.lines.next_line()
+            return
+        with self.clock.paused():
+            await self.lines.next_line()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Final
 
@@ -22,9 +21,9 @@ from resilience_cli.errors import EXIT_INTERRUPTED, UsageError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from resilience_cli.cli.prompt import LineSource
+    from resilience_cli.cli.prompt import Prompt
     from resilience_cli.client import Target
-    from resilience_cli.clock import Clock, PausableClock
+    from resilience_cli.clock import Clock
     from resilience_cli.eventlog import EventLog
     from resilience_cli.scenarios import Scenario
     from resilience_cli.scenarios.model import Step
@@ -225,6 +224,7 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     130 on Ctrl-C (after the `finally` steps ran).
     """
     from resilience_cli.cli import output, runtime  # noqa: PLC0415
+    from resilience_cli.cli.prompt import Prompt  # noqa: PLC0415
     from resilience_cli.eventlog import open_event_log  # noqa: PLC0415
     from resilience_cli.reporting.scenario import overall_exit_code  # noqa: PLC0415
 
@@ -233,7 +233,7 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     loaded = _load_all(files)
     console = _report_console(json=json, export=export)
     clock = runtime.choose_clock(virtual_time=virtual_time)
-    prompt = _prompt(clock, virtual_time=virtual_time) if interactive else None
+    prompt = Prompt.for_run(clock, virtual_time=virtual_time) if interactive else None
     if prompt is not None and prompt.clock is not None:
         clock = prompt.clock  # every step reads the clock that stops at the prompt
     store = runtime.open_store(state_file, clock)
@@ -403,30 +403,6 @@ def _describe(url: str | None, *, virtual_time: bool) -> str:
     if virtual_time:
         return "in-process"
     return "embedded" if url is None else redact_url(url)
-
-
-@dataclass(frozen=True, slots=True)
-class Prompt:
-    """`--interactive`: where Enter comes from, and the clock that stops while it waits.
-
-    In virtual time the clock does not move while nothing is pending: nothing to stop.
-    """
-
-    lines: LineSource
-    clock: PausableClock | None
-
-    async def wait(self, console: Console | None) -> None:
-        """Ask for Enter and wait for it."""
-        from resilience_cli.cli.prompt import wait_for_enter  # noqa: PLC0415
-
-        await wait_for_enter(self.lines, clock=self.clock, console=console)
-
-
-def _prompt(clock: Clock, *, virtual_time: bool) -> Prompt:
-    from resilience_cli.cli.prompt import StdinLines  # noqa: PLC0415
-    from resilience_cli.clock import PausableClock  # noqa: PLC0415
-
-    return Prompt(StdinLines(), None if virtual_time else PausableClock(clock))
 
 
 def _write(path: Path, text: str) -> None:

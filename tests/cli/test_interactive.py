@@ -167,7 +167,7 @@ def test_ctrl_c_at_the_prompt_leaves_nothing_to_wait_for():
 
     async def cancelled_at_the_prompt() -> None:
         waiting = asyncio.ensure_future(
-            prompt.wait_for_enter(lines, clock=PausableClock(VirtualClock()), console=None)
+            prompt.Prompt(lines, PausableClock(VirtualClock())).wait(None)
         )
         await asyncio.sleep(0.05)
         waiting.cancel()
