@@ -1,7 +1,9 @@
 """What the embedded upstream adds to a command: its imports, start and stop (budget 30 ms).
 
-Each sample is a fresh interpreter in which httpx is already imported (every call
-command imports it anyway); the figure is the time from the first line of the embedded
+Each sample is a fresh interpreter in which httpx and the async backend its first
+request loads are already imported (every call command that reaches HTTP imports them,
+embedded upstream or not: `start()` asks the upstream for `/health` so that the first
+call does not pay for them); the figure is the time from the first line of the embedded
 upstream's code to its stop, `EmbeddedTarget.start()` + `close()`, imports included.
 
     .venv/bin/python benchmarks/bench_embedded.py [--runs 10]
@@ -18,6 +20,7 @@ import sys
 PROBE = """
 import asyncio, time
 import httpx
+import anyio._backends._asyncio, httpcore._backends.anyio
 async def main():
     began = time.perf_counter()
     from resilience_cli.targets import EmbeddedTarget

@@ -1,6 +1,6 @@
 """Wall-clock seconds of `resilience run tour --virtual-time` (budget: under 1 s).
 
-The tour covers about 15 s of virtual time (an open window, timeouts, pacing). Each run
+The tour covers about 16 s of virtual time (an open window, timeouts, pacing). Each run
 is a fresh process, timed from start to exit, against `resilience --version` in the same
 run so that the command's own start-up can be told apart from the tour.
 

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import httpx
 
-from resilience_cli.patterns import Failure, Fallback, Reason
+from resilience_cli.patterns import BreakerState, Failure, Fallback, Reason
 from resilience_cli.patterns.retry import parse_retry_after
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from resilience_cli.patterns import CallOutcome, Pipeline
 
 CONNECTIONS_PER_CLIENT = 5
+_REFUSING = (BreakerState.OPEN, BreakerState.FORCED_OPEN)
 FALLBACK_HEADER = "x-resilience-fallback"
 
 
@@ -158,6 +159,11 @@ class ResilientClient:
 
     async def request(self, method: str, path: str) -> CallOutcome[httpx.Response]:
         """One logical call; failures and refusals come back as a fallback outcome."""
+        if not self._clients and self._breaker_lets_calls_through():
+            # Our own start-up (the embedded server, the HTTP clients) is no attempt's
+            # time: done before the pipeline, it cannot eat a short attempt timeout. A
+            # breaker that refuses every call still starts nothing.
+            await self._start()
 
         async def send() -> httpx.Response:
             clients = self._clients or await self._start()
@@ -180,6 +186,10 @@ class ResilientClient:
         tell, self._on_unreachable = self._on_unreachable, None  # once per client
         if tell is not None:
             tell(describe_connect_error(error, self._target.describe()))
+
+    def _breaker_lets_calls_through(self) -> bool:
+        breaker = self.pipeline.breaker
+        return breaker is None or breaker.state not in _REFUSING
 
     async def _start(self) -> list[httpx.AsyncClient]:
         async with self._starting:

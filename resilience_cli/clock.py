@@ -1,6 +1,6 @@
 """Time as an interface: every wait in resilience-cli goes through a `Clock`.
 
-Two clocks exist:
+Three clocks exist:
 
 - `SystemClock` reads the real monotonic and wall clocks and sleeps for real.
 - `VirtualClock` owns a virtual "now". Its event loop (`VirtualEventLoop`) never blocks
@@ -8,6 +8,8 @@ Two clocks exist:
   next timer, as trio's `MockClock(autojump_threshold=0)` does. Every `asyncio.sleep`,
   attempt timeout, backoff, open window and token wait therefore finishes at once, in
   the same order and with the same arithmetic as in real time.
+- `PausableClock` is another clock with paused time taken out: `run --interactive`
+  stops it while the presenter talks.
 
 The patterns read *time* from the clock and *wait* with plain asyncio on the clock's loop
 (`asyncio.sleep`, the loop timers of `within()` and of the rate limiter's line), so one
@@ -23,10 +25,12 @@ jump past a reply that is merely in flight, so it is not offered there.
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     import asyncio
+    from collections.abc import Iterator
 
     from resilience_cli._virtual_loop import VirtualEventLoop
 
@@ -102,3 +106,69 @@ class VirtualClock:
         from resilience_cli._virtual_loop import VirtualEventLoop  # noqa: PLC0415
 
         return VirtualEventLoop(self)
+
+
+class PausableClock:
+    """A clock that stands still while paused: paused time never passed, for everything.
+
+    `run --interactive` pauses it while the prompt waits for Enter, so that a teacher may
+    explain a step for as long as it takes: a breaker opened before the prompt has as much
+    of its open window left after it. `monotonic()` and `wall()` both leave the paused
+    seconds out, so times shown and saved during such a run are the run's own, behind the
+    wall clock by the time spent at the prompt.
+
+    The event loop is the source's, whose timers keep the source's time. That is coherent
+    because every wait is relative (`loop.time() + seconds`: nothing compares an absolute
+    time of this clock with the loop's) and because the prompt comes between steps, when
+    no call is in flight and no timer is pending.
+    """
+
+    __slots__ = ("_paused", "_since", "_source")
+
+    def __init__(self, source: Clock) -> None:
+        self._source = source
+        self._paused = 0.0  # seconds, over every pause that has ended
+        self._since: float | None = None  # the source's monotonic time the pause began at
+
+    @property
+    def is_paused(self) -> bool:
+        """Whether time stands still now."""
+        return self._since is not None
+
+    def monotonic(self) -> float:
+        """The source's monotonic time, less every paused second; still while paused."""
+        now = self._source.monotonic() if self._since is None else self._since
+        return now - self._paused
+
+    def wall(self) -> float:
+        """The source's wall time, less every paused second; still while paused."""
+        return self._source.wall() - self._paused - self._pausing()
+
+    def pause(self) -> None:
+        """Stop time until `resume()`."""
+        if self._since is not None:
+            raise RuntimeError("the clock is already paused")
+        self._since = self._source.monotonic()
+
+    def resume(self) -> None:
+        """Let time run again, as if the pause had never been."""
+        if self._since is None:
+            raise RuntimeError("the clock is not paused")
+        self._paused += self._pausing()
+        self._since = None
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Time stands still inside the block, however it ends."""
+        self.pause()
+        try:
+            yield
+        finally:
+            self.resume()
+
+    def new_event_loop(self) -> asyncio.AbstractEventLoop:
+        """The source's event loop."""
+        return self._source.new_event_loop()
+
+    def _pausing(self) -> float:
+        return 0.0 if self._since is None else self._source.monotonic() - self._since

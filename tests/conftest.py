@@ -34,6 +34,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "real_time: run this async test on a real-time loop")
     config.addinivalue_line(
         "markers",
+        "slow: runs whole demos in real time (tens of seconds); CI runs it,"
+        " `pytest -m 'not slow'` leaves it out while you work",
+    )
+    config.addinivalue_line(
+        "markers",
         "linux_service(name): needs a service CI starts on Linux only (redis-server, ...);"
         " skipped on macOS and Windows, and only there",
     )

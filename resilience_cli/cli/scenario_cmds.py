@@ -23,8 +23,9 @@ from resilience_cli.errors import EXIT_INTERRUPTED, UsageError
 from resilience_cli.limits import MAX_SEED
 
 if TYPE_CHECKING:
-    from rich.console import Console, Group
+    from rich.console import Group
 
+    from resilience_cli.cli.prompt import Prompt
     from resilience_cli.cli.scenario_output import ScenarioOutput
     from resilience_cli.cli.signals import Interruption
     from resilience_cli.client import Target
@@ -78,15 +79,19 @@ def _load(name: str) -> tuple[Path, Scenario | list[str]]:
 
 
 def _load_all(names: list[str]) -> list[tuple[str, Scenario]]:
-    """Load every file first, so that a bad one stops the run before anything ran."""
+    """Load every file first, so that a bad one stops the run before anything ran.
+
+    Each comes with its name as the user gave it (`tour`, `scenarios/tour.yaml`): reports
+    name that, never the package's copy of a shipped scenario.
+    """
     loaded: list[tuple[str, Scenario]] = []
     problems: list[str] = []
     for name in names:
-        path, scenario = _load(name)
+        _, scenario = _load(name)
         if isinstance(scenario, list):
             problems += scenario
         else:
-            loaded.append((str(path), scenario))
+            loaded.append((name, scenario))
     if problems:
         raise UsageError("\n".join(problems))
     return loaded
@@ -201,7 +206,12 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     export_mode: ExportModeOption = None,
     view: ViewOption = None,
     interactive: Annotated[
-        bool, typer.Option("--interactive", "-i", help="Wait for Enter before each step.")
+        bool,
+        typer.Option(
+            "--interactive",
+            "-i",
+            help="Wait for Enter before each step; the run's clock stands still meanwhile.",
+        ),
     ] = False,
     virtual_time: Annotated[
         bool,
@@ -227,6 +237,7 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     130 on Ctrl-C, 143 on SIGTERM, 129 on SIGHUP (after the `finally` steps ran).
     """
     from resilience_cli.cli import exports, output, runtime  # noqa: PLC0415
+    from resilience_cli.cli.prompt import Prompt  # noqa: PLC0415
     from resilience_cli.cli.signals import Interruption  # noqa: PLC0415
     from resilience_cli.eventlog import open_event_log  # noqa: PLC0415
     from resilience_cli.reporting.scenario import overall_exit_code  # noqa: PLC0415
@@ -235,6 +246,9 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     loaded = _load_all(files)
     out = exports.scenario_output(json=json, export=export, mode=mode, view=view)
     clock = runtime.choose_clock(virtual_time=virtual_time)
+    prompt = Prompt.for_run(clock, virtual_time=virtual_time) if interactive else None
+    if prompt is not None and prompt.clock is not None:
+        clock = prompt.clock  # every step reads the clock that stops at the prompt
     store = runtime.open_store(state_file, clock, lock_timeout)
     interruption = Interruption()
     try:
@@ -255,7 +269,7 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
                 out=out,
                 base_url=base_url,
                 virtual_time=virtual_time,
-                interactive=interactive,
+                prompt=prompt,
                 store=store,
                 log=log,
                 interruption=interruption,
@@ -307,7 +321,7 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
     out: ScenarioOutput,
     base_url: str | None,
     virtual_time: bool,
-    interactive: bool,
+    prompt: Prompt | None,
     store: BreakerStore,
     log: EventLog,
     interruption: Interruption,
@@ -334,8 +348,8 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
                 section, index, totals[section], step, glyphs=glyphs
             )
         )
-        if interactive:
-            await _wait_for_enter(out.console)
+        if prompt is not None:
+            await prompt.wait(out.console)
 
     def after_step(report: StepReport) -> None:
         out.show(lambda view, glyphs: render_step(report, glyphs=glyphs, view=view))
@@ -397,16 +411,6 @@ def _describe(url: str | None, *, virtual_time: bool) -> str:
     if virtual_time:
         return "in-process"
     return "embedded" if url is None else redact_url(url)
-
-
-async def _wait_for_enter(console: Console | None) -> None:
-    import asyncio  # noqa: PLC0415
-    import sys  # noqa: PLC0415
-
-    if console is not None:
-        console.print("[dim]press Enter to run this step[/dim]")
-    # In a thread: the event loop (and a virtual clock) must not be blocked by a presenter.
-    await asyncio.to_thread(sys.stdin.readline)
 
 
 def _write(path: Path, text: str) -> None:

@@ -223,7 +223,7 @@ def overall_exit_code(reports: Sequence[ScenarioReport]) -> int:
 
 
 def _suite_name(report: ScenarioReport) -> str:
-    stem = report.source.rsplit("/", 1)[-1]
+    stem = report.source.replace("\\", "/").rsplit("/", 1)[-1]
     return stem.removesuffix(".yaml").removesuffix(".yml")
 
 
@@ -265,14 +265,18 @@ def _junit_suite(suites: ET.Element, report: ScenarioReport) -> dict[str, int]:
     counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for step in report.steps:
         classname = f"{scenario}.{step.step.name}"
+        # A step's time goes on its first testcase only: viewers add the cases up, and a
+        # step judged by three expectations took its time once, not three times.
+        count = len(step.step.expectations)
+        times = [step.elapsed, *[0.0] * (count - 1)] if count else []
         if step.status.value == "error":
-            for expectation in step.step.expectations:
+            for expectation, elapsed in zip(step.step.expectations, times, strict=True):
                 case = ET.SubElement(
                     suite,
                     "testcase",
                     classname=classname,
                     name=f"{expectation.metric} {expectation.threshold}",
-                    time=f"{step.elapsed:.3f}",
+                    time=f"{elapsed:.3f}",
                 )
                 ET.SubElement(case, "error", type="StepError", message=step.error)
                 counts["tests"] += 1
@@ -292,9 +296,9 @@ def _junit_suite(suites: ET.Element, report: ScenarioReport) -> dict[str, int]:
                 counts["tests"] += 1
                 counts["skipped"] += 1
             continue
-        for verdict in step.verdicts:
+        for verdict, elapsed in zip(step.verdicts, times, strict=True):
             counts["tests"] += 1
-            counts["failures"] += _junit_case(suite, classname, step.elapsed, verdict)
+            counts["failures"] += _junit_case(suite, classname, elapsed, verdict)
     for key, count in counts.items():
         suite.set(key, str(count))
     return counts

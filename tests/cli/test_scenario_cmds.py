@@ -126,6 +126,44 @@ def test_junit_has_one_testcase_per_expectation(in_tmp):
     assert smoke.find("properties/property[@name='seed']").get("value") == "42"
 
 
+def test_junit_gives_each_step_its_time_once(in_tmp):
+    """A step's time is on its first testcase only, so the cases add up to the steps' time."""
+    result = invoke("run", "ci-smoke", "--virtual-time", "--junit", "junit.xml", "--json")
+    assert result.exit_code == 0, result.output
+    steps = json.loads(result.stdout)["runs"][0]["steps"]
+    suite = ET.parse(in_tmp / "junit.xml").getroot().find("testsuite")  # noqa: S314 - ours
+    assert suite is not None
+    seen: dict[str, list[float]] = {}
+    for case in suite.findall("testcase"):
+        seen.setdefault(case.get("classname"), []).append(float(case.get("time")))
+    judged = [step for step in steps if step["expectations"]]
+    assert len(seen) == len(judged)
+    for step in judged:
+        first, *rest = seen[f"ci-smoke.{step['name']}"]
+        assert first == pytest.approx(step["elapsed_s"], abs=0.001)
+        assert rest == [0.0] * (len(step["expectations"]) - 1)
+    assert sum(sum(times) for times in seen.values()) <= float(suite.get("time")) + 0.001
+
+
+@pytest.mark.parametrize("name", ["ci-smoke", "ci-smoke.yaml", "scenarios/ci-smoke.yaml"])
+def test_reports_name_the_file_as_the_user_gave_it(in_tmp, name):
+    """JUnit's `file` and the JSON's `file` are what was typed, never the package's copy."""
+    (in_tmp / "scenarios").mkdir()
+    (in_tmp / "scenarios" / "ci-smoke.yaml").write_text(_shipped("ci-smoke"))
+    result = invoke("run", name, "--virtual-time", "--junit", "junit.xml", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["runs"][0]["file"] == name
+    suite = ET.parse(in_tmp / "junit.xml").getroot().find("testsuite")  # noqa: S314 - ours
+    assert suite is not None
+    assert (suite.get("file"), suite.get("name")) == (name, "ci-smoke")
+
+
+def _shipped(name: str) -> str:
+    from resilience_cli.cli.scenario_cmds import SHIPPED  # noqa: PLC0415
+
+    return (SHIPPED / f"{name}.yaml").read_text()
+
+
 def test_github_step_summary_is_appended(in_tmp, monkeypatch):
     """With GITHUB_STEP_SUMMARY set, a Markdown summary is appended to that file."""
     summary = in_tmp / "summary.md"

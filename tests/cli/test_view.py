@@ -118,11 +118,11 @@ def test_the_tour_on_a_30_row_terminal_shows_each_step_in_15_lines(terminal):
             steps.append([])
         if steps:
             steps[-1].append(line)
-    assert len(steps) == 12  # 10 steps, 1 finally, the verdict
+    assert len(steps) == 14  # 12 steps, 1 finally, the verdict
     assert max(len(step) for step in steps) <= 15
     # The compact verdict block lists no passing expectation twice: rule and outcome only.
     assert len(steps[-1]) == 2
-    assert steps[-1][1].startswith("PASSED  13 of 13 expectations held")
+    assert steps[-1][1].startswith("PASSED  20 of 20 expectations held")
 
 
 def test_run_takes_view_full_on_a_short_terminal(terminal):

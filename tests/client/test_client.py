@@ -1,3 +1,4 @@
+import asyncio
 import random
 import socket
 from email.utils import formatdate
@@ -279,3 +280,23 @@ async def test_a_target_is_started_only_when_a_call_reaches_http(clock):
     await client.aclose()
     assert outcome.reason is Reason.BREAKER_OPEN
     assert started == []
+
+
+async def test_starting_the_target_is_no_attempts_time(clock):
+    """A target that takes 1 s to start leaves the first call's 0.5 s attempt timeout whole."""
+
+    class SlowStart(InProcessTarget):
+        async def start(self) -> str:
+            await asyncio.sleep(1)  # the embedded server's start, the HTTP stack's imports
+            return await super().start()
+
+    policies = Policies(
+        rate_limiter=None,
+        retry=RetryConfig(attempts=1),
+        timeout=TimeoutConfig(attempt=0.5, total=0.5),
+    )
+    client = make_client(clock, SlowStart(0, clock.wall), policies)
+    outcome = await client.request("GET", "/get")
+    await client.aclose()
+    assert outcome.kind is OutcomeKind.SUCCESS
+    assert outcome.duration < 0.5

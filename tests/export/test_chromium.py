@@ -102,7 +102,7 @@ def test_every_svg_slide_renders_at_1920x1080_with_its_text(chromium, in_tmp):
     result = runner.invoke(app, ["run", "tour", "--virtual-time", "--export", "tour.svg"])
     assert result.exit_code == 0, result.output
     slides = sorted(in_tmp.glob("tour-*.svg"))
-    assert len(slides) == 13
+    assert len(slides) == 15  # the title, 12 steps, 1 finally step, the verdict
     images = "".join(f'<img src="{path.name}">' for path in slides)
     page = in_tmp / "slides.html"
     page.write_text(
@@ -156,11 +156,11 @@ def test_the_html_slides_use_the_embedded_font_offline(chromium, in_tmp):
         ["DejaVu Sans Mono", "700", "loaded"],
     ]
     slides = seen["slides"]
-    assert len(slides) == 13
+    assert len(slides) == 15  # the title, 12 steps, 1 finally step, the verdict
     assert slides[0].startswith("The tour — breaker, timeout and retry")
-    for number in range(1, 11):
-        assert f"Step {number}/10 · " in slides[number]
-    assert "PASSED  13 of 13 expectations held" in slides[12]
+    for number in range(1, 13):
+        assert f"Step {number}/12 · " in slides[number]
+    assert "PASSED  20 of 20 expectations held" in slides[14]
     assert set(seen["sizes"]) == {"30px"}
     # Every character sits in its column: blanks that align a table were not folded.
     cell = 30 * ADVANCE

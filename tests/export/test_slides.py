@@ -20,8 +20,12 @@ from resilience_cli.export.files import export_files, slide_path
 from resilience_cli.export.font import ADVANCE, font_data
 from resilience_cli.export.svg import FONT_SIZE, ROWS, SLIDE_HEIGHT, SLIDE_WIDTH
 from resilience_cli.glyphs import UNICODE
+from resilience_cli.scenarios import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
+TOUR = load_scenario(ROOT / "resilience_cli" / "scenarios" / "shipped" / "tour.yaml")
+TOUR_STEPS = len(TOUR.steps)
+TOUR_SLIDES = 1 + TOUR_STEPS + len(TOUR.finally_) + 1  # title, steps, finally, verdict
 SVG = "{http://www.w3.org/2000/svg}"
 runner = CliRunner()
 
@@ -56,19 +60,22 @@ def font_size(path: Path) -> float:
 
 
 def test_the_tour_exports_one_slide_per_step(in_tmp):
-    """tour.svg: a title slide, one per step (10 + finally), the verdict: tour-01 ... tour-13."""
+    """tour.svg: a title slide, one per step and finally step, the verdict: tour-01, tour-02..."""
     result = runner.invoke(app, ["run", "tour", "--virtual-time", "--export", "tour.svg"])
     assert result.exit_code == 0, result.output
     slides = sorted(in_tmp.glob("tour-*.svg"))
-    assert [path.name for path in slides] == [f"tour-{n:02d}.svg" for n in range(1, 14)]
+    assert [path.name for path in slides] == [
+        f"tour-{n:02d}.svg" for n in range(1, TOUR_SLIDES + 1)
+    ]
     assert not (in_tmp / "tour.svg").exists()
-    assert "wrote 13 slides: tour-01.svg to tour-13.svg" in result.stderr
+    expected = f"wrote {TOUR_SLIDES} slides: tour-01.svg to tour-{TOUR_SLIDES:02d}.svg"
+    assert expected in result.stderr
     texts = ["\n".join(svg_lines(path)) for path in slides]
     assert texts[0].startswith("The tour — breaker, timeout and retry")
-    for number in range(1, 11):
-        assert f"Step {number}/10 · " in texts[number]
-    assert "Finally 1/1 · " in texts[11]
-    assert "PASSED  13 of 13 expectations held" in texts[12]
+    for number in range(1, TOUR_STEPS + 1):
+        assert f"Step {number}/{TOUR_STEPS} · " in texts[number]
+    assert "Finally 1/1 · " in texts[TOUR_STEPS + 1]
+    assert "PASSED  20 of 20 expectations held" in texts[TOUR_STEPS + 2]
     # The compact view: each step's headline, its verdicts, and nothing of the full tables.
     assert "fell back  19 breaker_open · 1 http_5xx" in texts[2]
     assert "✓ breaker.state value == open" in texts[2]
@@ -131,20 +138,20 @@ def test_export_mode_single_draws_one_long_page(in_tmp):
     assert int(root.get("height")) > 5 * SLIDE_HEIGHT
     text = "\n".join(svg_lines(in_tmp / "tour.svg"))
     assert "Concurrency and pacing" in text
-    assert text.count("Step ") == 10
+    assert text.count("Step ") == TOUR_STEPS
 
 
 def test_html_export_is_one_page_of_slides_with_one_font(in_tmp):
     """tour.html: one <section> per slide, each a 16:9 drawing; the font is declared once."""
     runner.invoke(app, ["run", "tour", "--virtual-time", "--export", "tour.html"])
     text = (in_tmp / "tour.html").read_text()
-    assert text.count("<section ") == 13
-    assert text.count('viewBox="0 0 1920 1080"') == 13
+    assert text.count("<section ") == TOUR_SLIDES
+    assert text.count('viewBox="0 0 1920 1080"') == TOUR_SLIDES
     assert text.count("@font-face") == 2
     assert "scroll-snap-type:y mandatory" in text
     # Sizes are per drawing: a page-wide `text{}` rule would let one slide size them all.
     assert "text{" not in text
-    assert text.count('font-size="30"') == 13
+    assert text.count('font-size="30"') == TOUR_SLIDES
 
 
 @pytest.mark.parametrize(

@@ -140,17 +140,17 @@ def test_an_unknown_name_lists_the_shipped_scenarios():
 
 
 def test_scenarios_and_validate_count_steps_alike():
-    """Both say `10 steps + 1 finally` for the tour, in text and in JSON."""
+    """Both say `12 steps + 1 finally` for the tour, in text and in JSON."""
     listed = runner.invoke(app, ["scenarios"]).stdout
     validated = runner.invoke(app, ["validate", "tour"]).stdout
     tour_row = next(line for line in listed.splitlines() if " tour " in line)
-    assert "10 steps + 1 finally" in tour_row
-    assert "(10 steps + 1 finally, 13 expectations)" in validated
+    assert "12 steps + 1 finally" in tour_row
+    assert "(12 steps + 1 finally, 20 expectations)" in validated
     listed_json = json.loads(runner.invoke(app, ["scenarios", "--json"]).stdout)
     validated_json = json.loads(runner.invoke(app, ["validate", "tour", "--json"]).stdout)
     tour = next(row for row in listed_json["scenarios"] if row["name"] == "tour")
     checked = validated_json["files"][0]
-    assert (tour["steps"], tour["finally"]) == (checked["steps"], checked["finally"]) == (10, 1)
+    assert (tour["steps"], tour["finally"]) == (checked["steps"], checked["finally"]) == (12, 1)
 
 
 def logged_event_names() -> set[str]:

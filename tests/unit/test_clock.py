@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from resilience_cli.clock import VIRTUAL_WALL_ORIGIN, SystemClock, VirtualClock
+from resilience_cli.clock import VIRTUAL_WALL_ORIGIN, PausableClock, SystemClock, VirtualClock
 
 
 def test_virtual_clock_starts_at_zero_and_fixed_wall_origin():
@@ -127,3 +127,58 @@ def test_two_hundred_days_of_waits_pass_in_virtual_time():
         return clock.monotonic()
 
     assert run_bounded(clock, main) == pytest.approx(200 * 86_400)
+
+
+def test_a_pause_is_time_that_never_passed():
+    """Seven seconds paused leave both clocks where five seconds of running time put them."""
+    source = VirtualClock(wall_origin=1000.0)
+    clock = PausableClock(source)
+    source.jump(2)
+    with clock.paused():
+        source.jump(7)
+    source.jump(3)
+    assert (clock.monotonic(), clock.wall()) == (5.0, 1005.0)
+
+
+def test_a_paused_clock_stands_still():
+    """While paused, monotonic and wall time read the same however long it lasts."""
+    source = VirtualClock(wall_origin=1000.0)
+    clock = PausableClock(source)
+    source.jump(1)
+    clock.pause()
+    assert clock.is_paused
+    source.jump(4)
+    assert (clock.monotonic(), clock.wall()) == (1.0, 1001.0)
+    clock.resume()
+    assert not clock.is_paused
+    source.jump(1)
+    assert (clock.monotonic(), clock.wall()) == (2.0, 1002.0)
+
+
+def test_pauses_neither_nest_nor_end_twice():
+    """Pausing a paused clock, or resuming a running one, is a bug and says so."""
+    clock = PausableClock(VirtualClock())
+    with pytest.raises(RuntimeError, match="not paused"):
+        clock.resume()
+    clock.pause()
+    with pytest.raises(RuntimeError, match="already paused"):
+        clock.pause()
+
+
+def test_a_pause_ends_with_its_block_however_the_block_ends():
+    """An exception inside `paused()` (Ctrl-C at the prompt) still lets time run again."""
+    source = VirtualClock()
+    clock = PausableClock(source)
+    with pytest.raises(KeyboardInterrupt), clock.paused():
+        raise KeyboardInterrupt
+    source.jump(2)
+    assert clock.monotonic() == 2.0
+
+
+def test_a_pausable_clock_runs_on_its_sources_loop():
+    """Its event loop is the source's: a virtual source still jumps over idle waits."""
+    loop = PausableClock(VirtualClock()).new_event_loop()
+    try:
+        assert type(loop).__name__ == "VirtualEventLoop"
+    finally:
+        loop.close()
