@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
-from resilience_cli.clock import VirtualClock
 from resilience_cli.errors import (
     EXIT_INTERNAL,
     EXIT_USAGE,
@@ -27,6 +26,7 @@ from resilience_cli.state import (
     StateTransaction,
     default_state_path,
 )
+from resilience_cli.virtual_time import VirtualClock
 
 SNAPSHOT = {"format": 1, "state": "closed", "fail_count": 0}
 

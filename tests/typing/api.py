@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 
-from resilience_cli.clock import Clock, SystemClock, VirtualClock
+from resilience_cli.clock import Clock, SystemClock
 from resilience_cli.patterns import (
     BreakerConfig,
     BreakerState,
@@ -29,6 +29,7 @@ from resilience_cli.patterns import (
     TimeoutConfig,
     parse_retry_after,
 )
+from resilience_cli.virtual_time import VirtualClock
 
 clock: Clock = SystemClock()
 virtual: Clock = VirtualClock()

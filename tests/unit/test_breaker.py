@@ -1,6 +1,5 @@
 import pytest
 
-from resilience_cli.clock import VirtualClock
 from resilience_cli.errors import CircuitOpenError, ConfigError, SnapshotError
 from resilience_cli.patterns.breaker import (
     BreakerConfig,
@@ -12,6 +11,7 @@ from resilience_cli.patterns.breaker import (
     trip_reason,
 )
 from resilience_cli.patterns.events import EventList
+from resilience_cli.virtual_time import VirtualClock
 
 RATE_ONLY = BreakerConfig(failure_threshold=None, window_size=20, minimum_calls=10)
 
