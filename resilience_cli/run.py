@@ -28,6 +28,7 @@ from resilience_cli.client import FALLBACK, HttpClassifier, ResilientClient
 from resilience_cli.patterns import Pipeline, Policies, Reason
 from resilience_cli.patterns.events import AttemptFailed
 from resilience_cli.state.breaker import BreakerView, load_breaker
+from resilience_cli.state.memento import to_snapshot
 from resilience_cli.state.turn import turn
 
 if TYPE_CHECKING:
@@ -186,7 +187,7 @@ async def execute(  # noqa: PLR0913 - the run's collaborators, each injected
             location=store.location,
         )
         result = await run(breaker, use_breaker=True)
-        transaction.replace(breaker.snapshot())
+        transaction.replace(to_snapshot(breaker))
     return result
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from resilience_cli.errors import SnapshotError, StateFileError
 from resilience_cli.patterns import BreakerState, CircuitBreaker, EventList
-from resilience_cli.patterns.breaker import SNAPSHOT_FORMAT
+from resilience_cli.state.memento import SNAPSHOT_FORMAT, from_snapshot, to_snapshot
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -66,7 +66,7 @@ def load_breaker(
             location, problem, "upgrade resilience-cli to read it", replaceable=True
         )
     try:
-        return CircuitBreaker.restore(snapshot, config, clock=clock, events=events)
+        return from_snapshot(snapshot, config, clock=clock, events=events)
     except SnapshotError as exc:
         problem = str(exc).removeprefix("breaker snapshot: ")
         raise StateFileError(
@@ -118,7 +118,7 @@ def steer(  # noqa: PLR0913 - the transaction, the action, and how to read the b
     mark = breaker.transition_mark()  # a transition that time made due counts
     before = BreakerView.of(breaker)
     action(breaker)
-    transaction.replace(breaker.snapshot())
+    transaction.replace(to_snapshot(breaker))
     return Steered(
         breaker=breaker,
         before=before,

@@ -29,6 +29,7 @@ from resilience_cli.patterns import (
     TimeoutConfig,
     parse_retry_after,
 )
+from resilience_cli.state.memento import from_snapshot, to_snapshot
 from resilience_cli.virtual_time import VirtualClock
 
 clock: Clock = SystemClock()
@@ -37,8 +38,8 @@ events = EventList()
 
 breaker = CircuitBreaker(BreakerConfig(failure_threshold=5), clock=clock, events=events)
 state: BreakerState = breaker.state
-snapshot: dict[str, object] = breaker.snapshot()
-restored: CircuitBreaker = CircuitBreaker.restore(snapshot, clock=clock)
+snapshot: dict[str, object] = to_snapshot(breaker)
+restored: CircuitBreaker = from_snapshot(snapshot, clock=clock)
 limiter = RateLimiter(RateLimiterConfig(rate=10, burst=5, max_wait=1.0), clock=clock)
 bulkhead = Bulkhead(BulkheadConfig(max_concurrent=4, max_queue=8, max_wait=2.0))
 stats: BulkheadStatistics = bulkhead.statistics()

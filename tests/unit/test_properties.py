@@ -20,6 +20,7 @@ from resilience_cli.patterns.retry import (
     decide_retry,
     full_jitter,
 )
+from resilience_cli.state.memento import from_snapshot, to_snapshot
 from resilience_cli.virtual_time import VirtualClock
 
 # One step of a breaker's life: a call that succeeds or fails (maybe slowly), a call left
@@ -204,7 +205,7 @@ def test_a_restored_snapshot_decides_like_the_original(config, script, cut, late
         original.record(permit, 0.01)
     # A new process: its monotonic clock starts at 0, its wall clock reads the same time.
     twin_clock = VirtualClock(wall_origin=clock.wall())
-    twin = CircuitBreaker.restore(original.snapshot(), config, clock=twin_clock)
+    twin = from_snapshot(to_snapshot(original), config, clock=twin_clock)
     flights: tuple[list[int], list[int]] = ([], [])
     for step in later:
         if step[0] == "wait":
