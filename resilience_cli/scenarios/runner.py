@@ -27,7 +27,7 @@ from resilience_cli.errors import (
 from resilience_cli.mix import delay_mix, parse_mix, status_mix
 from resilience_cli.run import RunPlan, execute, plan_mix
 from resilience_cli.scenarios.metrics import breaker_step_metrics, call_step_metrics, evaluate
-from resilience_cli.scenarios.model import (
+from resilience_cli.scenarios.steps import (
     DelaySettings,
     ErrorSettings,
     ForceOpenSettings,

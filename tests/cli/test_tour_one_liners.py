@@ -20,7 +20,7 @@ from resilience_cli import clock as clock_module
 from resilience_cli.cli import app, runtime
 from resilience_cli.cli.scenario_cmds import SHIPPED
 from resilience_cli.scenarios import load_scenario
-from resilience_cli.scenarios.model import PauseSettings
+from resilience_cli.scenarios.steps import PauseSettings
 from resilience_cli.virtual_time import VirtualClock, WallOrigin
 
 TOUR = SHIPPED / "tour.yaml"
