@@ -116,17 +116,13 @@ def _checked_threshold(seconds: float) -> float:
     return seconds
 
 
-def _no_timer() -> float | None:
-    return None
-
-
 class _AutojumpSelector(selectors.DefaultSelector):
     """A selector that turns "block until the next timer" into "jump to the next timer"."""
 
-    def __init__(self, clock: VirtualClock) -> None:
+    def __init__(self, clock: VirtualClock, next_timer: Callable[[], float]) -> None:
         super().__init__()
         self._clock = clock
-        self.next_timer: Callable[[], float | None] = _no_timer  # set by the loop
+        self._next_timer = next_timer
 
     # The stdlib types SelectorKey.data as Any; overriding select() cannot avoid naming it.
     def select(  # type: ignore[explicit-any]
@@ -145,13 +141,10 @@ class _AutojumpSelector(selectors.DefaultSelector):
             ready = super().select(threshold)
             if ready:
                 return ready
-        # To the timer's own time, not `now + timeout`: that sum may round one float short,
-        # and a callback would then run, and read the time, before its due time.
-        when = self.next_timer()
-        if when is None:  # pragma: no cover - a positive timeout comes from a pending timer
-            self._clock.jump(timeout)
-        else:
-            self._clock.advance_to(max(when, self._clock.monotonic()))
+        # A positive timeout means a timer is pending. Straight to its own due time: exact
+        # by construction, not by the rounding of `now + (when - now)`, and one jump even
+        # past the one-day cap asyncio puts on a select's timeout.
+        self._clock.advance_to(self._next_timer())
         return []
 
 
@@ -159,20 +152,18 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):
     """An asyncio loop whose `time()` is a `VirtualClock`."""
 
     def __init__(self, clock: VirtualClock) -> None:
-        selector = _AutojumpSelector(clock)
-        super().__init__(selector)
-        selector.next_timer = self._next_timer
+        super().__init__(_AutojumpSelector(clock, self._next_timer))
         self.clock = clock
 
     def time(self) -> float:
         """The virtual clock's monotonic time."""
         return self.clock.monotonic()
 
-    def _next_timer(self) -> float | None:
+    def _next_timer(self) -> float:
         """When the earliest pending timer is due; asyncio drops cancelled ones first."""
         # asyncio's own heap of timers (stable since Python 3.4; typeshed leaves it out).
         scheduled = cast("list[asyncio.TimerHandle]", vars(self)["_scheduled"])
-        return scheduled[0].when() if scheduled else None
+        return scheduled[0].when()
 
     # asyncio runs a timer once `when < time() + _clock_resolution`. The base class sets
     # the resolution of the system's monotonic clock (1 ns); ours is a float, whose

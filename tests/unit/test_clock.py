@@ -286,28 +286,23 @@ def test_a_timer_never_runs_before_its_due_time(now, delay):
     assert run_bounded(clock, main) >= when
 
 
-def test_a_timer_days_away_is_reached_in_one_jump():
+def test_a_timer_days_away_is_reached_in_one_jump(monkeypatch):
     """A year of sleep is one jump to the timer, not one per asyncio's one-day select cap."""
     clock = VirtualClock()
-    loop = event_loop_for(clock)
-    selector = loop._selector
-    asked = selector.next_timer
-    jumps: list[float | None] = []
+    jumps: list[float] = []
+    advance_to = VirtualClock.advance_to
 
-    def next_timer() -> float | None:
-        jumps.append(asked())
-        return jumps[-1]
+    def recording(self, when: float) -> None:
+        jumps.append(when)
+        advance_to(self, when)
 
-    selector.next_timer = next_timer
+    monkeypatch.setattr(VirtualClock, "advance_to", recording)
 
     async def main():
         await asyncio.sleep(365 * 86_400)
         return clock.monotonic()
 
-    try:
-        assert loop.run_until_complete(main()) == 365 * 86_400
-    finally:
-        loop.close()
+    assert run_bounded(clock, main) == 365 * 86_400
     assert jumps == [365 * 86_400]
 
 
