@@ -1,25 +1,17 @@
-"""Time as an interface: every wait in resilience-cli goes through a `Clock`.
+"""Time as an interface: every wait in resilience-cli reads its time from a `Clock`.
 
-Three clocks exist:
+A `Clock` answers two questions and nothing else, as trio's `Clock` does: the monotonic
+time (for durations and deadlines) and the wall time (for what is saved and shown).
 
-- `SystemClock` reads the real monotonic and wall clocks and sleeps for real.
-- `VirtualClock` owns a virtual "now". Its event loop (`VirtualEventLoop`) never blocks
-  waiting for a timer: when no task can run and no I/O is ready, it jumps straight to the
-  next timer, as trio's `MockClock(autojump_threshold=0)` does. Every `asyncio.sleep`,
-  attempt timeout, backoff, open window and token wait therefore finishes at once, in
-  the same order and with the same arithmetic as in real time.
+- `SystemClock` reads this machine's clocks.
 - `PausableClock` is another clock with paused time taken out: `run --interactive`
   stops it while the presenter talks.
+- `VirtualClock` (`virtual_time.py`) moves only when told to, or when its event loop has
+  nothing else to do.
 
-The patterns read *time* from the clock and *wait* with plain asyncio on the clock's loop
-(`asyncio.sleep`, the loop timers of `within()` and of the rate limiter's line), so one
-mechanism serves both worlds. Relative
-deadlines only: the loop's time base and the clock's `monotonic()` are the same in the
-virtual world (the loop reads the clock) and in the real one (asyncio's default loop uses
-`time.monotonic`).
-
-Virtual time suits in-process work (`httpx.ASGITransport`). Over real sockets it would
-jump past a reply that is merely in flight, so it is not offered there.
+Which event loop waits in a clock's time is not the clock's business: `event_loops.py`
+picks it (`event_loop_for`). So this module imports no asyncio, and `resilience state`,
+which only reads the time, never pays for it.
 """
 
 from __future__ import annotations
@@ -29,17 +21,11 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    import asyncio
     from collections.abc import Iterator
-
-    from resilience_cli._virtual_loop import VirtualEventLoop
-
-# 2026-01-01T00:00:00Z: a fixed wall-clock origin makes virtual runs byte-for-byte repeatable.
-VIRTUAL_WALL_ORIGIN = 1_767_225_600.0
 
 
 class Clock(Protocol):
-    """Where the patterns read time from, and the event loop that waits in that time."""
+    """Where the patterns read time from."""
 
     def monotonic(self) -> float:
         """Seconds on a clock that never goes backwards; only differences mean anything."""
@@ -47,10 +33,6 @@ class Clock(Protocol):
 
     def wall(self) -> float:
         """Seconds since the Unix epoch; persisted, so it must survive a restart."""
-        ...
-
-    def new_event_loop(self) -> asyncio.AbstractEventLoop:
-        """An event loop whose timers run in this clock's time."""
         ...
 
 
@@ -64,49 +46,6 @@ class SystemClock:
     monotonic = staticmethod(time.monotonic)  # the same base as asyncio's default loop
     wall = staticmethod(time.time)
 
-    def new_event_loop(self) -> asyncio.AbstractEventLoop:
-        """A stock asyncio event loop."""
-        import asyncio  # noqa: PLC0415 - commands that only read state never need asyncio
-
-        return asyncio.new_event_loop()
-
-
-class VirtualClock:
-    """A clock that moves only when told to, or when its event loop has nothing else to do."""
-
-    __slots__ = ("_now", "_wall_offset")
-
-    def __init__(self, *, wall_origin: float = VIRTUAL_WALL_ORIGIN) -> None:
-        self._now = 0.0
-        self._wall_offset = wall_origin
-
-    def monotonic(self) -> float:
-        """Virtual seconds since the clock was made."""
-        return self._now
-
-    def wall(self) -> float:
-        """The virtual wall clock: its origin plus the virtual seconds elapsed."""
-        return self._wall_offset + self._now
-
-    def jump(self, seconds: float) -> None:
-        """Move time forward by `seconds`; timers that fall due fire on the next loop turn."""
-        if seconds < 0:
-            raise ValueError("time can't go backwards")
-        self._now += seconds
-
-    def set_wall(self, wall: float) -> None:
-        """Set the wall clock to `wall`, backwards included, as an operator or NTP can.
-
-        Monotonic time is untouched, exactly as on a real machine.
-        """
-        self._wall_offset = wall - self._now
-
-    def new_event_loop(self) -> VirtualEventLoop:
-        """An event loop that runs in this clock's time and jumps over idle waits."""
-        from resilience_cli._virtual_loop import VirtualEventLoop  # noqa: PLC0415
-
-        return VirtualEventLoop(self)
-
 
 class PausableClock:
     """A clock that stands still while paused: paused time never passed, for everything.
@@ -117,10 +56,10 @@ class PausableClock:
     seconds out, so times shown and saved during such a run are the run's own, behind the
     wall clock by the time spent at the prompt.
 
-    The event loop is the source's, whose timers keep the source's time. That is coherent
-    because every wait is relative (`loop.time() + seconds`: nothing compares an absolute
-    time of this clock with the loop's) and because the prompt comes between steps, when
-    no call is in flight and no timer is pending.
+    Its event loop is its source's (`event_loop_for`), whose timers keep the source's
+    time. That is coherent because every wait is relative (`loop.time() + seconds`:
+    nothing compares an absolute time of this clock with the loop's) and because the
+    prompt comes between steps, when no call is in flight and no timer is pending.
     """
 
     __slots__ = ("_paused", "_since", "_source")
@@ -129,6 +68,11 @@ class PausableClock:
         self._source = source
         self._paused = 0.0  # seconds, over every pause that has ended
         self._since: float | None = None  # the source's monotonic time the pause began at
+
+    @property
+    def source(self) -> Clock:
+        """The clock this one takes its time from."""
+        return self._source
 
     @property
     def is_paused(self) -> bool:
@@ -165,10 +109,6 @@ class PausableClock:
             yield
         finally:
             self.resume()
-
-    def new_event_loop(self) -> asyncio.AbstractEventLoop:
-        """The source's event loop."""
-        return self._source.new_event_loop()
 
     def _pausing(self) -> float:
         return 0.0 if self._since is None else self._source.monotonic() - self._since

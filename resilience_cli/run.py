@@ -28,7 +28,8 @@ from resilience_cli.client import FALLBACK, HttpClassifier, ResilientClient
 from resilience_cli.patterns import Pipeline, Policies, Reason
 from resilience_cli.patterns.events import AttemptFailed
 from resilience_cli.state.breaker import BreakerView, load_breaker
-from resilience_cli.state.turn import turn
+from resilience_cli.state.lock_wait import wait_for_transaction
+from resilience_cli.state.memento import to_snapshot
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -177,7 +178,7 @@ async def execute(  # noqa: PLR0913 - the run's collaborators, each injected
             load_breaker(snapshot, None, clock=clock, events=None, location=store.location),
             use_breaker=False,
         )
-    async with turn(store, note=note, patient=patient) as transaction:
+    async with wait_for_transaction(store, note=note, patient=patient) as transaction:
         breaker = load_breaker(
             transaction.snapshot,
             plan.policies.breaker,
@@ -186,7 +187,7 @@ async def execute(  # noqa: PLR0913 - the run's collaborators, each injected
             location=store.location,
         )
         result = await run(breaker, use_breaker=True)
-        transaction.replace(breaker.snapshot())
+        transaction.replace(to_snapshot(breaker))
     return result
 
 

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from resilience_cli._virtual_loop import VirtualEventLoop
-from resilience_cli.clock import VirtualClock
+from resilience_cli.event_loops import event_loop_for
+from resilience_cli.virtual_time import VirtualClock, VirtualEventLoop, WallOrigin
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -72,7 +72,8 @@ def pytest_asyncio_loop_factories(
     del config
     if item.get_closest_marker("real_time") is not None:
         return {"real": asyncio.new_event_loop}
-    return {"virtual": lambda: VirtualClock().new_event_loop()}
+    # FIXED: every test sees the same wall times, run after run.
+    return {"virtual": lambda: event_loop_for(VirtualClock(wall_origin=WallOrigin.FIXED))}
 
 
 @pytest.fixture

@@ -19,14 +19,14 @@ from resilience_cli.cli.view import ViewOption  # noqa: TC001 - Typer reads it a
 from resilience_cli.errors import UsageError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
     from pathlib import Path
 
     from resilience_cli.clock import Clock
     from resilience_cli.eventlog import EventLog
     from resilience_cli.patterns import CircuitBreaker
     from resilience_cli.state import JsonFileStore
-    from resilience_cli.state.breaker import Steered
+    from resilience_cli.state.breaker import OperatorAction, Steered
     from resilience_cli.view import View
 
 
@@ -53,14 +53,8 @@ def _log(path: Path, clock: Clock, command: str) -> Iterator[EventLog]:
         log.close()
 
 
-def _steer(  # noqa: PLR0913 - the command's flags, passed through
-    command: str,
-    action: Callable[[CircuitBreaker], None],
-    *,
-    state_file: Path | None,
-    log_file: Path,
-    lock_timeout: float,
-    replace_broken: bool = False,
+def _steer(
+    action: OperatorAction, *, state_file: Path | None, log_file: Path, lock_timeout: float
 ) -> tuple[Steered, JsonFileStore]:
     """Apply `action` to the persisted breaker under the lock, then log what it did.
 
@@ -71,26 +65,21 @@ def _steer(  # noqa: PLR0913 - the command's flags, passed through
     from resilience_cli.cli.runtime import open_store  # noqa: PLC0415
     from resilience_cli.clock import SystemClock  # noqa: PLC0415
     from resilience_cli.state.breaker import steer  # noqa: PLC0415
-    from resilience_cli.state.turn import turn_now  # noqa: PLC0415
+    from resilience_cli.state.lock_wait import block_for_transaction  # noqa: PLC0415
 
     clock = SystemClock()
     store = open_store(state_file, clock, lock_timeout)
-    with _log(log_file, clock, command) as log:
-        with turn_now(store, note=output.note, replace_broken=replace_broken) as transaction:
-            steered = steer(
-                transaction,
-                action,
-                None,
-                clock=clock,
-                location=store.location,
-                replace_broken=replace_broken,
-            )
+    with _log(log_file, clock, action.command) as log:
+        with block_for_transaction(
+            store, note=output.note, replace_broken=action.replace_broken
+        ) as transaction:
+            steered = steer(transaction, action, None, clock=clock, location=store.location)
         for event in steered.events:
             log(event)
         if steered.replaced is not None:
             log.info("state.replaced", problem=steered.replaced, state_file=store.location)
             output.note(f"replaced the unreadable state file: {steered.replaced}")
-        if command == "reset" and not steered.transitions:
+        if action.command == "reset" and not steered.transitions:
             log.info("breaker.reset", reason="it was already CLOSED; counters cleared")
     return steered, store
 
@@ -150,13 +139,10 @@ def force_open(  # noqa: PLR0913 - one parameter per flag
     view: ViewOption = None,
 ) -> None:
     """Hold the breaker open: every call falls back until `resilience reset`."""
-
-    def hold_open(breaker: CircuitBreaker) -> None:
-        breaker.force_open(reason)
+    from resilience_cli.state.breaker import OperatorAction  # noqa: PLC0415
 
     steered, store = _steer(
-        "force-open",
-        hold_open,
+        OperatorAction.force_open(reason),
         state_file=state_file,
         log_file=log_file,
         lock_timeout=lock_timeout,
@@ -178,15 +164,10 @@ def reset(
     holds resilience-cli's "kind"), or is not JSON at all and sits in a .resilience
     folder. Any other file is left as it is, with exit code 2.
     """
-    from resilience_cli.patterns import CircuitBreaker  # noqa: PLC0415
+    from resilience_cli.state.breaker import OperatorAction  # noqa: PLC0415
 
     steered, store = _steer(
-        "reset",
-        CircuitBreaker.reset,
-        state_file=state_file,
-        log_file=log_file,
-        lock_timeout=lock_timeout,
-        replace_broken=True,
+        OperatorAction.reset(), state_file=state_file, log_file=log_file, lock_timeout=lock_timeout
     )
     _report(steered.breaker, store, json=json, title="Circuit breaker reset", view=view)
 

@@ -40,6 +40,7 @@ def run(
 
     from resilience_cli.cli.output import note  # noqa: PLC0415
     from resilience_cli.cli.signals import Interruption  # noqa: PLC0415
+    from resilience_cli.event_loops import event_loop_for  # noqa: PLC0415
 
     stopped = Interruption() if interruption is None else interruption
 
@@ -51,7 +52,7 @@ def run(
             return await main
 
     try:
-        with asyncio.Runner(loop_factory=clock.new_event_loop) as runner:
+        with asyncio.Runner(loop_factory=lambda: event_loop_for(clock)) as runner:
             return runner.run(stoppable())
     except (KeyboardInterrupt, asyncio.CancelledError):
         note(on_interrupt)
@@ -74,16 +75,14 @@ def open_store(
 
 
 def choose_clock(*, virtual_time: bool) -> Clock:
-    """The real clocks, or a virtual clock whose wall time starts now.
+    """The real clocks, or a virtual clock whose wall time starts now (`WallOrigin.NOW`)."""
+    if not virtual_time:
+        from resilience_cli.clock import SystemClock  # noqa: PLC0415
 
-    Starting the virtual wall clock at the real time keeps the state file coherent: a
-    breaker opened in a virtual run is still open, by the wall clock, for the next real one.
-    """
-    import time  # noqa: PLC0415
+        return SystemClock()
+    from resilience_cli.virtual_time import VirtualClock, WallOrigin  # noqa: PLC0415
 
-    from resilience_cli.clock import SystemClock, VirtualClock  # noqa: PLC0415
-
-    return VirtualClock(wall_origin=time.time()) if virtual_time else SystemClock()
+    return VirtualClock(wall_origin=WallOrigin.NOW)
 
 
 def choose_target(base_url: str | None, seed: int, clock: Clock, *, virtual_time: bool) -> Target:

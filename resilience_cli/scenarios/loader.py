@@ -8,9 +8,10 @@ users read (`steps[2].invoke.count`).
 
 Every problem is collected before anything is raised, so one `resilience validate` shows
 them all: YAML syntax errors (which stop at the first, as the parser does), duplicate
-keys, structural errors from pydantic, then the problems of meaning (thresholds, metrics,
-pattern ranges) from `model.py`. A file larger than `MAX_SCENARIO_BYTES`, or of more than
-`MAX_STEPS` steps, is refused before any of that work.
+keys, then both passes of `validation.py`: structural errors from pydantic, and the
+problems of meaning (thresholds, metrics, pattern ranges). A file larger than
+`MAX_SCENARIO_BYTES`, or of more than `MAX_STEPS` steps, is refused before any of that
+work.
 """
 
 from __future__ import annotations
@@ -18,19 +19,11 @@ from __future__ import annotations
 import difflib
 from typing import TYPE_CHECKING, Final
 
-from pydantic import ValidationError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from resilience_cli.limits import MAX_SCENARIO_BYTES
-from resilience_cli.scenarios.model import (
-    STRUCTURE_ONLY,
-    Issue,
-    Loc,
-    Scenario,
-    keys_at,
-    partial_issues,
-    scenario_issues,
-)
+from resilience_cli.scenarios.schema import keys_at
+from resilience_cli.scenarios.validation import validate
 from resilience_cli.scenarios.yaml_nodes import (
     Problem,
     ScenarioError,
@@ -45,6 +38,9 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from pydantic_core import ErrorDetails
+
+    from resilience_cli.scenarios.keypaths import Loc, MeaningProblem
+    from resilience_cli.scenarios.model import Scenario
 
 __all__ = ["Problem", "ScenarioError", "load_scenario", "parse_scenario"]
 
@@ -152,17 +148,13 @@ def _parse(text: str, source: str) -> Scenario:
         shown = version if abs(version) < 10**6 else "of that size"
         message = f"unsupported version {shown}; this resilience-cli reads version 1"
         raise ScenarioError([problem_at(source, node, walked, message)])
-    scenario: Scenario | None = None
-    try:
-        scenario = Scenario.model_validate(data, context=STRUCTURE_ONLY)
-    except ValidationError as exc:
-        found = (_from_error(error, root, source) for error in exc.errors(include_url=False))
-        problems += [problem for problem in found if problem is not None]
-    issues = partial_issues(data) if scenario is None else scenario_issues(scenario)
-    problems += [_from_issue(issue, root, source) for issue in issues]
-    if problems or scenario is None:
+    checked = validate(data)
+    found = (_from_error(error, root, source) for error in checked.structure)
+    problems += [problem for problem in found if problem is not None]
+    problems += [_placed(problem, root, source) for problem in checked.meaning]
+    if problems or checked.scenario is None:
         raise ScenarioError(_in_file_order(problems))
-    return scenario
+    return checked.scenario
 
 
 # -- YAML ----------------------------------------------------------------------------------
@@ -228,17 +220,18 @@ def _from_error(error: ErrorDetails, root: Node, source: str) -> Problem | None:
     return problem_at(source, node, walked, _message(error))
 
 
-def _from_issue(issue: Issue, root: Node, source: str) -> Problem:
-    node, walked = _find(root, issue.loc, at_key=issue.at_key)
+def _placed(problem: MeaningProblem, root: Node, source: str) -> Problem:
+    """A problem of meaning at the line and column of the key or value it is about."""
+    node, walked = _find(root, problem.loc, at_key=problem.at_key)
     offset = 0
     if (
-        issue.column is not None
+        problem.column is not None
         and isinstance(node, ScalarNode)
         and node.style in (None, *_QUOTES)
         and node.start_mark.line == node.end_mark.line
     ):
-        offset = issue.column + (1 if node.style in _QUOTES else 0)
-    return problem_at(source, node, walked, one_line(issue.message), offset)
+        offset = problem.column + (1 if node.style in _QUOTES else 0)
+    return problem_at(source, node, walked, one_line(problem.message), offset)
 
 
 def _message(error: ErrorDetails) -> str:

@@ -8,20 +8,18 @@ key of scenario files, and of `resilience schema`, without a line here.
 Layers merge deeply, outermost first (`defaults.policies`, then a step's `policies`): a key
 a layer sets replaces the one below; `null` for a pattern switches it off, and a mapping
 for it in a later layer switches it on again from the defaults. The merged keys become
-`Policies` through the same builder as the flags (`settings.build_policies`), and its
-`ConfigError`s become `Issue`s that point at the layer that set the bad key.
+`Policies` through the same builder as the flags (`settings.build_policies`); what that
+builder refuses is reported by `meaning.py`, at the layer that set the bad key.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Final
 
-from pydantic import BeforeValidator, Field, create_model
+from pydantic import BeforeValidator, Field, StrictBool, StrictFloat, StrictInt, create_model
 from pydantic_core import PydanticCustomError
 
-from resilience_cli.errors import ConfigError
-from resilience_cli.scenarios.fields import Flag, FrozenModel, Number, Seconds, Whole
-from resilience_cli.scenarios.issues import Issue, Loc, format_loc
+from resilience_cli.scenarios.fields import FrozenModel, Seconds
 from resilience_cli.settings import PATTERNS, POLICY_SETTINGS, Kind, build_policies
 
 if TYPE_CHECKING:
@@ -31,11 +29,11 @@ if TYPE_CHECKING:
     from resilience_cli.settings import Chosen, Pattern, Setting
 
 _FIELD_TYPES: Final[dict[Kind, object]] = {
-    Kind.WHOLE: Whole,
+    Kind.WHOLE: StrictInt,
     Kind.SECONDS: Seconds,
-    Kind.NUMBER: Number,
-    Kind.FRACTION: Number,
-    Kind.SWITCH: Flag,
+    Kind.NUMBER: StrictFloat,
+    Kind.FRACTION: StrictFloat,
+    Kind.SWITCH: StrictBool,
 }
 _OFF: Final = "; null switches the pattern off."
 
@@ -152,66 +150,6 @@ def resolve_policies(*layers: PolicyLayer) -> Policies:
 
     Raises:
         ConfigError: A merged value is out of range (only for a scenario validated with
-            `STRUCTURE_ONLY` that has issues).
+            `STRUCTURE_ONLY` that has problems of meaning).
     """
     return build_policies(chosen(merged(layers)))
-
-
-def policy_issues(
-    layers: Sequence[tuple[Loc, PolicyLayer]], *, known: frozenset[str] = frozenset()
-) -> list[Issue]:
-    """One issue per pattern whose merged configuration is out of range.
-
-    `known` holds the errors `defaults.policies` alone has; a step that does not set the
-    key in question inherits them, and they are reported once, at the defaults.
-    """
-    return [
-        _locate_config_error(error, layers)
-        for error in _config_errors([layer for _, layer in layers])
-        if str(error) not in known or _sets(layers[-1][1], error.field)
-    ]
-
-
-def config_errors(defaults: PolicyLayer) -> frozenset[str]:
-    """The errors `defaults.policies` has on its own, as texts."""
-    return frozenset(str(error) for error in _config_errors([defaults]))
-
-
-def _config_errors(layers: Sequence[PolicyLayer]) -> list[ConfigError]:
-    errors = []
-    for name, keys in merged(layers).items():
-        if keys is None:
-            continue
-        try:
-            build_policies({name: keys.model_dump()})
-        except ConfigError as exc:
-            errors.append(exc)
-    return errors
-
-
-def _sets(layer: PolicyLayer, field: str) -> bool:
-    """Whether `layer` sets the key `field` (`breaker.open_for`) itself."""
-    pattern, _, key = field.partition(".")
-    given = getattr(layer, pattern) if pattern in layer.model_fields_set else None
-    return given is not None and key in given.model_fields_set
-
-
-def _locate_config_error(exc: ConfigError, layers: Sequence[tuple[Loc, PolicyLayer]]) -> Issue:
-    """Point at the layer that set the bad key, else at the innermost that set its pattern."""
-    pattern, _, key = exc.field.partition(".")
-    # The config classes say "(or off)"; in a scenario file, off is spelt null.
-    message = str(exc).removeprefix(f"{exc.field}: ").replace("(or off)", "(or null: off)")
-    touching = [
-        (prefix, getattr(layer, pattern))
-        for prefix, layer in layers
-        if pattern in layer.model_fields_set and getattr(layer, pattern) is not None
-    ]
-    innermost = touching[-1][0] if touching else None
-    for prefix, given in reversed(touching):
-        if key in given.model_fields_set:
-            if innermost is not None and prefix != innermost:
-                message += f" (merged with {format_loc((*innermost, pattern))})"
-            return Issue((*prefix, pattern, key), message)
-    # No layer set the key: it kept its default, which another key now contradicts.
-    where = layers[-1][0] if innermost is None else innermost
-    return Issue((*where, pattern), f"{key} {message} (its default)")

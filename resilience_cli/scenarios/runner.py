@@ -27,15 +27,15 @@ from resilience_cli.errors import (
 from resilience_cli.mix import delay_mix, parse_mix, status_mix
 from resilience_cli.run import RunPlan, execute, plan_mix
 from resilience_cli.scenarios.metrics import breaker_step_metrics, call_step_metrics, evaluate
-from resilience_cli.scenarios.model import (
+from resilience_cli.scenarios.steps import (
     DelaySettings,
     ErrorSettings,
     ForceOpenSettings,
     InvokeSettings,
     PauseSettings,
 )
-from resilience_cli.state.breaker import BreakerView, load_breaker, steer
-from resilience_cli.state.turn import turn
+from resilience_cli.state.breaker import BreakerView, OperatorAction, load_breaker, steer
+from resilience_cli.state.lock_wait import wait_for_transaction
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -350,16 +350,13 @@ async def _steer_step(
     """`force-open` and `reset`, by the same code as the commands (`steer`)."""
     store = context.store
     settings = step.settings
-    resetting = step.kind == "reset"
-
-    def action(breaker: CircuitBreaker) -> None:
-        if isinstance(settings, ForceOpenSettings):
-            breaker.force_open(settings.reason)
-        else:
-            breaker.reset()
-
-    async with turn(
-        store, note=context.note, patient=patient, replace_broken=resetting
+    action = (
+        OperatorAction.force_open(settings.reason)
+        if isinstance(settings, ForceOpenSettings)
+        else OperatorAction.reset()
+    )
+    async with wait_for_transaction(
+        store, note=context.note, patient=patient, replace_broken=action.replace_broken
     ) as transaction:
         steered = steer(
             transaction,
@@ -367,7 +364,6 @@ async def _steer_step(
             context.scenario.resolved_policies(step).breaker,
             clock=context.clock,
             location=store.location,
-            replace_broken=resetting,
         )
     # Logged once saved, as the commands do.
     if context.events is not None:

@@ -17,12 +17,12 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from resilience_cli.errors import UsageError
 from resilience_cli.limits import MAX_STEPS
-from resilience_cli.scenarios.issues import format_loc
+from resilience_cli.scenarios.keypaths import format_loc
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from resilience_cli.scenarios.issues import Loc
+    from resilience_cli.scenarios.keypaths import Loc
 
 _MERGE_TAG: Final = "tag:yaml.org,2002:merge"
 _STEP_LISTS: Final = ("steps", "finally")

@@ -2,6 +2,12 @@
 
 Each command is a new process, so the breaker remembers through a `BreakerStore`: the
 JSON file of `JsonFileStore` today, Redis later so that machines can share one breaker.
+
+- `store.py`: the `BreakerStore` seam and its locked `StateTransaction`;
+- `json_file.py`, `files.py`: the JSON file, read and written safely;
+- `memento.py`: the breaker as it is saved (`BreakerMemento`), and its JSON form;
+- `breaker.py`: the saved breaker as commands see it, and the operator's actions;
+- `lock_wait.py`: waiting for another command's lock, and saying so.
 """
 
 from resilience_cli.state.json_file import (

@@ -2,8 +2,8 @@
 
 Kept apart from `run.py` so that `resilience state`, `force-open` and `reset` load
 neither httpx nor the upstream: they only read and write the state file. `steer` is the
-one implementation of `force-open` and `reset`, shared by the commands and the scenario
-steps of the same names.
+one implementation of `force-open` and `reset` (an `OperatorAction` each), shared by the
+commands and the scenario steps of the same names.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from resilience_cli.errors import SnapshotError, StateFileError
 from resilience_cli.patterns import BreakerState, CircuitBreaker, EventList
-from resilience_cli.patterns.breaker import SNAPSHOT_FORMAT
+from resilience_cli.state.memento import SNAPSHOT_FORMAT, from_snapshot, to_snapshot
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -66,7 +66,7 @@ def load_breaker(
             location, problem, "upgrade resilience-cli to read it", replaceable=True
         )
     try:
-        return CircuitBreaker.restore(snapshot, config, clock=clock, events=events)
+        return from_snapshot(snapshot, config, clock=clock, events=events)
     except SnapshotError as exc:
         problem = str(exc).removeprefix("breaker snapshot: ")
         raise StateFileError(
@@ -75,6 +75,33 @@ def load_breaker(
             _RESET_HINT,
             replaceable=True,
         ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorAction:
+    """`force-open` or `reset`: what it does to the breaker, and whether it is the way out.
+
+    `reset` is the way out of a broken state file (`replace_broken`): it starts from a fresh
+    breaker when the stored one cannot be read but is ours to replace.
+    """
+
+    command: str
+    apply: Callable[[CircuitBreaker], None]
+    replace_broken: bool = False
+
+    @classmethod
+    def force_open(cls, reason: str) -> OperatorAction:
+        """Hold the breaker open, for `reason`, until a reset."""
+
+        def hold_open(breaker: CircuitBreaker) -> None:
+            breaker.force_open(reason)
+
+        return cls("force-open", hold_open)
+
+    @classmethod
+    def reset(cls) -> OperatorAction:
+        """Close the breaker and clear its counters, replacing a broken file of ours."""
+        return cls("reset", CircuitBreaker.reset, replace_broken=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,19 +117,17 @@ class Steered:
     replaced: str | None  # what was wrong with the broken state it replaced, if it did
 
 
-def steer(  # noqa: PLR0913 - the transaction, the action, and how to read the breaker
+def steer(
     transaction: StateTransaction,
-    action: Callable[[CircuitBreaker], None],
+    action: OperatorAction,
     config: BreakerConfig | None,
     *,
     clock: Clock,
     location: str,
-    replace_broken: bool = False,
 ) -> Steered:
     """Apply `action` to the breaker in `transaction` and stage its snapshot for writing.
 
-    `replace_broken` (for `reset`) starts from a fresh breaker when the stored one cannot
-    be read but is ours to replace; the transaction must have been opened with it too.
+    The transaction must have been opened with the action's `replace_broken`.
     """
     events = EventList()
     replaced = transaction.replaced
@@ -111,14 +136,14 @@ def steer(  # noqa: PLR0913 - the transaction, the action, and how to read the b
             transaction.snapshot, config, clock=clock, events=events, location=location
         )
     except StateFileError as broken:
-        if not (replace_broken and broken.replaceable):
+        if not (action.replace_broken and broken.replaceable):
             raise
         breaker = CircuitBreaker(config, clock=clock, events=events)
         replaced = broken.problem
     mark = breaker.transition_mark()  # a transition that time made due counts
     before = BreakerView.of(breaker)
-    action(breaker)
-    transaction.replace(breaker.snapshot())
+    action.apply(breaker)
+    transaction.replace(to_snapshot(breaker))
     return Steered(
         breaker=breaker,
         before=before,

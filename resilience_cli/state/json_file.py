@@ -3,7 +3,7 @@
 Layout (``indent=2``, sorted keys and a trailing newline, so that it reads and diffs well)::
 
     {
-      "breaker": {... CircuitBreaker.snapshot() ...},
+      "breaker": {... the breaker's memento, as memento.py spells it ...},
       "kind": "resilience-cli/breaker-state",
       "schema_version": 1,
       "updated_at": "2026-01-01T00:00:00+00:00"

@@ -80,8 +80,12 @@ _Headers = list[tuple[bytes, bytes]]
 _Reply = tuple[int, _Headers, bytes, bytes]
 
 
-class _ClientGoneError(Exception):
-    """The client went away while the app was reading the request body."""
+class ClientGoneError(ConnectionError):
+    """The client went away: `receive` said `http.disconnect`, or `send` found it closed.
+
+    One error for both channels, an `OSError` as ASGI asks of `send`: the app stops
+    reading a body the client abandoned, and the server stops writing to it.
+    """
 
 
 class _Request:
@@ -129,7 +133,7 @@ class _Request:
             message = await self.receive()
             kind = message.get("type")
             if kind == "http.disconnect":
-                raise _ClientGoneError
+                raise ClientGoneError
             if kind != "http.request":
                 continue
             chunk = message.get("body", b"")
@@ -194,7 +198,7 @@ class UpstreamApp:
                 reply = await route[1](self, request)
         except BadRequestError as exc:
             reply = _error(400, str(exc))
-        except _ClientGoneError:
+        except ClientGoneError:
             return
         status, headers, body, content_type = reply
         if status not in _BODILESS:

@@ -18,6 +18,7 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING, Final
 
+from resilience_cli.upstream.app import ClientGoneError
 from resilience_cli.upstream.http11 import (
     NO_BODY_STATUSES,
     address,
@@ -42,10 +43,6 @@ _READ_SIZE: Final = 65_536
 # What a misbehaving client is granted: a connection past the cap, this long to send the
 # head its 503 answers; a client answered with an error, this long to stop sending.
 _SHORT_WAIT: Final = 1.0
-
-
-class _ClientGoneError(ConnectionError):
-    """`send` on a connection the client closed (ASGI asks for an OSError subclass)."""
 
 
 class Connection:
@@ -206,7 +203,7 @@ class Connection:
         try:
             scope = request_scope(request, self._client, self._server, self._state)
             await self._app(scope, self._receive, self._send)
-        except _ClientGoneError:
+        except ClientGoneError:
             return False
         except self._h11.LocalProtocolError:
             raise
@@ -363,7 +360,7 @@ class Connection:
                 await writer.drain()
         except OSError as exc:  # TimeoutError included: the client stopped reading
             self._gone = True
-            raise _ClientGoneError(str(exc) or "the client stopped reading") from exc
+            raise ClientGoneError(str(exc) or "the client stopped reading") from exc
 
     def _write_simple(
         self, status: int, text: bytes, extra: list[tuple[bytes, bytes]] | None = None

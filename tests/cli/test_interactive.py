@@ -14,11 +14,12 @@ from typer.testing import CliRunner
 
 from resilience_cli.cli import app, prompt, runtime
 from resilience_cli.cli.scenario_cmds import SHIPPED
-from resilience_cli.clock import PausableClock, VirtualClock
+from resilience_cli.clock import PausableClock
 from resilience_cli.scenarios import load_scenario
 from resilience_cli.scenarios.runner import run_scenario
 from resilience_cli.state import JsonFileStore
 from resilience_cli.targets import InProcessTarget
+from resilience_cli.virtual_time import VirtualClock
 
 TALK = 7.0  # seconds a teacher talks at a prompt: longer than the 5 s open window
 
@@ -54,9 +55,6 @@ class SkewedClock:
 
     def wall(self) -> float:
         return time.time() + self.offset
-
-    def new_event_loop(self) -> asyncio.AbstractEventLoop:
-        return asyncio.new_event_loop()
 
 
 class Talk:

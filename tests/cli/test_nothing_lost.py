@@ -13,8 +13,8 @@ from filelock import FileLock
 from typer.testing import CliRunner
 
 from resilience_cli.cli import app
-from resilience_cli.clock import VirtualClock
 from resilience_cli.eventlog import EventLog
+from resilience_cli.virtual_time import VirtualClock
 
 runner = CliRunner()
 VIRTUAL = ["--virtual-time"]

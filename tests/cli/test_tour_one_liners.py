@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import time
 
 import pytest
 from typer.testing import CliRunner
@@ -20,9 +19,9 @@ from typer.testing import CliRunner
 from resilience_cli import clock as clock_module
 from resilience_cli.cli import app, runtime
 from resilience_cli.cli.scenario_cmds import SHIPPED
-from resilience_cli.clock import VirtualClock
 from resilience_cli.scenarios import load_scenario
-from resilience_cli.scenarios.model import PauseSettings
+from resilience_cli.scenarios.steps import PauseSettings
+from resilience_cli.virtual_time import VirtualClock, WallOrigin
 
 TOUR = SHIPPED / "tour.yaml"
 CALL_COMMANDS = ("invoke", "delay", "error")
@@ -49,7 +48,7 @@ def shared_clock(monkeypatch) -> VirtualClock:
 
     `state`, `force-open` and `reset` read the system clock: they get this one too.
     """
-    clock = VirtualClock(wall_origin=time.time())
+    clock = VirtualClock(wall_origin=WallOrigin.NOW)
     monkeypatch.setattr(runtime, "choose_clock", lambda **_: clock)
     monkeypatch.setattr(clock_module, "SystemClock", lambda: clock)
     monkeypatch.delenv("RESILIENCE_STATE_FILE", raising=False)

@@ -15,7 +15,6 @@ from resilience_cli.client import (
     ResilientClient,
     describe_connect_error,
 )
-from resilience_cli.clock import VirtualClock
 from resilience_cli.patterns import (
     BreakerConfig,
     EventList,
@@ -27,6 +26,7 @@ from resilience_cli.patterns import (
     TimeoutConfig,
 )
 from resilience_cli.targets import InProcessTarget, RemoteTarget
+from resilience_cli.virtual_time import VirtualClock
 
 URL = "http://upstream.test"
 

@@ -21,9 +21,9 @@ import pybreaker
 import pytest
 from resilience4j_model import Resilience4jBreaker, State
 
-from resilience_cli.clock import VirtualClock
 from resilience_cli.errors import CircuitOpenError
 from resilience_cli.patterns.breaker import BreakerConfig, BreakerState, CircuitBreaker
+from resilience_cli.virtual_time import VirtualClock
 
 TRACES = 300
 STEPS = 80

@@ -12,8 +12,9 @@ import random
 import pytest
 from aiolimiter import AsyncLimiter
 
-from resilience_cli.clock import VirtualClock
+from resilience_cli.event_loops import event_loop_for
 from resilience_cli.patterns.rate_limiter import RateLimiter, RateLimiterConfig
+from resilience_cli.virtual_time import VirtualClock
 
 GRID = 1 / 16  # arrivals and cancellations on a dyadic grid: the arithmetic is exact
 
@@ -61,7 +62,7 @@ def run_ours(rate: float, burst: int, callers: list[tuple[float, float | None]])
         limiter = RateLimiter(RateLimiterConfig(rate=rate, burst=burst, max_wait=1e9), clock=clock)
         return await play(clock, callers, limiter.acquire)
 
-    with asyncio.Runner(loop_factory=clock.new_event_loop) as runner:
+    with asyncio.Runner(loop_factory=lambda: event_loop_for(clock)) as runner:
         return runner.run(main())
 
 
@@ -73,7 +74,7 @@ def run_aiolimiter(rate: float, burst: int, callers: list[tuple[float, float | N
         limiter = AsyncLimiter(burst, burst / rate)
         return await play(clock, callers, limiter.acquire)
 
-    with asyncio.Runner(loop_factory=clock.new_event_loop) as runner:
+    with asyncio.Runner(loop_factory=lambda: event_loop_for(clock)) as runner:
         return runner.run(main())
 
 

@@ -42,7 +42,7 @@ from resilience_cli.scenarios import (
     resolve_policies,
     scenario_json_schema,
 )
-from resilience_cli.scenarios.model import keys_at
+from resilience_cli.scenarios.schema import keys_at
 from resilience_cli.scenarios.thresholds import equality, parse_threshold
 
 

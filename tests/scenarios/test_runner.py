@@ -3,11 +3,13 @@ import asyncio
 import pytest
 
 from resilience_cli.cli.scenario_cmds import SHIPPED
-from resilience_cli.clock import SystemClock, VirtualClock
+from resilience_cli.clock import SystemClock
+from resilience_cli.event_loops import event_loop_for
 from resilience_cli.scenarios import load_scenario, parse_scenario
 from resilience_cli.scenarios.runner import RunStatus, StepStatus, run_scenario
 from resilience_cli.state import JsonFileStore
 from resilience_cli.targets import InProcessTarget
+from resilience_cli.virtual_time import VirtualClock
 
 SHIPPED_FILES = sorted(SHIPPED.glob("*.yaml"))
 
@@ -57,7 +59,7 @@ def test_a_scenario_gives_the_same_result_every_time(tmp_path):
     def observed(folder) -> list[object]:
         clock = VirtualClock()
         scenario = load_scenario(SHIPPED / "ci-smoke.yaml")
-        with asyncio.Runner(loop_factory=clock.new_event_loop) as runner:
+        with asyncio.Runner(loop_factory=lambda: event_loop_for(clock)) as runner:
             report = runner.run(run(scenario, clock, folder))
         return [(v.metric, v.observed) for v in report.verdicts] + [report.elapsed]
 

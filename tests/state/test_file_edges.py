@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from resilience_cli.clock import VirtualClock
 from resilience_cli.errors import EXIT_USAGE, StateFileError
 from resilience_cli.state import JsonFileStore, json_file
+from resilience_cli.virtual_time import VirtualClock
 
 SNAPSHOT = {"format": 1, "state": "closed", "fail_count": 0}
 POSIX = pytest.mark.skipif(sys.platform == "win32", reason="POSIX file types and links")

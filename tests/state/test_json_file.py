@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
-from resilience_cli.clock import VirtualClock
 from resilience_cli.errors import (
     EXIT_INTERNAL,
     EXIT_USAGE,
@@ -27,6 +26,8 @@ from resilience_cli.state import (
     StateTransaction,
     default_state_path,
 )
+from resilience_cli.state.memento import from_snapshot, to_snapshot
+from resilience_cli.virtual_time import VirtualClock
 
 SNAPSHOT = {"format": 1, "state": "closed", "fail_count": 0}
 
@@ -78,14 +79,14 @@ def test_round_trip_of_a_real_breaker_snapshot(store, clock):
     for _ in range(3):
         breaker.record(breaker.acquire(), 0.1, failure="http_5xx")
     clock.jump(4.0)
-    snapshot = breaker.snapshot()
+    snapshot = to_snapshot(breaker)
 
     store.save(snapshot)
     loaded = store.load()
 
     assert loaded == snapshot
     assert loaded is not None
-    restored = CircuitBreaker.restore(loaded, BreakerConfig(failure_threshold=3), clock=clock)
+    restored = from_snapshot(loaded, BreakerConfig(failure_threshold=3), clock=clock)
     assert restored.state is BreakerState.OPEN
     assert restored.opened_at == breaker.opened_at
     assert restored.transitions == breaker.transitions

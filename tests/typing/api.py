@@ -7,8 +7,10 @@ users' code too.
 from __future__ import annotations
 
 import random
+from typing import TYPE_CHECKING
 
-from resilience_cli.clock import Clock, SystemClock, VirtualClock
+from resilience_cli.clock import Clock, SystemClock
+from resilience_cli.event_loops import event_loop_for
 from resilience_cli.patterns import (
     BreakerConfig,
     BreakerState,
@@ -29,15 +31,27 @@ from resilience_cli.patterns import (
     TimeoutConfig,
     parse_retry_after,
 )
+from resilience_cli.state.memento import BreakerMemento, from_snapshot, to_snapshot
+from resilience_cli.virtual_time import VirtualClock, WallOrigin
+
+if TYPE_CHECKING:
+    import asyncio
 
 clock: Clock = SystemClock()
 virtual: Clock = VirtualClock()
+repeatable = VirtualClock(wall_origin=WallOrigin.FIXED, autojump_threshold=0.0)
+loop: asyncio.AbstractEventLoop = event_loop_for(repeatable)
 events = EventList()
 
 breaker = CircuitBreaker(BreakerConfig(failure_threshold=5), clock=clock, events=events)
 state: BreakerState = breaker.state
-snapshot: dict[str, object] = breaker.snapshot()
-restored: CircuitBreaker = CircuitBreaker.restore(snapshot, clock=clock)
+snapshot: dict[str, object] = to_snapshot(breaker)
+restored: CircuitBreaker = from_snapshot(snapshot, clock=clock)
+memento: BreakerMemento = BreakerMemento.of(breaker)
+as_json: dict[str, object] = memento.to_json()
+again: CircuitBreaker = CircuitBreaker.from_memento(
+    BreakerMemento.from_json(as_json), BreakerConfig(), clock=clock, events=events
+)
 limiter = RateLimiter(RateLimiterConfig(rate=10, burst=5, max_wait=1.0), clock=clock)
 bulkhead = Bulkhead(BulkheadConfig(max_concurrent=4, max_queue=8, max_wait=2.0))
 stats: BulkheadStatistics = bulkhead.statistics()

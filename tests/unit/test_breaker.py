@@ -1,6 +1,5 @@
 import pytest
 
-from resilience_cli.clock import VirtualClock
 from resilience_cli.errors import CircuitOpenError, ConfigError, SnapshotError
 from resilience_cli.patterns.breaker import (
     BreakerConfig,
@@ -12,6 +11,8 @@ from resilience_cli.patterns.breaker import (
     trip_reason,
 )
 from resilience_cli.patterns.events import EventList
+from resilience_cli.state.memento import from_snapshot, to_snapshot
+from resilience_cli.virtual_time import VirtualClock
 
 RATE_ONLY = BreakerConfig(failure_threshold=None, window_size=20, minimum_calls=10)
 
@@ -300,7 +301,7 @@ def test_snapshot_is_plain_json_with_wall_clock_times():
     breaker, clock, _ = make()
     clock.jump(60)
     fail(breaker, 5)
-    snapshot = breaker.snapshot()
+    snapshot = to_snapshot(breaker)
     assert snapshot["state"] == "open"
     assert snapshot["fail_count"] == 5
     assert snapshot["window"] == "xxxxx"
@@ -315,7 +316,7 @@ def test_restored_open_breaker_half_opens_after_its_wall_clock_wait():
     breaker, clock, _ = make(open_for=30)
     fail(breaker, 5)
     later = VirtualClock(wall_origin=clock.wall() + 10)  # a new process, 10 s on
-    restored = CircuitBreaker.restore(breaker.snapshot(), breaker.config, clock=later)
+    restored = from_snapshot(to_snapshot(breaker), breaker.config, clock=later)
     assert restored.state is BreakerState.OPEN
     assert restored.open_remaining() == pytest.approx(20)
     later.jump(20)
@@ -327,7 +328,7 @@ def test_a_wall_clock_that_went_backwards_cannot_wedge_it_open():
     breaker, clock, _ = make(open_for=30)
     fail(breaker, 5)
     earlier = VirtualClock(wall_origin=clock.wall() - 365 * 86400)
-    restored = CircuitBreaker.restore(breaker.snapshot(), breaker.config, clock=earlier)
+    restored = from_snapshot(to_snapshot(breaker), breaker.config, clock=earlier)
     assert restored.open_remaining() == pytest.approx(30)
     earlier.jump(30)
     assert restored.state is BreakerState.HALF_OPEN
@@ -337,7 +338,7 @@ def test_a_restored_breaker_keeps_the_wait_it_opened_with():
     """A breaker opened with a 60 s wait stays open 60 s when restored under a 30 s config."""
     breaker, clock, _ = make(open_for=60)
     fail(breaker, 5)
-    restored = CircuitBreaker.restore(breaker.snapshot(), BreakerConfig(open_for=30), clock=clock)
+    restored = from_snapshot(to_snapshot(breaker), BreakerConfig(open_for=30), clock=clock)
     assert restored.open_remaining() == pytest.approx(60)
 
 
@@ -348,8 +349,8 @@ def test_a_restored_half_open_with_enough_probes_closes():
     clock.jump(1)
     succeed(breaker, 3)
     assert breaker.state is BreakerState.HALF_OPEN
-    restored = CircuitBreaker.restore(
-        breaker.snapshot(), BreakerConfig(half_open_max_calls=3), clock=clock
+    restored = from_snapshot(
+        to_snapshot(breaker), BreakerConfig(half_open_max_calls=3), clock=clock
     )
     assert restored.state is BreakerState.CLOSED
     assert (
@@ -376,7 +377,7 @@ def test_restore_drops_probes_in_flight_of_the_dead_process():
     clock.jump(1)
     succeed(breaker)
     breaker.acquire()  # in flight when the process stops
-    restored = CircuitBreaker.restore(breaker.snapshot(), breaker.config, clock=clock)
+    restored = from_snapshot(to_snapshot(breaker), breaker.config, clock=clock)
     assert restored.state is BreakerState.HALF_OPEN
     succeed(restored)
     assert restored.state is BreakerState.CLOSED
@@ -388,11 +389,11 @@ def test_restore_keeps_the_window_and_the_history():
     fail(breaker, 3)
     succeed(breaker, 2)
     breaker.force_open("maintenance")
-    restored = CircuitBreaker.restore(breaker.snapshot(), breaker.config, clock=clock)
+    restored = from_snapshot(to_snapshot(breaker), breaker.config, clock=clock)
     assert restored.state is BreakerState.FORCED_OPEN
     assert restored.window == WindowStats(5, 3, 0)
     assert restored.transitions == breaker.transitions
-    assert restored.snapshot() == breaker.snapshot()
+    assert to_snapshot(restored) == to_snapshot(breaker)
 
 
 @pytest.mark.parametrize(
@@ -451,17 +452,17 @@ def test_restore_keeps_the_window_and_the_history():
 )
 def test_restore_names_what_is_wrong(change, message):
     """A corrupt snapshot raises SnapshotError naming the bad field."""
-    snapshot = make()[0].snapshot() | change
+    snapshot = to_snapshot(make()[0]) | change
     with pytest.raises(SnapshotError, match=message):
-        CircuitBreaker.restore(snapshot, clock=VirtualClock())
+        from_snapshot(snapshot, clock=VirtualClock())
 
 
 def test_naive_iso_times_are_read_as_utc():
     """A timestamp without a zone is taken as UTC."""
     breaker, clock, _ = make(open_for=30)
     fail(breaker, 5)
-    snapshot = breaker.snapshot() | {"opened_at": "2026-01-01T00:00:00"}
-    restored = CircuitBreaker.restore(snapshot, breaker.config, clock=clock)
+    snapshot = to_snapshot(breaker) | {"opened_at": "2026-01-01T00:00:00"}
+    restored = from_snapshot(snapshot, breaker.config, clock=clock)
     assert restored.opened_at == pytest.approx(clock.wall())
 
 
@@ -497,8 +498,8 @@ def test_the_order_of_outcomes_in_the_window_does_not_matter(trace):
 def test_a_restored_window_over_the_rate_trips_on_the_next_success():
     """A window restored at 6 failures in 10 trips on the next outcome, a success too."""
     clock = VirtualClock()
-    saved = CircuitBreaker(RATE_ONLY, clock=clock).snapshot() | {"window": "xxxxxx...."}
-    restored = CircuitBreaker.restore(saved, RATE_ONLY, clock=clock)
+    saved = to_snapshot(CircuitBreaker(RATE_ONLY, clock=clock)) | {"window": "xxxxxx...."}
+    restored = from_snapshot(saved, RATE_ONLY, clock=clock)
     assert restored.state is BreakerState.CLOSED  # restoring decides nothing by itself
     succeed(restored)
     assert restored.state is BreakerState.OPEN
@@ -603,7 +604,7 @@ def test_a_restored_half_open_breaker_with_no_probe_admits_one():
     clock.jump(31)
     breaker.acquire()  # in flight when the process stops
     later = VirtualClock(wall_origin=clock.wall() + 69)
-    restored = CircuitBreaker.restore(breaker.snapshot(), breaker.config, clock=later)
+    restored = from_snapshot(to_snapshot(breaker), breaker.config, clock=later)
     probe = restored.acquire()
     restored.record(probe, 0.01)
     assert restored.state is BreakerState.CLOSED
@@ -616,5 +617,5 @@ def test_a_restored_half_open_breaker_keeps_the_clock_of_its_counted_probes():
     clock.jump(31)
     succeed(breaker)
     later = VirtualClock(wall_origin=clock.wall() + 69)
-    restored = CircuitBreaker.restore(breaker.snapshot(), breaker.config, clock=later)
+    restored = from_snapshot(to_snapshot(breaker), breaker.config, clock=later)
     assert restored.state is BreakerState.OPEN

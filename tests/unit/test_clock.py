@@ -1,10 +1,21 @@
 import asyncio
+import math
 import threading
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from resilience_cli.clock import VIRTUAL_WALL_ORIGIN, PausableClock, SystemClock, VirtualClock
+from resilience_cli.cli import runtime
+from resilience_cli.clock import PausableClock, SystemClock
+from resilience_cli.event_loops import event_loop_for
+from resilience_cli.virtual_time import (
+    VIRTUAL_WALL_ORIGIN,
+    VirtualClock,
+    VirtualEventLoop,
+    WallOrigin,
+)
 
 
 def test_virtual_clock_starts_at_zero_and_fixed_wall_origin():
@@ -78,7 +89,7 @@ def test_system_clock_reads_the_machine_clocks():
     clock = SystemClock()
     assert abs(clock.monotonic() - time.monotonic()) < 1
     assert abs(clock.wall() - time.time()) < 1
-    loop = clock.new_event_loop()
+    loop = event_loop_for(clock)
     try:
         assert isinstance(loop, asyncio.AbstractEventLoop)
     finally:
@@ -87,7 +98,7 @@ def test_system_clock_reads_the_machine_clocks():
 
 def run_bounded(clock: VirtualClock, main, *, real_seconds: float = 30.0):
     """Run `main()` on a fresh loop of `clock`; a loop that spins is stopped from a thread."""
-    loop = clock.new_event_loop()
+    loop = event_loop_for(clock)
     watchdog = threading.Timer(real_seconds, loop.call_soon_threadsafe, (loop.stop,))
     watchdog.start()
     try:
@@ -177,8 +188,131 @@ def test_a_pause_ends_with_its_block_however_the_block_ends():
 
 def test_a_pausable_clock_runs_on_its_sources_loop():
     """Its event loop is the source's: a virtual source still jumps over idle waits."""
-    loop = PausableClock(VirtualClock()).new_event_loop()
+    loop = event_loop_for(PausableClock(VirtualClock()))
     try:
         assert type(loop).__name__ == "VirtualEventLoop"
     finally:
         loop.close()
+
+
+def test_the_wall_origin_policy_is_fixed_for_tests_and_now_for_the_cli():
+    """FIXED starts at VIRTUAL_WALL_ORIGIN; NOW starts at the real time, as --virtual-time does."""
+    assert VirtualClock(wall_origin=WallOrigin.FIXED).wall() == VIRTUAL_WALL_ORIGIN
+    assert abs(VirtualClock(wall_origin=WallOrigin.NOW).wall() - time.time()) < 60
+    clock = runtime.choose_clock(virtual_time=True)
+    assert isinstance(clock, VirtualClock)
+    assert abs(clock.wall() - time.time()) < 60
+
+
+def test_advancing_to_a_time_never_goes_backwards():
+    """advance_to() sets the exact time ahead, and refuses one behind, as jump() does."""
+    clock = VirtualClock()
+    clock.advance_to(2.5)
+    assert clock.monotonic() == 2.5
+    with pytest.raises(ValueError, match="backwards"):
+        clock.advance_to(1.0)
+
+
+@pytest.mark.parametrize("threshold", [-1.0, float("nan")])
+def test_an_autojump_threshold_is_a_duration(threshold):
+    """A negative or NaN threshold is refused, on creation and when set later."""
+    with pytest.raises(ValueError, match="autojump_threshold"):
+        VirtualClock(autojump_threshold=threshold)
+    clock = VirtualClock()
+    with pytest.raises(ValueError, match="autojump_threshold"):
+        clock.autojump_threshold = threshold
+    assert clock.autojump_threshold == 0.0
+
+
+async def test_the_loop_jumps_only_once_idle_for_the_threshold(clock):
+    """With a long threshold, I/O that arrives first is served and time stays; at 0 it jumps."""
+    clock.autojump_threshold = 60.0
+    loop = asyncio.get_running_loop()
+    sleeper = asyncio.create_task(asyncio.sleep(5))
+    # The worker thread's answer wakes the loop long before 60 s of idleness.
+    assert await loop.run_in_executor(None, lambda: 42) == 42
+    assert clock.monotonic() == 0.0
+    clock.autojump_threshold = 0.0
+    await sleeper
+    assert clock.monotonic() == 5.0
+
+
+def test_a_positive_threshold_waits_that_long_for_real_before_jumping():
+    """Idle with a timer pending, the loop waits the threshold in real time, then jumps."""
+    clock = VirtualClock(autojump_threshold=0.05)
+
+    async def main():
+        started = time.perf_counter()
+        await asyncio.sleep(10)
+        return time.perf_counter() - started
+
+    assert run_bounded(clock, main) >= 0.05
+    assert clock.monotonic() == 10.0
+
+
+def test_with_an_infinite_threshold_only_jump_moves_time():
+    """autojump_threshold=inf never jumps by itself: a sleep ends when someone jumps the clock."""
+    clock = VirtualClock(autojump_threshold=math.inf)
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        sleeper = asyncio.create_task(asyncio.sleep(5))
+        await asyncio.sleep(0)
+        assert clock.monotonic() == 0.0
+        # From another thread, as a test harness would: wake the loop and move time.
+        threading.Thread(target=loop.call_soon_threadsafe, args=(clock.jump, 5)).start()
+        await sleeper
+        return clock.monotonic()
+
+    assert run_bounded(clock, main) == 5.0
+
+
+@given(
+    now=st.floats(0, 2.0**40, allow_nan=False),
+    delay=st.floats(0, 86_400, allow_nan=False, exclude_min=True),
+)
+def test_a_timer_never_runs_before_its_due_time(now, delay):
+    """However the float arithmetic rounds, a callback reads loop.time() >= its `when`."""
+    clock = VirtualClock()
+    clock.advance_to(now)
+    when = now + delay
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        fired = loop.create_future()
+        loop.call_at(when, lambda: fired.set_result(loop.time()))
+        return await fired
+
+    assert run_bounded(clock, main) >= when
+
+
+def test_a_timer_days_away_is_reached_in_one_jump(monkeypatch):
+    """A year of sleep is one jump to the timer, not one per asyncio's one-day select cap."""
+    clock = VirtualClock()
+    jumps: list[float] = []
+    advance_to = VirtualClock.advance_to
+
+    def recording(self, when: float) -> None:
+        jumps.append(when)
+        advance_to(self, when)
+
+    monkeypatch.setattr(VirtualClock, "advance_to", recording)
+
+    async def main():
+        await asyncio.sleep(365 * 86_400)
+        return clock.monotonic()
+
+    assert run_bounded(clock, main) == 365 * 86_400
+    assert jumps == [365 * 86_400]
+
+
+def test_each_clock_gets_the_loop_that_runs_its_time():
+    """A virtual clock gets a jumping loop; the system clock a stock one."""
+    virtual = event_loop_for(VirtualClock())
+    stock = event_loop_for(SystemClock())
+    try:
+        assert isinstance(virtual, VirtualEventLoop)
+        assert not isinstance(stock, VirtualEventLoop)
+    finally:
+        virtual.close()
+        stock.close()

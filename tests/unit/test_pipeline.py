@@ -3,7 +3,7 @@ import random
 
 import pytest
 
-from resilience_cli.clock import VirtualClock
+from resilience_cli.event_loops import event_loop_for
 from resilience_cli.patterns import (
     BreakerConfig,
     BreakerState,
@@ -23,6 +23,7 @@ from resilience_cli.patterns import (
     TimeoutConfig,
 )
 from resilience_cli.patterns.retry import full_jitter
+from resilience_cli.virtual_time import VirtualClock
 
 
 class Script:
@@ -356,7 +357,7 @@ def test_a_seed_makes_a_concurrent_run_repeatable():
             outcomes = await asyncio.gather(*(pipeline.call(op) for op in ops))
             return [(o.kind.value, round(o.duration, 9), len(o.attempts)) for o in outcomes]
 
-        with asyncio.Runner(loop_factory=clock.new_event_loop) as runner:
+        with asyncio.Runner(loop_factory=lambda: event_loop_for(clock)) as runner:
             return runner.run(main())
 
     assert run_once() == run_once()

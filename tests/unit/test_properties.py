@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from resilience_cli.clock import VirtualClock
 from resilience_cli.errors import CircuitOpenError
+from resilience_cli.event_loops import event_loop_for
 from resilience_cli.patterns.breaker import BreakerConfig, BreakerState, CircuitBreaker
 from resilience_cli.patterns.outcome import Failure, Reason
 from resilience_cli.patterns.rate_limiter import RateLimiter, RateLimiterConfig
@@ -20,6 +20,8 @@ from resilience_cli.patterns.retry import (
     decide_retry,
     full_jitter,
 )
+from resilience_cli.state.memento import from_snapshot, to_snapshot
+from resilience_cli.virtual_time import VirtualClock
 
 # One step of a breaker's life: a call that succeeds or fails (maybe slowly), a call left
 # in flight, the oldest in-flight call finishing, time passing, or an operator action.
@@ -203,7 +205,7 @@ def test_a_restored_snapshot_decides_like_the_original(config, script, cut, late
         original.record(permit, 0.01)
     # A new process: its monotonic clock starts at 0, its wall clock reads the same time.
     twin_clock = VirtualClock(wall_origin=clock.wall())
-    twin = CircuitBreaker.restore(original.snapshot(), config, clock=twin_clock)
+    twin = from_snapshot(to_snapshot(original), config, clock=twin_clock)
     flights: tuple[list[int], list[int]] = ([], [])
     for step in later:
         if step[0] == "wait":
@@ -256,7 +258,7 @@ def test_under_steady_demand_the_long_run_rate_is_within_one_percent(rate, burst
         await asyncio.gather(*(caller(arrival) for arrival in arrivals))
         return served
 
-    with asyncio.Runner(loop_factory=clock.new_event_loop) as runner:
+    with asyncio.Runner(loop_factory=lambda: event_loop_for(clock)) as runner:
         served = runner.run(main())
     # Before the first caller has to wait, an idle bucket may refill between sparse early
     # arrivals: those grants are the burst at work, not the rate. From the first wait on,
@@ -345,7 +347,7 @@ def test_waiting_callers_with_cancellations_never_exceed_burst_plus_rate(rate, b
         await asyncio.gather(*tasks, return_exceptions=True)
         return granted
 
-    with asyncio.Runner(loop_factory=clock.new_event_loop) as runner:
+    with asyncio.Runner(loop_factory=lambda: event_loop_for(clock)) as runner:
         granted = sorted(runner.run(main()))
     grants = [when for when, _ in granted]
     for start in range(len(grants)):

@@ -2,7 +2,6 @@ import asyncio
 
 import pytest
 
-from resilience_cli.clock import VirtualClock
 from resilience_cli.errors import ConfigError, RateLimitedError
 from resilience_cli.patterns.events import EventList
 from resilience_cli.patterns.rate_limiter import (
@@ -11,6 +10,7 @@ from resilience_cli.patterns.rate_limiter import (
     refill,
     wait_for_token,
 )
+from resilience_cli.virtual_time import VirtualClock
 
 
 @pytest.mark.parametrize(

@@ -7,10 +7,11 @@ from email.utils import parsedate_to_datetime
 import httpx
 import pytest
 
-from resilience_cli.clock import VirtualClock
 from resilience_cli.errors import ConfigError
+from resilience_cli.event_loops import event_loop_for
 from resilience_cli.upstream import UpstreamApp
 from resilience_cli.upstream.app import SEEDS_KEPT
+from resilience_cli.virtual_time import VirtualClock
 
 WALL = 1_767_225_600.25
 
@@ -153,7 +154,7 @@ async def test_delay_waits_then_echoes(client):
 @pytest.mark.parametrize(("path", "waited"), [("/delay/60", 10.0), ("/delay/2.5", 2.5)])
 def test_delay_sleeps_on_the_loop_and_is_capped_like_httpbin(path, waited):
     """The wait is an asyncio sleep (virtual time passes, no real time) capped at 10 s."""
-    loop = VirtualClock().new_event_loop()
+    loop = event_loop_for(VirtualClock())
 
     async def call():
         async with client_for(UpstreamApp()) as client:

@@ -2,13 +2,13 @@
 
 A transaction's lock is taken with a blocking wait (`filelock` polls with `time.sleep`).
 
-- Inside a running command (`turn`) that would freeze the event loop: Ctrl-C could not
-  cancel the wait. So `turn` tries the lock without waiting, and between tries sleeps in
-  a worker thread (real time even on a virtual clock, since the other command runs in
-  real time), and gives up after the store's `lock_timeout`.
-- `force-open` and `reset` have no event loop (`turn_now`): they try once, and if the
-  lock is held, say so and then wait with the store's own blocking wait, which Ctrl-C
-  interrupts.
+- Inside a running command (`wait_for_transaction`) that would freeze the event loop:
+  Ctrl-C could not cancel the wait. So it tries the lock without waiting, between tries
+  sleeps in a worker thread (real time even on a virtual clock, since the other command
+  runs in real time), and gives up after the store's `lock_timeout`.
+- `force-open` and `reset` have no event loop (`block_for_transaction`): they try once,
+  and if the lock is held, say so and then wait with the store's own blocking wait, which
+  Ctrl-C interrupts.
 
 Both say once on stderr what they wait for. A run holds the lock for its whole length,
 so the line says that too.
@@ -40,7 +40,7 @@ def waiting_note(lock_path: str, timeout: float) -> str:
 
 
 @asynccontextmanager
-async def turn(
+async def wait_for_transaction(
     store: BreakerStore,
     *,
     note: Callable[[str], None] | None = None,
@@ -77,7 +77,7 @@ async def turn(
 
 
 @contextmanager
-def turn_now(
+def block_for_transaction(
     store: BreakerStore,
     *,
     note: Callable[[str], None] | None = None,

@@ -1,4 +1,9 @@
-"""Problems of meaning in a scenario, and the key paths that say where they are."""
+"""Key paths (`steps[2].invoke.count`), and the problems of meaning found at them.
+
+A check of meaning (a threshold's grammar, a metric a step does not measure, a merged
+policy out of range) knows where it looked as a key path, in the same shape as pydantic's
+`loc`; the loader then places it at a line and column of the file, as a `Problem`.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ def format_loc(loc: Loc) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Issue:
+class MeaningProblem:
     """A problem of meaning: where it is (a pydantic-style `loc`) and what is wrong.
 
     `at_key` points at the key rather than its value (an unknown metric). `column`, for a
