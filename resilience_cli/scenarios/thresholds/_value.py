@@ -19,7 +19,7 @@ OPERATOR_CHARS: Final = "<>=!"
 TOO_LARGE: Final = f"the number is too large; expectations compare numbers up to {MAX_THRESHOLD:,}"
 
 
-class ThresholdError(UsageError, ValueError):
+class ThresholdError(UsageError):
     """A threshold text that does not parse. The message is one line; `column` is 0-based.
 
     `column` counts characters from the start of the text given to `parse_threshold`
