@@ -4,6 +4,7 @@ import json
 import pytest
 from rich.console import Console
 
+from resilience_cli.measure import RunTally, percentile, summarize
 from resilience_cli.mix import Endpoint
 from resilience_cli.patterns import (
     AttemptRecord,
@@ -15,14 +16,8 @@ from resilience_cli.patterns import (
     Reason,
     Transition,
 )
-from resilience_cli.reporting import (
-    render_breaker,
-    render_summary,
-    summarize,
-    summary_document,
-)
+from resilience_cli.reporting import render_breaker, render_summary, summary_document
 from resilience_cli.reporting.document import state_document
-from resilience_cli.reporting.summary import percentile
 from resilience_cli.run import CallResult, RunPlan, RunResult
 from resilience_cli.state.breaker import BreakerView
 
@@ -35,6 +30,13 @@ WALL = 1_767_225_600.0
 def outcome(kind, duration, *failures, reason=None) -> CallOutcome:
     attempts = tuple(AttemptRecord(i + 1, 0.01, f) for i, f in enumerate(failures))
     return CallOutcome(kind, None, reason, attempts, duration)
+
+
+def tally(calls) -> RunTally:
+    counted = RunTally()
+    for each in calls:
+        counted.add(each.endpoint.label, each.outcome)
+    return counted
 
 
 def result(**overrides) -> RunResult:
@@ -50,7 +52,7 @@ def result(**overrides) -> RunResult:
         "plan": RunPlan(
             calls=(GET, GET, ERR, ERR, ERR), policies=Policies(), concurrency=2, seed=7
         ),
-        "calls": calls,
+        "tally": tally(calls),
         "before": BreakerView(BreakerState.CLOSED, 0, None, None),
         "after": BreakerView(BreakerState.OPEN, 5, WALL, 29.5),
         "transitions": (
