@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING
 
 from resilience_cli.errors import (
     EXIT_EXPECTATION_FAILED,
+    EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_USAGE,
     ResilienceError,
 )
 from resilience_cli.measure import RunStatus, StepStatus, summarize
@@ -38,7 +40,7 @@ from resilience_cli.state.breaker import BreakerView, load_breaker, steer
 from resilience_cli.state.turn import turn
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Awaitable, Callable, Sequence
 
     from resilience_cli.client import Target
     from resilience_cli.clock import Clock
@@ -98,6 +100,15 @@ class ScenarioReport:
         if self.status is RunStatus.ERROR:
             return next(step.error_code for step in self.steps if step.error_code)
         return EXIT_OK if self.status is RunStatus.PASSED else EXIT_EXPECTATION_FAILED
+
+
+def overall_exit_code(reports: Sequence[ScenarioReport]) -> int:
+    """Interrupted wins, then a step that could not run (3, 2), then failed, then passed."""
+    codes = {report.exit_code for report in reports}
+    for code in (EXIT_INTERRUPTED, EXIT_INTERNAL, EXIT_USAGE, EXIT_EXPECTATION_FAILED):
+        if code in codes:
+            return code
+    return EXIT_OK
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,9 +3,10 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from resilience_cli.clock import SystemClock
-from resilience_cli.reporting.scenario import junit_xml
+from resilience_cli.measure import StepStatus
+from resilience_cli.reporting.junit import junit_xml
 from resilience_cli.scenarios import parse_scenario
-from resilience_cli.scenarios.runner import StepStatus, run_scenario
+from resilience_cli.scenarios.runner import run_scenario
 from resilience_cli.state import JsonFileStore
 from resilience_cli.targets import InProcessTarget
 
