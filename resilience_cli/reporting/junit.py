@@ -72,6 +72,9 @@ def _junit_suite(suites: ET.Element, report: ScenarioReport) -> dict[str, int]:
         elif step.status is StepStatus.SKIPPED:
             why = {"message": f"step not run: the run was {report.status.value}"}
             counts["skipped"] += _not_run(suite, classname, step, ["0"] * count, why)
+        elif not step.verdicts:  # Ctrl-C while it waited for the state lock: never judged
+            why = {"message": "step interrupted before it was judged"}
+            counts["skipped"] += _not_run(suite, classname, step, timed, why)
         else:
             for verdict, elapsed in zip(step.verdicts, times, strict=True):
                 counts["failures"] += _junit_case(suite, classname, elapsed, verdict)
@@ -90,8 +93,9 @@ def _not_run(
 ) -> int:
     """Add a testcase per expectation of a step that did not run; return how many.
 
-    Each holds `<error>` (the step could not run) or `<skipped>` (it was not run), with
-    the attributes `why`, and its time as written in `times`.
+    Each holds `<error>` (the step could not run) or `<skipped>` (it was not run, or was
+    interrupted before it was judged), with the attributes `why`, and its time as written
+    in `times`.
     """
     element = "error" if step.status is StepStatus.ERROR else "skipped"
     for expectation, time in zip(step.step.expectations, times, strict=True):
