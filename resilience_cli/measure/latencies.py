@@ -1,8 +1,9 @@
 """Call durations, fed one at a time: count, min, max, mean and nearest-rank percentiles.
 
 `Latencies` is the interface every report and expectation reads durations through:
-`add(seconds)` as each call ends, `merge(other)` to combine endpoints (or, later, shards),
-then `count`, `min`, `max`, `mean` and `percentile(p)`.
+`add(seconds)` as each call ends, `merge(other)` or `Latencies.combined(parts)` to put
+endpoints (or, later, shards) together, then `count`, `min`, `max`, `mean` and
+`percentile(p)`.
 
 Today it is exact: it keeps each duration as an 8-byte float (not a Python object), so a
 million calls cost 8 MB, and its percentiles are the exact nearest rank, the same figures
@@ -76,8 +77,25 @@ class Latencies:
         self._min = min(self._min, seconds)
         self._max = max(self._max, seconds)
 
+    @classmethod
+    def combined(cls, parts: Iterable[Latencies]) -> Latencies:
+        """A new Latencies holding every duration of `parts` (a run's endpoints: its total).
+
+        Each part is put in order, then all are merged in one pass, so the total is built
+        once, in order, and never as an unsorted copy that would need sorting again.
+        """
+        ordered = [cls._in_order(part) for part in parts]
+        whole = cls()
+        if len(ordered) == 1:
+            whole._samples.extend(ordered[0])
+        elif ordered:
+            whole._samples = array("d", heapq.merge(*ordered))
+        if whole._samples:
+            whole._min, whole._max = whole._samples[0], whole._samples[-1]
+        return whole
+
     def merge(self, other: Latencies) -> None:
-        """Add every duration `other` holds (the endpoints of a run make its total)."""
+        """Add every duration `other` holds."""
         if not other._samples:
             return
         if self._samples:

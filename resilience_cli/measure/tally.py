@@ -14,7 +14,7 @@ from resilience_cli.measure.latencies import Latencies
 from resilience_cli.patterns.outcome import OutcomeKind, Reason
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Collection, Iterable, Mapping
 
     from resilience_cli.patterns.outcome import CallOutcome
 
@@ -53,15 +53,18 @@ class EndpointTally:
         self.retries += outcome.retries
         self.latencies.add(outcome.duration)
 
-    def merge(self, other: EndpointTally) -> None:
-        """Add `other`'s calls to these."""
-        self.calls += other.calls
-        self.succeeded += other.succeeded
-        self.recovered += other.recovered
-        self.fallbacks += other.fallbacks
-        self.failed += other.failed
-        self.retries += other.retries
-        self.latencies.merge(other.latencies)
+    @classmethod
+    def combined(cls, parts: Collection[EndpointTally]) -> EndpointTally:
+        """The calls of every part together: the `all` row of a run's endpoints."""
+        whole = cls()
+        whole.calls = sum(part.calls for part in parts)
+        whole.succeeded = sum(part.succeeded for part in parts)
+        whole.recovered = sum(part.recovered for part in parts)
+        whole.fallbacks = sum(part.fallbacks for part in parts)
+        whole.failed = sum(part.failed for part in parts)
+        whole.retries = sum(part.retries for part in parts)
+        whole.latencies = Latencies.combined(part.latencies for part in parts)
+        return whole
 
 
 class RunTally:
@@ -118,10 +121,7 @@ class RunTally:
     def total(self) -> EndpointTally:
         """Every endpoint's calls summed: the `all` row."""
         if self._total is None:
-            total = EndpointTally()
-            for row in self._endpoints.values():
-                total.merge(row)
-            self._total = total
+            self._total = EndpointTally.combined(self._endpoints.values())
         return self._total
 
     @property

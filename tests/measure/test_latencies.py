@@ -40,6 +40,17 @@ def test_a_merge_holds_both_sides(left, right, percent):
     assert merged.percentile(percent) == both.percentile(percent)
 
 
+@given(st.lists(DURATIONS, max_size=4), PERCENTS)
+def test_combined_parts_hold_every_duration(parts, percent):
+    """A total combined from parts gives what one fed with every part's durations gives."""
+    whole = Latencies.combined([Latencies(part) for part in parts])
+    every = Latencies([seconds for part in parts for seconds in part])
+    assert whole == every
+    assert (whole.count, whole.min, whole.max) == (every.count, every.min, every.max)
+    assert whole.mean == every.mean
+    assert whole.percentile(percent) == every.percentile(percent)
+
+
 def test_durations_added_after_a_percentile_are_counted():
     """Asking for a figure does not freeze the durations: later ones count too."""
     latencies = Latencies([3.0, 1.0])
