@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from resilience_cli.patterns import Reason
 from resilience_cli.scenarios.metrics._kinds import Counter, Gauge, Label, Metric, Trend
-from resilience_cli.scenarios.metrics._namespace import ENDPOINT_PREFIX, INTO
+from resilience_cli.scenarios.metrics._namespace import ENDPOINT_PREFIX, INTO_STATE
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -92,7 +92,7 @@ def _breaker_metrics(
         "breaker.fail_count": Gauge(after.fail_count),
         "breaker.transitions": Gauge(len(transitions)),
     }
-    for state, name in INTO.items():
+    for state, name in INTO_STATE.items():
         metrics[name] = Gauge(sum(1 for t in transitions if t.to_state == state))
     return metrics
 

@@ -28,7 +28,8 @@ class MetricSpec:
 
 _REASONS: Final = tuple(reason.value for reason in Reason)
 _STATES: Final = tuple(state.value for state in BreakerState)
-INTO: Final = {
+# The metric that counts a step's changes into each state.
+INTO_STATE: Final = {
     BreakerState.OPEN: "breaker.opened",
     BreakerState.HALF_OPEN: "breaker.half_opened",
     BreakerState.CLOSED: "breaker.closed",
@@ -189,4 +190,4 @@ def _transition_rename(name: str) -> str | None:
     if not name.startswith("breaker.transition."):
         return None
     into = name.rpartition("_to_")[2]
-    return next((metric for state, metric in INTO.items() if state.value == into), None)
+    return next((metric for state, metric in INTO_STATE.items() if state.value == into), None)
