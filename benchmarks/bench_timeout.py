@@ -24,8 +24,8 @@ from _upstream import pin_to_cpu0, upstream_process
 
 from resilience_cli.client import FALLBACK, HttpClassifier, ResilientClient
 from resilience_cli.clock import SystemClock
+from resilience_cli.measure import percentile
 from resilience_cli.patterns import Pipeline, Policies, Reason, RetryConfig, TimeoutConfig
-from resilience_cli.reporting import percentile
 from resilience_cli.targets import RemoteTarget
 
 TIMEOUT = 0.5

@@ -7,6 +7,10 @@ save: two runs started together take turns instead of overwriting each other's u
 A run with the breaker switched off (`breaker: null`) leaves the state file exactly as it
 was: it takes no lock and writes nothing, and reads the file only to show the breaker.
 
+Each call is counted as it ends (`measure.RunTally`) and then let go: a run keeps no
+list of calls, so its memory does not grow with them (apart from each call's duration,
+8 bytes, for the exact percentiles).
+
 Ctrl-C (or SIGTERM, SIGHUP) cancels the run's task. The calls in flight are cancelled,
 the breaker state is saved as it stands, and the run returns what it has with
 `interrupted=True`: the calls that finished, and the calls cut short with the attempts
@@ -25,6 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Protocol
 
 from resilience_cli.client import FALLBACK, HttpClassifier, ResilientClient
+from resilience_cli.measure import RunTally
 from resilience_cli.patterns import Pipeline, Policies, Reason
 from resilience_cli.patterns.events import AttemptFailed
 from resilience_cli.state.breaker import BreakerView, load_breaker
@@ -56,7 +61,10 @@ _IN_FLIGHT: Final[ContextVar[list[Reason] | None]] = ContextVar("in_flight", def
 
 @dataclass(frozen=True, slots=True)
 class CallResult:
-    """One call of a run: what was asked, when it began (seconds into the run), its outcome."""
+    """One finished call as `on_call` hears of it: what was asked, when, and its outcome.
+
+    `began` is in seconds into the run. The run counts the call and keeps none of it.
+    """
 
     endpoint: Endpoint
     began: float
@@ -69,19 +77,6 @@ class Calls(Protocol):
     def __iter__(self) -> Iterator[Endpoint]: ...
 
     def __len__(self) -> int: ...
-
-
-@dataclass(frozen=True, slots=True)
-class CutCall:
-    """A call that an interruption cut short: what it asked, and its attempts that had failed.
-
-    Its attempts that finished all failed (a success would have ended the call), and the
-    breaker counted each one, so the partial summary counts them too.
-    """
-
-    endpoint: Endpoint
-    began: float
-    failed_attempts: tuple[Reason, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,10 +100,14 @@ class RunPlan:
 
 @dataclass(frozen=True, slots=True)
 class RunResult:
-    """What a run did: its calls, the breaker before and after, and the patterns' statistics."""
+    """What a run did: its calls counted, the breaker before and after, the patterns' statistics.
+
+    `tally` holds the finished calls, and the failed attempts of the calls an interruption
+    cut short (the breaker counted those, so the partial summary counts them too).
+    """
 
     plan: RunPlan
-    calls: tuple[CallResult, ...]
+    tally: RunTally
     before: BreakerView
     after: BreakerView
     transitions: tuple[Transition, ...]
@@ -118,7 +117,6 @@ class RunResult:
     elapsed: float
     interrupted: bool
     target: str
-    cut: tuple[CutCall, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +238,7 @@ class _Run:
             await client.aclose()
         return RunResult(
             plan=plan,
-            calls=tuple(runner.results),
+            tally=runner.tally,
             before=before,
             after=BreakerView.of(breaker),
             transitions=breaker.transitions_since(mark),
@@ -252,7 +250,6 @@ class _Run:
             elapsed=runner.elapsed,
             interrupted=interrupted,
             target=target.describe(),
-            cut=tuple(runner.cut),
         )
 
 
@@ -293,8 +290,7 @@ class _Workers:
         self._clock = clock
         self._on_call = on_call
         self._todo = iter(plan.calls)
-        self.results: list[CallResult] = []
-        self.cut: list[CutCall] = []
+        self.tally = RunTally()
         self.in_flight = self.peak_in_flight = 0
         self._started = clock.monotonic()
         self.elapsed = 0.0
@@ -317,13 +313,10 @@ class _Workers:
             try:
                 outcome = await self._client.request(endpoint.method, endpoint.path)
             except asyncio.CancelledError:
-                self.cut.append(CutCall(endpoint, began, tuple(failed)))
+                self.tally.add_cut(failed)
                 raise
             finally:
                 self.in_flight -= 1
-            # Keep the numbers, not the response: a long run would otherwise hold every
-            # body and request in memory, and the garbage collector would walk them all.
-            result = CallResult(endpoint, began, outcome._replace(value=None))
-            self.results.append(result)
+            self.tally.add(endpoint.label, outcome)
             if self._on_call is not None:
-                self._on_call(result)
+                self._on_call(CallResult(endpoint, began, outcome))

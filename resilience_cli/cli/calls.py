@@ -44,7 +44,8 @@ def run_calls(
     from resilience_cli.cli import output, runtime  # noqa: PLC0415
     from resilience_cli.cli.signals import Interruption  # noqa: PLC0415
     from resilience_cli.eventlog import open_event_log  # noqa: PLC0415
-    from resilience_cli.reporting import render_summary, summarize, summary_document  # noqa: PLC0415
+    from resilience_cli.measure import summarize  # noqa: PLC0415
+    from resilience_cli.reporting import render_summary, summary_document  # noqa: PLC0415
     from resilience_cli.run import RunPlan, execute, plan_mix  # noqa: PLC0415
 
     policies = options.policies()

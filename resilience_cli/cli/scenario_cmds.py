@@ -240,7 +240,7 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     from resilience_cli.cli.prompt import Prompt  # noqa: PLC0415
     from resilience_cli.cli.signals import Interruption  # noqa: PLC0415
     from resilience_cli.eventlog import open_event_log  # noqa: PLC0415
-    from resilience_cli.reporting.scenario import overall_exit_code  # noqa: PLC0415
+    from resilience_cli.scenarios.runner import overall_exit_code  # noqa: PLC0415
 
     mode = exports.export_mode(export, export_mode)
     loaded = _load_all(files)
@@ -298,11 +298,9 @@ def _write_reports(
 ) -> None:
     """Every machine-readable report the flags and the environment ask for."""
     from resilience_cli.cli import output  # noqa: PLC0415
-    from resilience_cli.reporting.scenario import (  # noqa: PLC0415
-        github_summary,
-        junit_xml,
-        runs_document,
-    )
+    from resilience_cli.reporting.github import github_summary  # noqa: PLC0415
+    from resilience_cli.reporting.junit import junit_xml  # noqa: PLC0415
+    from resilience_cli.reporting.scenario_document import runs_document  # noqa: PLC0415
 
     if json:
         output.print_json(runs_document(reports))

@@ -32,8 +32,8 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from resilience_cli.glyphs import Glyphs
+    from resilience_cli.measure import EndpointRow, RunSummary
     from resilience_cli.patterns import Reason, Transition
-    from resilience_cli.reporting.summary import EndpointRow, RunSummary
     from resilience_cli.state.breaker import BreakerView
 
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
+    from resilience_cli.measure import EndpointRow, Latency, RunSummary
     from resilience_cli.patterns import Transition
-    from resilience_cli.reporting.summary import EndpointRow, Latency, RunSummary
     from resilience_cli.state.breaker import BreakerView
 
 RUN_SCHEMA: Final = "resilience-cli/run"

@@ -28,8 +28,8 @@ from resilience_cli.view import View
 if TYPE_CHECKING:
     from rich.console import ConsoleOptions, RenderableType
 
+    from resilience_cli.measure import EndpointRow, RunSummary
     from resilience_cli.patterns import Transition
-    from resilience_cli.reporting.summary import EndpointRow, RunSummary
     from resilience_cli.state.breaker import BreakerView
 
 # Where other modules have always found them.

@@ -12,7 +12,7 @@ from resilience_cli.printable import shown
 
 if TYPE_CHECKING:
     from resilience_cli.glyphs import Glyphs
-    from resilience_cli.reporting.summary import RunSummary
+    from resilience_cli.measure import RunSummary
 
 STATE_STYLES: Final = {
     BreakerState.CLOSED: palette.GOOD,

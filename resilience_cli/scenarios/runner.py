@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from resilience_cli.errors import (
     EXIT_EXPECTATION_FAILED,
+    EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_USAGE,
     ResilienceError,
 )
+from resilience_cli.measure import RunStatus, StepStatus, summarize
 from resilience_cli.mix import delay_mix, parse_mix, status_mix
 from resilience_cli.run import RunPlan, execute, plan_mix
 from resilience_cli.scenarios.metrics import breaker_step_metrics, call_step_metrics, evaluate
@@ -38,13 +40,13 @@ from resilience_cli.state.breaker import BreakerView, OperatorAction, load_break
 from resilience_cli.state.lock_wait import wait_for_transaction
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Awaitable, Callable, Sequence
 
     from resilience_cli.client import Target
     from resilience_cli.clock import Clock
+    from resilience_cli.measure import RunSummary
     from resilience_cli.patterns import CircuitBreaker, EventSink, Transition
-    from resilience_cli.reporting.summary import RunSummary
-    from resilience_cli.run import CallResult, MixDraw
+    from resilience_cli.run import MixDraw
     from resilience_cli.scenarios.metrics import Metric, Verdict
     from resilience_cli.scenarios.model import Scenario, Step
     from resilience_cli.state import BreakerStore
@@ -52,26 +54,6 @@ if TYPE_CHECKING:
     # Called before each step (for `--interactive` and the live report) and after it.
     BeforeStep = Callable[[str, int, Step], Awaitable[None]]
     AfterStep = Callable[["StepReport"], None]
-
-
-class StepStatus(StrEnum):
-    """How a step ended."""
-
-    PASSED = "passed"  # ran; every strict expectation held
-    FAILED = "failed"  # ran; a strict expectation failed
-    SKIPPED = "skipped"  # not run: an earlier expectation aborted the run, or Ctrl-C
-    INTERRUPTED = "interrupted"  # Ctrl-C arrived while it ran
-    ERROR = "error"  # it could not run: the state file or its lock failed
-
-
-class RunStatus(StrEnum):
-    """How the whole scenario ended."""
-
-    PASSED = "passed"
-    FAILED = "failed"
-    ABORTED = "aborted"  # an `abort_on_fail` expectation failed
-    INTERRUPTED = "interrupted"
-    ERROR = "error"  # a step could not run (exit code of its error, e.g. 3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +66,6 @@ class StepReport:
     status: StepStatus
     elapsed: float = 0.0
     summary: RunSummary | None = None
-    calls: tuple[CallResult, ...] = ()
     before: BreakerView | None = None
     after: BreakerView | None = None
     transitions: tuple[Transition, ...] = ()
@@ -119,6 +100,15 @@ class ScenarioReport:
         if self.status is RunStatus.ERROR:
             return next(step.error_code for step in self.steps if step.error_code)
         return EXIT_OK if self.status is RunStatus.PASSED else EXIT_EXPECTATION_FAILED
+
+
+def overall_exit_code(reports: Sequence[ScenarioReport]) -> int:
+    """Interrupted wins, then a step that could not run (3, 2), then failed, then passed."""
+    codes = {report.exit_code for report in reports}
+    for code in (EXIT_INTERRUPTED, EXIT_INTERNAL, EXIT_USAGE, EXIT_EXPECTATION_FAILED):
+        if code in codes:
+            return code
+    return EXIT_OK
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,8 +254,6 @@ def _calls(step: Step, seed: int) -> MixDraw:
 async def _call_step(
     context: _Context, section: str, index: int, step: Step, *, patient: bool
 ) -> StepReport:
-    from resilience_cli.reporting.summary import summarize  # noqa: PLC0415 - import cycle
-
     scenario = context.scenario
     plan = RunPlan(
         calls=_calls(step, scenario.seed),
@@ -283,7 +271,7 @@ async def _call_step(
         patient=patient,
     )
     summary = summarize(result, step.kind)
-    verdicts = _judge(step, call_step_metrics(summary, result.calls))
+    verdicts = _judge(step, call_step_metrics(summary, result.tally))
     return StepReport(
         section,
         index,
@@ -291,7 +279,6 @@ async def _call_step(
         StepStatus.INTERRUPTED if result.interrupted else _status(verdicts),
         result.elapsed,
         summary,
-        result.calls,
         result.before,
         result.after,
         result.transitions,

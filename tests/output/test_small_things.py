@@ -11,6 +11,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from resilience_cli.cli import app, logs
+from resilience_cli.measure import RunTally, summarize
 from resilience_cli.mix import Endpoint
 from resilience_cli.patterns import (
     BreakerState,
@@ -21,7 +22,7 @@ from resilience_cli.patterns import (
     Transition,
 )
 from resilience_cli.patterns.events import BreakerTransitioned
-from resilience_cli.reporting import render_breaker, render_summary, summarize, summary_document
+from resilience_cli.reporting import render_breaker, render_summary, summary_document
 from resilience_cli.reporting.document import state_document
 from resilience_cli.run import CallResult, RunPlan, RunResult
 from resilience_cli.scenarios.metrics import call_step_metrics
@@ -85,13 +86,20 @@ def test_one_instant_reads_the_same_in_every_view():
     assert logs.format_line(log_line(event="breaker.opened")).plain.startswith(shown)
 
 
+def tally(calls) -> RunTally:
+    counted = RunTally()
+    for each in calls:
+        counted.add(each.endpoint.label, each.outcome)
+    return counted
+
+
 def run_result(elapsed: float) -> RunResult:
     get = Endpoint("/get", "GET", "/get")
     fell_back = CallOutcome(OutcomeKind.FALLBACK, None, Reason.BREAKER_OPEN, (), 0.0)
     view = BreakerView(BreakerState.OPEN, 5, WALL, 10.0)
     return RunResult(
         plan=RunPlan(calls=(get,) * 3, policies=Policies(), concurrency=1, seed=0),
-        calls=tuple(CallResult(get, 0.0, fell_back) for _ in range(3)),
+        tally=tally(CallResult(get, 0.0, fell_back) for _ in range(3)),
         before=view,
         after=view,
         transitions=(),
@@ -110,7 +118,7 @@ def test_no_elapsed_time_means_no_rate_not_a_rate_of_zero():
     assert summary.achieved_rate is None
     assert re.search(r"achieved rate\s+-", render(render_summary(summary)))
     assert summary_document(summary)["rate"]["achieved_per_s"] is None
-    assert "throughput" not in call_step_metrics(summary, run_result(0.0).calls)
+    assert "throughput" not in call_step_metrics(summary, run_result(0.0).tally)
 
 
 def test_the_achieved_rate_is_calls_per_second_of_elapsed_time():

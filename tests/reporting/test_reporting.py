@@ -4,6 +4,7 @@ import json
 import pytest
 from rich.console import Console
 
+from resilience_cli.measure import RunStatus, RunTally, StepStatus, percentile, summarize
 from resilience_cli.mix import Endpoint
 from resilience_cli.patterns import (
     AttemptRecord,
@@ -15,14 +16,9 @@ from resilience_cli.patterns import (
     Reason,
     Transition,
 )
-from resilience_cli.reporting import (
-    render_breaker,
-    render_summary,
-    summarize,
-    summary_document,
-)
+from resilience_cli.reporting import render_breaker, render_summary, summary_document
 from resilience_cli.reporting.document import state_document
-from resilience_cli.reporting.summary import percentile
+from resilience_cli.reporting.scenario import RUN_STYLES, STEP_STYLES
 from resilience_cli.run import CallResult, RunPlan, RunResult
 from resilience_cli.state.breaker import BreakerView
 
@@ -35,6 +31,13 @@ WALL = 1_767_225_600.0
 def outcome(kind, duration, *failures, reason=None) -> CallOutcome:
     attempts = tuple(AttemptRecord(i + 1, 0.01, f) for i, f in enumerate(failures))
     return CallOutcome(kind, None, reason, attempts, duration)
+
+
+def tally(calls) -> RunTally:
+    counted = RunTally()
+    for each in calls:
+        counted.add(each.endpoint.label, each.outcome)
+    return counted
 
 
 def result(**overrides) -> RunResult:
@@ -50,7 +53,7 @@ def result(**overrides) -> RunResult:
         "plan": RunPlan(
             calls=(GET, GET, ERR, ERR, ERR), policies=Policies(), concurrency=2, seed=7
         ),
-        "calls": calls,
+        "tally": tally(calls),
         "before": BreakerView(BreakerState.CLOSED, 0, None, None),
         "after": BreakerView(BreakerState.OPEN, 5, WALL, 29.5),
         "transitions": (
@@ -161,3 +164,11 @@ def test_the_breaker_panel_shows_time_to_half_open():
     assert "OPEN" in text
     assert "2026-01-01T00:00:00.000+00:00" in text
     assert "12.3 s" in text
+
+
+def test_every_step_and_run_status_has_its_colour():
+    """Each member of both status enums has a style: a new status cannot go unstyled."""
+    assert set(STEP_STYLES) == set(StepStatus)
+    assert set(RUN_STYLES) == set(RunStatus)
+    assert all(type(status) is StepStatus for status in STEP_STYLES)
+    assert all(type(status) is RunStatus for status in RUN_STYLES)

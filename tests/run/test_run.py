@@ -1,4 +1,5 @@
 import asyncio
+import gc
 import json
 import random
 import tracemalloc
@@ -69,7 +70,7 @@ async def test_an_open_breaker_answers_the_next_run_without_the_network(clock, t
     target = CountingTarget(clock)
     result = await execute(plan(*[GET] * 5), clock=clock, store=store, target=target)
     assert target.starts == 0
-    assert {call.outcome.reason for call in result.calls} == {Reason.BREAKER_OPEN}
+    assert result.tally.fallbacks_by_reason == ((Reason.BREAKER_OPEN, 5),)
 
 
 async def test_the_open_window_is_measured_by_the_wall_clock_between_runs(clock, tmp_path):
@@ -109,7 +110,7 @@ async def test_concurrency_is_respected_and_measured(clock, tmp_path):
         target=CountingTarget(clock),
     )
     assert result.peak_in_flight == 10
-    assert len(result.calls) == 20
+    assert result.tally.calls == 20
     assert result.elapsed == pytest.approx(2, abs=0.01)  # two waves of ten 1 s calls
 
 
@@ -124,7 +125,7 @@ async def test_cancelling_a_run_saves_the_state_and_keeps_the_partial_result(clo
     task.cancel()
     result = await task
     assert result.interrupted
-    assert len(result.calls) == 1
+    assert result.tally.calls == 1
     assert store.load() is not None
 
 
@@ -177,5 +178,32 @@ async def test_a_run_offers_no_more_calls_at_once_than_it_makes(clock, tmp_path,
     result = await execute(
         plan(GET, GET, concurrency=1000), clock=clock, store=store, target=CountingTarget(clock)
     )
-    assert len(result.calls) == 2
+    assert result.tally.calls == 2
     assert asked == [2]
+
+
+async def held_after_run(calls: int, clock, tmp_path) -> int:
+    """Bytes still allocated once a run of `calls` failing calls returned its result."""
+    store = JsonFileStore(tmp_path / f"breaker-{calls}.json", clock=clock)
+    tracemalloc.start()
+    try:
+        result = await execute(
+            plan(*[ERROR] * calls), clock=clock, store=store, target=CountingTarget(clock)
+        )
+        gc.collect()
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.tally.calls == calls
+    return held
+
+
+async def test_a_run_keeps_numbers_not_calls(clock, tmp_path):
+    """5,000 more calls leave the result under 100 bytes a call bigger: no list of calls.
+
+    A run used to keep every call's record (outcome, attempts, endpoint), hundreds of
+    bytes each; now it counts each call as it ends and keeps its duration (8 bytes).
+    """
+    small = await held_after_run(500, clock, tmp_path)
+    large = await held_after_run(5_500, clock, tmp_path)
+    assert (large - small) / 5_000 < 100

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from resilience_cli.measure import Latencies, RunTally, summarize
 from resilience_cli.mix import Endpoint
 from resilience_cli.patterns import (
     AttemptRecord,
@@ -19,7 +20,6 @@ from resilience_cli.patterns import (
     Reason,
     Transition,
 )
-from resilience_cli.reporting import summarize
 from resilience_cli.run import CallResult, RunPlan, RunResult
 from resilience_cli.scenarios import metrics as metrics_module
 from resilience_cli.scenarios.metrics import (
@@ -50,6 +50,13 @@ def attempt(number, duration, reason=None):
 def call(endpoint, kind, duration, *attempts, reason=None):
     outcome = CallOutcome(kind, None, reason, tuple(attempts), duration)
     return CallResult(endpoint, 0.0, outcome)
+
+
+def tally(calls):
+    counted = RunTally()
+    for each in calls:
+        counted.add(each.endpoint.label, each.outcome)
+    return counted
 
 
 def view(state, fail_count=0):
@@ -89,7 +96,7 @@ OPENED = (transition(BreakerState.CLOSED, BreakerState.OPEN),)
 def run(calls=CALLS, *, bulkhead=None, limiter=None, elapsed=2.0, transitions=OPENED):
     result = RunResult(
         plan=RunPlan(tuple(c.endpoint for c in calls), Policies(), concurrency=2, seed=7),
-        calls=tuple(calls),
+        tally=tally(calls),
         before=view(BreakerState.CLOSED),
         after=view(BreakerState.OPEN, fail_count=3),
         transitions=transitions,
@@ -100,7 +107,7 @@ def run(calls=CALLS, *, bulkhead=None, limiter=None, elapsed=2.0, transitions=OP
         interrupted=False,
         target="test",
     )
-    return call_step_metrics(summarize(result, "invoke"), calls)
+    return call_step_metrics(summarize(result, "invoke"), result.tally)
 
 
 STEP = run()
@@ -124,9 +131,9 @@ STEP = run()
         ("attempts.failed.timeout", Gauge(0)),
         ("retries", Gauge(3)),
         ("retries.per_call", Gauge(0.6)),
-        ("latency", Trend((0.010, 0.030, 0.200, 0.400, 0.001))),
-        ("latency./get", Trend((0.010, 0.030))),
-        ("latency./status/500", Trend((0.200, 0.400, 0.001))),
+        ("latency", Trend(Latencies((0.010, 0.030, 0.200, 0.400, 0.001)))),
+        ("latency./get", Trend(Latencies((0.010, 0.030)))),
+        ("latency./status/500", Trend(Latencies((0.200, 0.400, 0.001)))),
         ("concurrency.peak", Gauge(2)),
         ("throughput", Gauge(2.5)),
         ("breaker.state", Label("open")),
@@ -177,7 +184,7 @@ def test_a_step_without_calls_has_zero_rates_and_empty_trends():
     step = run((), elapsed=0.0, transitions=())
     assert step["calls"] == Counter(0, 0)
     assert step["attempts.per_call"] == Gauge(0.0)
-    assert step["latency"] == Trend(())
+    assert step["latency"] == Trend(Latencies())
     assert evaluate("outcome.ok", parse_threshold("rate == 0"), step).passed
 
 
@@ -362,7 +369,7 @@ def test_a_threshold_is_judged_against_the_step(name, threshold, observed, obser
 
 def test_a_bare_number_on_a_trend_means_milliseconds():
     """As in k6, `p(95) < 300` on latency is 300 ms, not 300 s."""
-    step = {"latency": Trend((0.5,))}
+    step = {"latency": Trend(Latencies((0.5,)))}
     assert not evaluate("latency", parse_threshold("p(95) < 300"), step).passed
     assert evaluate("latency", parse_threshold("p(95) < 300s"), step).passed
 
@@ -387,7 +394,7 @@ def test_exact_decimal_rates_compare_equal():
 @pytest.mark.parametrize("threshold", ["p(95) < 300ms", "avg < 1s", "max >= 0", "med > 0"])
 def test_a_trend_without_samples_has_no_data_and_fails(threshold):
     """Zero calls give no percentile: observed None, 'no data', failed (k6's rule)."""
-    verdict = evaluate("latency", parse_threshold(threshold), {"latency": Trend(())})
+    verdict = evaluate("latency", parse_threshold(threshold), {"latency": Trend(Latencies())})
     assert (verdict.observed, verdict.observed_text, verdict.passed) == (None, "no data", False)
 
 
@@ -416,7 +423,7 @@ def test_a_verdict_carries_strictness_and_the_expected_text():
 @given(st.lists(st.floats(0, 10, allow_nan=False), min_size=1, max_size=50))
 def test_trend_aggregations_are_ordered(samples):
     """The aggregations keep their order: min <= med <= p(95) <= max, min <= avg <= max."""
-    step = {"latency": Trend(tuple(samples))}
+    step = {"latency": Trend(Latencies(samples))}
 
     def observed(text):
         value = evaluate("latency", parse_threshold(text), step).observed

@@ -5,8 +5,9 @@ import pytest
 from resilience_cli.cli.scenario_cmds import SHIPPED
 from resilience_cli.clock import SystemClock
 from resilience_cli.event_loops import event_loop_for
+from resilience_cli.measure import RunStatus, StepStatus
 from resilience_cli.scenarios import load_scenario, parse_scenario
-from resilience_cli.scenarios.runner import RunStatus, StepStatus, run_scenario
+from resilience_cli.scenarios.runner import run_scenario
 from resilience_cli.state import JsonFileStore
 from resilience_cli.targets import InProcessTarget
 from resilience_cli.virtual_time import VirtualClock

@@ -4,8 +4,9 @@ import json
 
 import pytest
 
+from resilience_cli.measure import RunStatus, StepStatus
 from resilience_cli.scenarios import parse_scenario
-from resilience_cli.scenarios.runner import RunStatus, StepStatus, run_scenario
+from resilience_cli.scenarios.runner import run_scenario
 from resilience_cli.state import JsonFileStore
 from resilience_cli.targets import InProcessTarget
 

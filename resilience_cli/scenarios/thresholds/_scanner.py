@@ -1,52 +1,25 @@
-"""The expectation grammar: `<aggregation> <operator> <value>`, k6 style, parsed and never eval-ed.
-
-Scenario files say what a step must show with short texts such as `p(95) < 300ms`,
-`rate > 0.9` or `value == open`. A scenario file is input from whoever wrote it, so the
-text goes through this small hand-written scanner, never `eval`, and every mistake comes
-back as one `ThresholdError` line that names the problem and the column where it starts,
-so the loader can point at `file:line:col`.
-
-The grammar (whitespace between tokens is optional: `p(95)<300ms` is `p(95) < 300ms`)::
-
-    threshold   = aggregation operator value
-    aggregation = "count" | "rate" | "value" | "avg" | "min" | "med" | "max"
-                | "p" "(" number ")"                 ; 0 < number <= 100
-    operator    = "<" | "<=" | ">" | ">=" | "==" | "!="
-    value       = number [unit] | word
-    unit        = "ms" | "s" | "m" | "%"
-    number      = digits ["." digits] | "." digits      ; no sign, no exponent, <= 10**15
-    word        = [a-z_]+                              ; only as `value == word` or `!=`
-
-Numbers with a unit are converted when parsed: durations to seconds (`300ms` is 0.3,
-`2m` is 120) and percentages to fractions (`90%` is 0.9). A number without a unit is
-kept as written, because its meaning depends on the metric: on a latency Trend it means
-milliseconds, as in k6; elsewhere it is the metric's own number. `metrics.py` decides.
-
-Units that cannot fit the aggregation are refused here already: a count has no unit, a
-rate is a fraction (`%` or none, at most 1), and latency aggregations take durations.
-"""
+"""The scanner behind `parse_threshold`: one pass over the text, one message per mistake."""
 
 from __future__ import annotations
 
 import difflib
-import math
-from dataclasses import dataclass
-from decimal import Decimal
 from typing import TYPE_CHECKING, Final
 
-from resilience_cli.errors import UsageError
 from resilience_cli.limits import MAX_THRESHOLD
-from resilience_cli.scenarios.durations import UNITS as DURATION_UNITS
-from resilience_cli.scenarios.durations import in_unit, is_digit, to_seconds
+from resilience_cli.scenarios.durations import is_digit, to_seconds
+from resilience_cli.scenarios.thresholds._value import (
+    AGGREGATIONS,
+    OPERATOR_CHARS,
+    OPERATORS,
+    TOO_LARGE,
+    UNITS,
+    Threshold,
+    ThresholdError,
+    format_number,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-AGGREGATIONS: Final = ("count", "rate", "value", "avg", "min", "med", "max", "p")
-OPERATORS: Final = ("<", "<=", ">", ">=", "==", "!=")
-UNITS: Final = (*DURATION_UNITS, "%")
-# A text with one of these is a threshold (`count >= 10`); a scalar without means equality.
-OPERATOR_CHARS: Final = "<>=!"
 
 _DURATION_AGGREGATIONS: Final = frozenset({"avg", "min", "med", "max", "p"})
 # Words people reach for first, mapped to the spelling the grammar wants.
@@ -78,151 +51,6 @@ _UNIT_ALIASES: Final = {
 }
 _OPERATOR_FIXES: Final = {"=": "==", "=>": ">=", "=<": "<=", "<>": "!=", "!": "!=", "===": "=="}
 _EXAMPLE: Final = "e.g. 'p(95) < 300ms'"
-_TOO_LARGE: Final = f"the number is too large; expectations compare numbers up to {MAX_THRESHOLD:,}"
-
-
-class ThresholdError(UsageError, ValueError):
-    """A threshold text that does not parse. The message is one line; `column` is 0-based.
-
-    `column` counts characters from the start of the text given to `parse_threshold`
-    (leading whitespace included), so the loader can add it to the YAML scalar's column.
-    """
-
-    def __init__(self, message: str, column: int) -> None:
-        super().__init__(message)
-        self.column = column
-
-
-@dataclass(frozen=True, slots=True)
-class Threshold:
-    """One parsed expectation, such as `p(95) < 300ms`.
-
-    Attributes:
-        text: The threshold as written, stripped.
-        aggregation: `count`, `rate`, `value`, `avg`, `min`, `med`, `max` or `p`.
-        percentile: N of `p(N)`, 0 < N <= 100; None for the other aggregations.
-        op: `<`, `<=`, `>`, `>=`, `==` or `!=`.
-        value: A number, converted (durations to seconds, `%` to a fraction), or a word.
-            A number without a unit is kept as written for the metric to read: on a
-            latency Trend it means milliseconds.
-        unit: `ms`, `s`, `m` or `%` as written, or None.
-    """
-
-    text: str
-    aggregation: str
-    percentile: float | None
-    op: str
-    value: float | str
-    unit: str | None
-
-    @property
-    def aggregation_text(self) -> str:
-        """The aggregation as the report names it: `count`, `avg`, `p(95)`."""
-        if self.percentile is None:
-            return self.aggregation
-        return f"p({format_number(self.percentile)})"
-
-    @property
-    def value_text(self) -> str:
-        """The value as written, without inner whitespace: `300ms`, `0.9`, `open`."""
-        operator_end = _operator_end(self.text)
-        if operator_end is None:  # built by hand rather than parsed
-            return _spell(self.value, self.unit)
-        return "".join(self.text[operator_end:].split())
-
-    def __str__(self) -> str:
-        """The canonical spelling, which parses back to an equal threshold."""
-        return f"{self.aggregation_text} {self.op} {self.value_text}"
-
-
-def parse_threshold(text: str) -> Threshold:
-    """Parse `<aggregation> <operator> <value>` into a `Threshold`.
-
-    Args:
-        text: The threshold as written, for example `p(95) < 300ms` or `value == open`.
-
-    Returns:
-        The threshold, with `value` converted (durations in seconds, `%` as a fraction).
-
-    Raises:
-        ThresholdError: The text does not fit the grammar; the message says where and why.
-    """
-    return _Parser(text).threshold()
-
-
-def equality(value: str | float) -> Threshold:
-    """The threshold a bare scalar expectation stands for: `value == <value>`.
-
-    `breaker.state: open` and `calls: 20` in a scenario file mean equality. On a Counter,
-    `value` is its count (see `metrics.py`).
-
-    Args:
-        value: The scalar from the file: a word such as `open`, or a number.
-
-    Returns:
-        The threshold `value == <value>`.
-
-    Raises:
-        ThresholdError: The scalar is not a word or a number >= 0; `column` is relative to
-            the scalar itself.
-    """
-    if isinstance(value, bool):
-        raise ThresholdError(
-            f"{str(value).lower()!r} is a yes/no value; expect a number or a word such as 'open'",
-            0,
-        )
-    if isinstance(value, (int, float)):
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ThresholdError(f"{value!r} is not a finite number", 0)
-        if abs(value) > MAX_THRESHOLD:  # before any float(): a 400-digit int has none
-            raise ThresholdError(_TOO_LARGE, 0)
-        written = format_number(value)
-    else:
-        written = value.strip()
-        if any(char in OPERATOR_CHARS for char in written):
-            raise ThresholdError(
-                f"{written!r} is a threshold, not a value; write it as a list item: [{written!r}]",
-                0,
-            )
-    prefix = "value == "
-    try:
-        return parse_threshold(prefix + written)
-    except ThresholdError as exc:
-        raise ThresholdError(str(exc), max(0, exc.column - len(prefix))) from None
-
-
-def format_number(number: float) -> str:
-    """The shortest text that reads back as `number`: `95`, `99.9`, `0.3`."""
-    # Decimal spells the shortest round-tripping repr without an exponent, which the
-    # grammar does not accept: 1e-07 becomes 0.0000001.
-    text = format(Decimal(repr(float(number))), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def _spell(value: float | str, unit: str | None) -> str:
-    """A converted value in its written unit again: 0.3 with `ms` is `300ms`.
-
-    The conversion back is rounded to 9 decimals, so 0.07 with `%` is `7%`, not
-    `7.000000000000001%`.
-    """
-    if isinstance(value, str):
-        return value
-    if unit == "%":
-        return f"{format_number(round(value * 100, 9))}%"
-    if unit in DURATION_UNITS:
-        return f"{format_number(in_unit(value, unit))}{unit}"
-    return format_number(value)
-
-
-def _operator_end(text: str) -> int | None:
-    """Where the operator of a parsed threshold text ends (no other token uses its characters)."""
-    start = next((i for i, char in enumerate(text) if char in OPERATOR_CHARS), None)
-    if start is None:
-        return None
-    end = start
-    while end < len(text) and text[end] in OPERATOR_CHARS:
-        end += 1
-    return end
 
 
 def _suggest(word: str, choices: tuple[str, ...], aliases: dict[str, str]) -> str:
@@ -240,7 +68,7 @@ def _suggest(word: str, choices: tuple[str, ...], aliases: dict[str, str]) -> st
     return f"; did you mean {match!r}?"
 
 
-class _Parser:
+class Scanner:
     """A one-pass scanner over the threshold text; `pos` is the next character to read."""
 
     def __init__(self, text: str) -> None:
@@ -364,7 +192,7 @@ class _Parser:
                 f"expected a number or a word after {op!r}, found {self._found()}", start
             )
         if number > MAX_THRESHOLD:
-            raise ThresholdError(_TOO_LARGE, start)
+            raise ThresholdError(TOO_LARGE, start)
         return self._unit(number, aggregation, start)
 
     def _word(self, aggregation: str, op: str, start: int) -> str:

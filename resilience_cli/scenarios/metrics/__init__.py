@@ -1,0 +1,101 @@
+"""The metric namespace that scenario expectations name, and how a threshold is judged.
+
+A scenario step's `expect:` maps metric names to thresholds (`latency: ["p(95) < 300ms"]`,
+`breaker.state: open`). This package is the one place that says which names exist, what
+kind of number each is, which aggregations fit it, and what a step measured. Everything
+is a pure function of a step's results, so the runner, the loader's static checks, the
+reports and the README's table all read the same definitions. One module per job: the
+kinds (`_kinds`), the names (`_namespace`), which thresholds fit which names
+(`_pairing`), what a step measured (`_measured`) and the judging (`_verdicts`).
+
+Metric kinds and their aggregations:
+
+| Kind | Aggregations | Units in thresholds |
+|---|---|---|
+| Counter | `count`; `rate` (a share); `value` (= count) | `rate`: `%` or none |
+| Trend | `count`, `avg`, `min`, `med`, `max`, `p(N)` | `ms`, `s`, `m`; none means ms (k6) |
+| Gauge | `value` | durations: `ms`, `s` or `m`, required; others: none |
+| Label | `value`, with `==` or `!=` only | a word |
+
+A Counter's `rate` is count / total, a share of the step's calls rather than k6's events
+per second (that is `throughput`), and 0 when there were no calls. `p(N)` is the nearest
+rank, and `med` is `p(50)`: the same figures as the run summary's p50/p95/p99 columns.
+A bare scalar expectation means `value == <scalar>`, so `calls: 20` checks the count.
+A Trend with no samples has no data, and its thresholds fail, as in k6.
+
+The namespace (steps: *calls* = `invoke`, `delay`, `error`; *all* = every step kind):
+
+| Metric | Kind | Steps | What it holds |
+|---|---|---|---|
+| `calls` | Counter | calls | calls made; total = calls |
+| `outcome.success` | Counter | calls | calls whose first attempt succeeded; total = calls |
+| `outcome.recovered` | Counter | calls | calls that succeeded on a retry |
+| `outcome.fallback` | Counter | calls | calls the fallback answered |
+| `outcome.failed` | Counter | calls | calls that failed with no fallback configured |
+| `outcome.ok` | Counter | calls | `outcome.success` + `outcome.recovered` |
+| `fallback.<reason>` | Counter | calls | calls that fell back (or failed) for `<reason>` |
+| `attempts` | Gauge | calls | attempts made, first attempts included |
+| `attempts.per_call` | Gauge | calls | attempts / calls |
+| `attempts.failed.<reason>` | Gauge | calls | failed attempts for `<reason>` |
+| `retries` | Gauge | calls | attempts after the first |
+| `retries.per_call` | Gauge | calls | retries / calls |
+| `latency` | Trend | calls | whole-call durations, retries and fallbacks included |
+| `latency.<endpoint>` | Trend | calls | the same for one endpoint, e.g. `latency./get` |
+| `concurrency.peak` | Gauge | calls | most calls in flight at once |
+| `bulkhead.peak` | Gauge | calls | most calls inside the bulkhead (when it is on) |
+| `bulkhead.queued_peak` | Gauge | calls | most calls queued for it (when it is on) |
+| `rate_limiter.waits` | Gauge | calls | token requests that had to wait (when the limiter is on) |
+| `throughput` | Gauge | calls | calls per second of elapsed time (no data when none passed) |
+| `breaker.state` | Label | all | the breaker's state after the step |
+| `breaker.state_before` | Label | all | its state before the step |
+| `breaker.fail_count` | Gauge | all | consecutive failures after the step |
+| `breaker.transitions` | Gauge | all | state changes during the step |
+| `breaker.opened` | Gauge | all | changes into `open` during the step |
+| `breaker.half_opened` | Gauge | all | changes into `half_open` |
+| `breaker.closed` | Gauge | all | changes into `closed` |
+| `breaker.forced_open` | Gauge | all | changes into `forced_open` |
+| `elapsed` | Gauge, duration | all | the step's duration |
+
+Every `<reason>` is present, zero counts too, so `fallback.rate_limited: ["count == 0"]`
+always has data. `<reason>` is one of `timeout`, `deadline_exceeded`, `http_5xx`, `http_429`,
+`connect_error`, `breaker_open`, `bulkhead_full`, `rate_limited`, `error`. The breaker
+states are `closed`, `open`, `half_open` and `forced_open`.
+"""
+
+from resilience_cli.scenarios.metrics._kinds import (
+    Counter,
+    Gauge,
+    Label,
+    Metric,
+    MetricKind,
+    Metrics,
+    Trend,
+)
+from resilience_cli.scenarios.metrics._measured import breaker_step_metrics, call_step_metrics
+from resilience_cli.scenarios.metrics._namespace import (
+    NAMESPACE,
+    MetricSpec,
+    known_metric,
+    metric_names,
+)
+from resilience_cli.scenarios.metrics._pairing import check_pairing
+from resilience_cli.scenarios.metrics._verdicts import Verdict, evaluate
+
+__all__ = [
+    "NAMESPACE",
+    "Counter",
+    "Gauge",
+    "Label",
+    "Metric",
+    "MetricKind",
+    "MetricSpec",
+    "Metrics",
+    "Trend",
+    "Verdict",
+    "breaker_step_metrics",
+    "call_step_metrics",
+    "check_pairing",
+    "evaluate",
+    "known_metric",
+    "metric_names",
+]

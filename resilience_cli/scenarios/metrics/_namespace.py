@@ -1,0 +1,193 @@
+"""The names expectations may use: what kind each is, which steps measure it, and hints."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Final
+
+from resilience_cli.patterns import BreakerState, Reason
+from resilience_cli.scenarios.metrics._kinds import Counter, Gauge, Label, MetricKind, Trend
+
+
+@dataclass(frozen=True, slots=True)
+class MetricSpec:
+    """One row of the namespace table. A family's name has a placeholder: `fallback.<reason>`.
+
+    `call_step` is True for metrics measured only on steps that make calls. `words` lists
+    a Label's possible values.
+    """
+
+    name: str
+    kind: MetricKind
+    call_step: bool
+    description: str
+    seconds: bool = False
+    words: tuple[str, ...] = ()
+
+
+_REASONS: Final = tuple(reason.value for reason in Reason)
+_STATES: Final = tuple(state.value for state in BreakerState)
+# The metric that counts a step's changes into each state.
+INTO_STATE: Final = {
+    BreakerState.OPEN: "breaker.opened",
+    BreakerState.HALF_OPEN: "breaker.half_opened",
+    BreakerState.CLOSED: "breaker.closed",
+    BreakerState.FORCED_OPEN: "breaker.forced_open",
+}
+ENDPOINT_PREFIX: Final = "latency."
+
+
+def _call(name: str, kind: MetricKind, description: str) -> MetricSpec:
+    return MetricSpec(name, kind, call_step=True, description=description)
+
+
+def _any(
+    name: str,
+    kind: MetricKind,
+    description: str,
+    *,
+    seconds: bool = False,
+    words: tuple[str, ...] = (),
+) -> MetricSpec:
+    return MetricSpec(
+        name, kind, call_step=False, description=description, seconds=seconds, words=words
+    )
+
+
+NAMESPACE: Final[tuple[MetricSpec, ...]] = (
+    _call("calls", Counter, "calls made; total = calls"),
+    _call("outcome.success", Counter, "calls whose first attempt succeeded"),
+    _call("outcome.recovered", Counter, "calls that succeeded on a retry"),
+    _call("outcome.fallback", Counter, "calls the fallback answered"),
+    _call("outcome.failed", Counter, "calls that failed with no fallback configured"),
+    _call("outcome.ok", Counter, "outcome.success + outcome.recovered"),
+    _call("fallback.<reason>", Counter, "calls that fell back (or failed) for <reason>"),
+    _call("attempts", Gauge, "attempts made, first attempts included"),
+    _call("attempts.per_call", Gauge, "attempts / calls"),
+    _call("attempts.failed.<reason>", Gauge, "failed attempts for <reason>"),
+    _call("retries", Gauge, "attempts after the first"),
+    _call("retries.per_call", Gauge, "retries / calls"),
+    _call("latency", Trend, "whole-call durations, retries and fallbacks included"),
+    _call("latency.<endpoint>", Trend, "the same for one endpoint, e.g. latency./get"),
+    _call("concurrency.peak", Gauge, "most calls in flight at once"),
+    _call("bulkhead.peak", Gauge, "most calls inside the bulkhead (when it is on)"),
+    _call("bulkhead.queued_peak", Gauge, "most calls queued for it (when it is on)"),
+    _call("rate_limiter.waits", Gauge, "token requests that had to wait (limiter on)"),
+    _call("throughput", Gauge, "calls per second"),
+    _any("breaker.state", Label, "the breaker's state after the step", words=_STATES),
+    _any("breaker.state_before", Label, "its state before the step", words=_STATES),
+    _any("breaker.fail_count", Gauge, "consecutive failures after the step"),
+    _any("breaker.transitions", Gauge, "state changes during the step"),
+    _any("breaker.opened", Gauge, "changes into open during the step"),
+    _any("breaker.half_opened", Gauge, "changes into half_open during the step"),
+    _any("breaker.closed", Gauge, "changes into closed during the step"),
+    _any("breaker.forced_open", Gauge, "changes into forced_open during the step"),
+    _any("elapsed", Gauge, "the step's duration", seconds=True),
+)
+
+
+def _expand() -> dict[str, MetricSpec]:
+    """Every concrete name: families spelled out for each reason; endpoints stay open."""
+    names: dict[str, MetricSpec] = {}
+    for spec in NAMESPACE:
+        if spec.name.endswith("<reason>"):
+            stem = spec.name.removesuffix("<reason>")
+            names.update({stem + reason: spec for reason in _REASONS})
+        elif not spec.name.endswith("<endpoint>"):
+            names[spec.name] = spec
+    return names
+
+
+_BY_NAME: Final = _expand()
+_ENDPOINT_SPEC: Final = next(spec for spec in NAMESPACE if spec.name == "latency.<endpoint>")
+# Names from other tools and from our own early drafts, and where each went.
+_RENAMED: Final = {
+    "requests": "calls",
+    "outcome.error": "outcome.failed",
+    "outcome.timeout": "fallback.timeout",
+    "outcome.short_circuited": "fallback.breaker_open",
+    "outcome.rate_limited": "fallback.rate_limited",
+    "outcome.bulkhead_rejected": "fallback.bulkhead_full",
+    "retry.attempts": "attempts",
+    "retry.retries": "retries",
+    "bulkhead.max_in_flight": "bulkhead.peak",
+    "duration": "latency",
+    "rps": "throughput",
+}
+
+
+def metric_names(*, call_step: bool) -> tuple[str, ...]:
+    """Every concrete metric name a step of this kind measures (`latency.<endpoint>` aside)."""
+    return tuple(name for name, spec in _BY_NAME.items() if call_step or not spec.call_step)
+
+
+def spec_of(name: str) -> MetricSpec | None:
+    if name in _BY_NAME:
+        return _BY_NAME[name]
+    if name.startswith(ENDPOINT_PREFIX) and len(name) > len(ENDPOINT_PREFIX):
+        return _ENDPOINT_SPEC
+    return None
+
+
+def known_metric(name: str, *, call_step: bool) -> str | None:
+    """Check that a step of this kind measures `name`.
+
+    Args:
+        name: The metric name as written in the scenario file.
+        call_step: True for steps that make calls (invoke, delay, error); False for
+            state, force-open, reset and pause, which measure only `breaker.*` and `elapsed`.
+
+    Returns:
+        None when the name is valid here, else a one-line message with a suggestion.
+    """
+    spec = spec_of(name)
+    if spec is not None:
+        if spec.call_step and not call_step:
+            return (
+                f"{name!r} is measured only on steps that make calls (invoke, delay, error);"
+                " this step measures breaker.* and elapsed"
+            )
+        return None
+    return f"unknown metric {name!r}{_metric_hint(name, call_step=call_step)}"
+
+
+def _metric_hint(name: str, *, call_step: bool) -> str:
+    lowered = name.strip().lower()
+    if lowered == ENDPOINT_PREFIX:
+        return "; name an endpoint after it, e.g. 'latency./get'"
+    if lowered.startswith("latency") and lowered.removeprefix("latency")[:1] in {"/", "_", "-"}:
+        return f"; did you mean 'latency.{lowered.removeprefix('latency').lstrip('_-')}'?"
+    renamed = _RENAMED.get(lowered) or _transition_rename(lowered)
+    if renamed is None and lowered.startswith("status."):
+        return "; status codes are counted by reason: use fallback.http_5xx or fallback.http_429"
+    if renamed is None:
+        close = difflib.get_close_matches(lowered, metric_names(call_step=call_step), n=1)
+        renamed = close[0] if close else None
+    if renamed is not None:
+        return f"; did you mean {renamed!r}?"
+    if not call_step:
+        return "; this step measures breaker.* and elapsed"
+    return f"; known metrics: {_FAMILIES}"
+
+
+def _families() -> str:
+    """The namespace in a few words: `calls, outcome.*, attempts*, ...`."""
+    groups: dict[str, list[str]] = {}
+    for spec in NAMESPACE:
+        groups.setdefault(spec.name.partition(".")[0], []).append(spec.name)
+    return ", ".join(
+        names[0] if len(names) == 1 else f"{stem}*" if stem in names else f"{stem}.*"
+        for stem, names in groups.items()
+    )
+
+
+_FAMILIES: Final = _families()
+
+
+def _transition_rename(name: str) -> str | None:
+    """`breaker.transition.closed_to_open` (Resilience4j's naming) is `breaker.opened`."""
+    if not name.startswith("breaker.transition."):
+        return None
+    into = name.rpartition("_to_")[2]
+    return next((metric for state, metric in INTO_STATE.items() if state.value == into), None)
