@@ -11,9 +11,8 @@ from typing import Final
 MAX_SECONDS: Final = 86_400.0
 """Every duration: timeouts, backoff, waits, open windows, pauses, `--seconds`: a day."""
 
-MAX_CALLS: Final = 10_000_000
-"""`-n` and a step's `count`: a run keeps 8 bytes of each call (its duration, for the exact
-percentiles), 80 MB at this bound, and counts the rest as it goes."""
+MAX_CALLS: Final = 1_000_000
+"""`-n` and a step's `count`: a run keeps every call's numbers (~1.4 KB each)."""
 
 MAX_CONCURRENCY: Final = 1_000
 """`-c` and `concurrency`; a run also never offers more calls at once than it makes."""
