@@ -12,7 +12,9 @@ MAX_SECONDS: Final = 86_400.0
 """Every duration: timeouts, backoff, waits, open windows, pauses, `--seconds`: a day."""
 
 MAX_CALLS: Final = 1_000_000
-"""`-n` and a step's `count`: a run keeps every call's numbers (~1.4 KB each)."""
+"""`-n` and a step's `count`. A run keeps 8 bytes a call (its duration), but the decision
+log still writes about 0.5 KB a call while the breaker refuses them: 1,000,000 calls can
+write ~0.5 GB of log. The bound rises once repeated decisions are summarised in the log."""
 
 MAX_CONCURRENCY: Final = 1_000
 """`-c` and `concurrency`; a run also never offers more calls at once than it makes."""
