@@ -2,6 +2,7 @@ import pytest
 
 from resilience_cli.clock import VirtualClock
 from resilience_cli.errors import CircuitOpenError, ConfigError, SnapshotError
+from resilience_cli.limits import MAX_STORED_COUNT
 from resilience_cli.patterns.breaker import (
     BreakerConfig,
     BreakerState,
@@ -393,6 +394,16 @@ def test_restore_keeps_the_window_and_the_history():
     assert restored.window == WindowStats(5, 3, 0)
     assert restored.transitions == breaker.transitions
     assert restored.snapshot() == breaker.snapshot()
+
+
+def test_a_fail_count_at_its_bound_stays_there_so_the_snapshot_restores():
+    """One more failure on a fail count of 2**63 - 1 keeps it there: the file stays readable."""
+    breaker, clock, _ = make(failure_threshold=None)
+    at_bound = breaker.snapshot() | {"fail_count": MAX_STORED_COUNT}
+    restored = CircuitBreaker.restore(at_bound, breaker.config, clock=clock)
+    fail(restored)
+    again = CircuitBreaker.restore(restored.snapshot(), breaker.config, clock=clock)
+    assert again.consecutive_failures == MAX_STORED_COUNT
 
 
 @pytest.mark.parametrize(
