@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING
 
 import pytest
+from platforms import NAME_TOO_LONG_IS_ANOTHER_ERROR, NO_PERMISSION_CHECKS
 
 from resilience_cli.errors import EXIT_USAGE, UsageError
 from resilience_cli.patterns import BreakerConfig
@@ -585,7 +585,7 @@ def test_a_directory_is_not_a_scenario(tmp_path: Path) -> None:
         load_scenario(tmp_path)
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs POSIX permissions")
+@NO_PERMISSION_CHECKS
 def test_an_unreadable_file_is_one_line(tmp_path: Path) -> None:
     """A file we may not read says so."""
     path = tmp_path / "secret.yaml"
@@ -595,6 +595,7 @@ def test_an_unreadable_file_is_one_line(tmp_path: Path) -> None:
         load_scenario(path)
 
 
+@NAME_TOO_LONG_IS_ANOTHER_ERROR
 def test_any_other_os_error_is_one_line(tmp_path: Path) -> None:
     """Whatever the OS says (here: the name is too long) is passed on in one line."""
     path = tmp_path / ("x" * 300)

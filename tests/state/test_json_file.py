@@ -2,11 +2,11 @@ import errno
 import json
 import os
 import stat
-import sys
 from pathlib import Path
 
 import pytest
 from filelock import FileLock
+from platforms import NO_FILE_MODES, NO_PERMISSION_CHECKS
 
 from resilience_cli.clock import VirtualClock
 from resilience_cli.errors import (
@@ -501,9 +501,7 @@ def test_an_io_error_while_reading_is_an_infrastructure_error(store, monkeypatch
     assert caught.value.exit_code == EXIT_INTERNAL
 
 
-@pytest.mark.skipif(
-    sys.platform == "win32" or os.geteuid() == 0, reason="root and Windows ignore file modes"
-)
+@NO_PERMISSION_CHECKS
 def test_an_unreadable_file_is_a_usage_error(store, path):
     """A state file without read permission is a usage error that names the path."""
     store.save(SNAPSHOT)
@@ -515,7 +513,7 @@ def test_an_unreadable_file_is_a_usage_error(store, path):
     assert caught.value.exit_code == EXIT_USAGE
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
+@NO_FILE_MODES
 def test_new_file_honours_the_umask_and_rewrites_keep_the_mode(store, path):
     """A new state file gets the umask's permissions (not tempfile's 0600); a rewrite keeps them."""
     old_umask = os.umask(0o022)
