@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import pytest
 from platforms import NAME_TOO_LONG_IS_ANOTHER_ERROR, NO_PERMISSION_CHECKS
@@ -17,9 +17,6 @@ from resilience_cli.scenarios import (
 )
 from resilience_cli.scenarios.metrics import check_pairing, known_metric
 from resilience_cli.scenarios.thresholds import ThresholdError, parse_threshold
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 HEAD = "version: 1\ntitle: t\nsteps:\n"  # steps start on line 4
 
@@ -581,6 +578,22 @@ def test_a_missing_file_is_one_line(tmp_path: Path) -> None:
 
 def test_a_directory_is_not_a_scenario(tmp_path: Path) -> None:
     """Naming a folder gets a plain message, not a traceback."""
+    with pytest.raises(ScenarioError, match=r"is a directory, not a scenario file$"):
+        load_scenario(tmp_path)
+
+
+def test_a_directory_is_not_a_scenario_where_opening_it_is_permission_denied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows refuses to open a folder (EACCES): the message still says it is a folder."""
+    real_open = Path.open
+
+    def windows_open(self: Path, *args: object, **kwargs: object) -> object:
+        if self.is_dir():
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(Path, "open", windows_open)
     with pytest.raises(ScenarioError, match=r"is a directory, not a scenario file$"):
         load_scenario(tmp_path)
 

@@ -139,6 +139,26 @@ def test_a_reset_never_replaces_what_is_not_a_regular_file(tmp_path, clock):
     assert path.is_dir()
 
 
+def test_a_folder_is_a_folder_where_opening_it_is_permission_denied(tmp_path, monkeypatch, clock):
+    """Windows refuses to open a folder (EACCES): it is still refused as a folder, not a right."""
+    path = tmp_path / ".resilience" / "breaker.json"
+    path.mkdir(parents=True)
+    real_open = os.open
+
+    def windows_open(name, flags, *args):
+        if Path(name).is_dir():
+            raise PermissionError(errno.EACCES, "Permission denied", str(name))
+        return real_open(name, flags, *args)
+
+    monkeypatch.setattr(os, "open", windows_open)
+    store = JsonFileStore(path, clock=clock)
+
+    with pytest.raises(StateFileError, match="is a folder, not a file") as caught:
+        store.load()
+
+    assert caught.value.exit_code == EXIT_USAGE
+
+
 def test_a_temp_file_left_by_a_killed_write_is_removed_by_the_next_write(tmp_path, clock):
     """Under the lock, leftovers of our own temp pattern go; other files stay."""
     path = tmp_path / ".resilience" / "breaker.json"
