@@ -72,6 +72,16 @@ def test_json_file_store_is_a_breaker_store(store):
     assert typed.location == str(store.path)
 
 
+def test_text_that_was_not_utf8_on_the_command_line_is_saved_as_it_was(store, path):
+    r"""`force-open --reason $'caf\xe9'` (a lone surrogate in Python): saved, read back as given."""
+    snapshot = {"format": 1, "reason": "caf\udce9 \ud800"}
+
+    store.save(snapshot)
+
+    assert store.load() == snapshot
+    assert json.loads(path.read_bytes().decode("utf-8"))["breaker"] == snapshot
+
+
 def test_round_trip_of_a_real_breaker_snapshot(store, clock):
     """A tripped breaker's snapshot comes back equal and restores to the same breaker."""
     breaker = CircuitBreaker(BreakerConfig(failure_threshold=3), clock=clock)
