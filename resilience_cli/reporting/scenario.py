@@ -8,6 +8,7 @@ Pure functions: nothing here prints or writes a file.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Final
 
 from rich.console import Group
@@ -223,8 +224,9 @@ def overall_exit_code(reports: Sequence[ScenarioReport]) -> int:
 
 
 def _suite_name(report: ScenarioReport) -> str:
-    stem = report.source.rsplit("/", 1)[-1]
-    return stem.removesuffix(".yaml").removesuffix(".yml")
+    # The system's own rules: on Windows `scenarios\ci-smoke.yaml` is `ci-smoke` too.
+    name = PurePath(report.source).name
+    return name.removesuffix(".yaml").removesuffix(".yml")
 
 
 def junit_xml(reports: Sequence[ScenarioReport]) -> str:

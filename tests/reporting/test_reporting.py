@@ -1,5 +1,7 @@
 import io
 import json
+from pathlib import PureWindowsPath
+from types import SimpleNamespace
 
 import pytest
 from rich.console import Console
@@ -21,6 +23,7 @@ from resilience_cli.reporting import (
     summarize,
     summary_document,
 )
+from resilience_cli.reporting import scenario as scenario_reports
 from resilience_cli.reporting.document import state_document
 from resilience_cli.reporting.summary import percentile
 from resilience_cli.run import CallResult, RunPlan, RunResult
@@ -161,3 +164,11 @@ def test_the_breaker_panel_shows_time_to_half_open():
     assert "OPEN" in text
     assert "2026-01-01T00:00:00.000+00:00" in text
     assert "12.3 s" in text
+
+
+def test_a_junit_suite_is_named_after_the_file_whatever_the_separator(monkeypatch):
+    r"""`scenarios\ci-smoke.yaml` on Windows names its JUnit suite `ci-smoke`, as `/` does."""
+    monkeypatch.setattr(scenario_reports, "PurePath", PureWindowsPath, raising=False)
+    report = SimpleNamespace(source=r"scenarios\ci-smoke.yaml")
+
+    assert scenario_reports._suite_name(report) == "ci-smoke"
