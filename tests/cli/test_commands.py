@@ -221,6 +221,14 @@ def test_bad_input_is_one_line_and_exit_2(args, message):
     assert message in one_line_error(result)
 
 
+@pytest.mark.parametrize("command", [("invoke", "-n", "1"), ("upstream", "check")])
+def test_a_base_url_with_a_byte_that_is_not_utf8_is_a_usage_error(command):
+    r"""`--base-url $'http://h/caf\xe9'` (not UTF-8 on the command line): one line, exit 2."""
+    result = run(*command, "--base-url", "http://127.0.0.1:9/caf\udce9")
+    assert result.exit_code == 2
+    assert "is not a URL: it holds a byte that is not UTF-8" in one_line_error(result)
+
+
 def test_an_unreachable_base_url_is_fallbacks_not_an_error():
     """Nothing listening at --base-url: calls fall back as connect_error, exit 0."""
     document = run_json(
