@@ -18,9 +18,13 @@ from typing import Final
 
 from resilience_cli.redact import redact
 
-# C0 controls but tab, DEL, C1 controls, the bidirectional formatting characters, and the
-# line and paragraph separators (which some terminals treat as newlines).
-_CONTROLS: Final = "\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029"
+# C0 controls but tab, DEL, C1 controls, the bidirectional formatting characters, the
+# line and paragraph separators (which some terminals treat as newlines), and lone
+# surrogates: what Python makes of a byte that is not UTF-8 in a file name or an argument,
+# which no UTF-8 file or stream can hold.
+_CONTROLS: Final = (
+    "\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff"
+)
 _UNSAFE_IN_LINE: Final = re.compile(f"[\n{_CONTROLS}]")
 _UNSAFE_IN_BLOCK: Final = re.compile(f"[{_CONTROLS}]")
 _NAMED: Final = {"\n": "\\n", "\r": "\\r"}

@@ -9,6 +9,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW = ROOT / ".github" / "workflows" / "ci.yml"
+NIGHTLY = ROOT / ".github" / "workflows" / "nightly.yml"
 
 
 def check_jsonschema(path: Path) -> subprocess.CompletedProcess[str]:
@@ -33,6 +34,17 @@ def test_the_workflow_validates():
     """`check-jsonschema --builtin-schema vendor.github-workflows` accepts ci.yml."""
     result = check_jsonschema(WORKFLOW)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_nightly_workflow_validates_and_runs_the_readmes_fuzz_command():
+    """nightly.yml validates, and runs the fuzz tests exactly as the README says."""
+    result = check_jsonschema(NIGHTLY)
+    assert result.returncode == 0, result.stdout + result.stderr
+    steps = yaml.safe_load(NIGHTLY.read_text())["jobs"]["fuzz"]["steps"]
+    command = steps[-1]["run"]
+    assert "RESILIENCE_FUZZ_SCALE=50" in command
+    assert "HYPOTHESIS_PROFILE=explore" in command
+    assert command in (ROOT / "README.md").read_text()
 
 
 def test_the_validation_would_catch_a_mistake(tmp_path):

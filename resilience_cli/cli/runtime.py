@@ -110,5 +110,9 @@ def check_base_url(base_url: str) -> None:
         url = httpx.URL(base_url)
     except httpx.InvalidURL as exc:
         raise UsageError(f"--base-url {base_url!r} is not a URL: {exc}") from None
+    except UnicodeError:  # a byte that was not UTF-8 on the command line: it has no URL form
+        raise UsageError(
+            f"--base-url {base_url!r} is not a URL: it holds a byte that is not UTF-8"
+        ) from None
     if url.scheme not in ("http", "https") or not url.host:
         raise UsageError(f"--base-url {base_url!r} must be an http:// or https:// URL with a host")

@@ -92,7 +92,7 @@ def load_scenario(path: Path) -> Scenario:
         with path.open("rb") as file:
             data = file.read(MAX_SCENARIO_BYTES + 1)  # a FIFO or /dev/zero ends here too
     except OSError as exc:
-        raise ScenarioError([Problem(source, 0, 0, "", _os_message(exc))]) from None
+        raise ScenarioError([Problem(source, 0, 0, "", _os_message(exc, path))]) from None
     if len(data) > MAX_SCENARIO_BYTES:
         raise ScenarioError([Problem(source, 0, 0, "", _TOO_BIG)])
     try:
@@ -285,10 +285,11 @@ def _unknown_key(key: str, allowed: Sequence[str]) -> str:
     return f"unknown key {key!r}"  # pragma: no cover - every mapping we forbid extras in is a model
 
 
-def _os_message(exc: OSError) -> str:
+def _os_message(exc: OSError, path: Path) -> str:
     if isinstance(exc, FileNotFoundError):
         return "no such file"
-    if isinstance(exc, IsADirectoryError):
+    # Windows cannot open a folder at all, and says "permission denied".
+    if isinstance(exc, IsADirectoryError) or (isinstance(exc, PermissionError) and path.is_dir()):
         return "is a directory, not a scenario file"
     if isinstance(exc, PermissionError):
         return "cannot be read: permission denied"

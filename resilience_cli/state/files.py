@@ -67,6 +67,11 @@ def read_regular_file(path: Path, limit: int) -> bytes | None:
         fd = os.open(path, os.O_RDONLY | _O_NONBLOCK | _O_BINARY)
     except FileNotFoundError:
         return None
+    except PermissionError:
+        # Windows cannot open a folder at all, and says "permission denied": say what it is.
+        if path.is_dir():
+            raise NotRegularFileError(_FILE_TYPES[stat.S_IFDIR]) from None
+        raise
     try:
         kind = stat.S_IFMT(os.fstat(fd).st_mode)
         if kind != stat.S_IFREG:

@@ -291,9 +291,13 @@ class JsonFileStore:
         }
         # allow_nan=False: NaN is not JSON, and the file must stay readable by any parser.
         text = json.dumps(document, indent=2, sort_keys=True, allow_nan=False, ensure_ascii=False)
+        # A lone surrogate (`--reason $'caf\xe9'`: a byte that was not UTF-8, as Python reads
+        # the command line) has no UTF-8. It can only stand in a JSON string, where its
+        # backslash escape is valid JSON and reads back as the same text: nothing is lost.
+        data = f"{text}\n".encode("utf-8", "backslashreplace")
         remove_stale_temps(self._file)  # we hold the lock: no write of ours is under way
         try:
-            replace_atomically(self._file, f"{text}\n".encode(), self._sleep)
+            replace_atomically(self._file, data, self._sleep)
         except PermissionError as error:
             # Windows refuses to replace a file that another program holds open.
             reason = error.strerror or str(error)

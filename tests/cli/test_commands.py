@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -143,7 +144,7 @@ def test_logs_without_a_log_is_a_clear_error():
     """`logs` before any run says there is no log yet, in one line, exit 2."""
     result = run("logs")
     assert result.exit_code == 2
-    assert "no log at logs/app.log yet" in one_line_error(result)
+    assert f"no log at {Path('logs/app.log')} yet" in one_line_error(result)
 
 
 def test_a_corrupt_state_file_is_one_line_exit_2_and_untouched(in_tmp):
@@ -155,7 +156,7 @@ def test_a_corrupt_state_file_is_one_line_exit_2_and_untouched(in_tmp):
         result = run(*args)
         assert result.exit_code == 2, args
         line = one_line_error(result)
-        assert ".resilience/breaker.json" in line
+        assert str(Path(".resilience/breaker.json")) in line
         assert "resilience reset" in line
     assert state.read_text() == "{not json"
 
@@ -220,6 +221,14 @@ def test_bad_input_is_one_line_and_exit_2(args, message):
     assert message in one_line_error(result)
 
 
+@pytest.mark.parametrize("command", [("invoke", "-n", "1"), ("upstream", "check")])
+def test_a_base_url_with_a_byte_that_is_not_utf8_is_a_usage_error(command):
+    r"""`--base-url $'http://h/caf\xe9'` (not UTF-8 on the command line): one line, exit 2."""
+    result = run(*command, "--base-url", "http://127.0.0.1:9/caf\udce9")
+    assert result.exit_code == 2
+    assert "is not a URL: it holds a byte that is not UTF-8" in one_line_error(result)
+
+
 def test_an_unreachable_base_url_is_fallbacks_not_an_error():
     """Nothing listening at --base-url: calls fall back as connect_error, exit 0."""
     document = run_json(
@@ -248,7 +257,7 @@ def test_an_unwritable_log_file_is_a_usage_error(in_tmp):
     (in_tmp / "file").write_text("")
     result = run("invoke", "-n", "1", "--log-file", "file/app.log", *VIRTUAL)
     assert result.exit_code == 2
-    assert "file/app.log" in one_line_error(result)
+    assert str(Path("file/app.log")) in one_line_error(result)
 
 
 @pytest.mark.parametrize(

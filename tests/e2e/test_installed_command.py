@@ -13,8 +13,9 @@ import time
 from pathlib import Path
 
 import pytest
+from platforms import NO_SIGNALS_TO_A_CHILD
 
-BIN = Path(sys.executable).parent / "resilience"
+BIN = Path(sys.executable).parent / ("resilience.exe" if sys.platform == "win32" else "resilience")
 RESILIENCE = str(BIN) if BIN.exists() else (shutil.which("resilience") or "resilience")
 FAST = ["--backoff", "0.01", "--backoff-cap", "0.01"]
 
@@ -72,6 +73,7 @@ def test_the_classroom_walkthrough_over_loopback(tmp_path):
     assert any(json.loads(line)["event"] == "breaker.opened" for line in log)
 
 
+@NO_SIGNALS_TO_A_CHILD
 def test_upstream_serve_then_invoke_against_it(tmp_path):
     """`upstream serve --port 0` serves on loopback; `invoke --base-url` reaches it."""
     with subprocess.Popen(
@@ -139,6 +141,7 @@ def test_concurrent_processes_lose_no_breaker_update(tmp_path):
     assert final["window"] == "x" * 12
 
 
+@NO_SIGNALS_TO_A_CHILD
 def test_ctrl_c_saves_the_state_prints_the_partial_summary_and_exits_130(tmp_path):
     """SIGINT mid-run: exit 130, a JSON summary marked interrupted, a valid state file."""
     command = [RESILIENCE, "delay", "-n", "4", "--seconds", "8", "--timeout", "20", "--json"]
@@ -189,6 +192,7 @@ def test_the_ci_smoke_scenario_passes_in_real_time_in_under_30_s(tmp_path):
     assert (tmp_path / "junit.xml").exists()
 
 
+@NO_SIGNALS_TO_A_CHILD
 def test_ctrl_c_during_a_scenario_runs_finally_and_exits_130(tmp_path):
     """SIGINT during a scenario's pause: `finally` still resets the breaker; exit 130."""
     (tmp_path / "long.yaml").write_text(

@@ -31,6 +31,9 @@ NOT_RUN_HERE = {
     "make bench": "runs the benchmarks, which never run beside the tests",
     "make format": "rewrites the working tree",
     "pip install .": "installs the package; these tests run the installed one",
+    "HYPOTHESIS_PROFILE=explore RESILIENCE_FUZZ_SCALE=50 .venv/bin/pytest tests/fuzz": (
+        "the nightly fuzz run, minutes long; tests/fuzz runs in this suite at its daily scale"
+    ),
 }
 POSIX_SHELL = pytest.mark.skipif(
     sys.platform == "win32", reason="the README's sh blocks are POSIX shell; PowerShell has its own"

@@ -11,8 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
+from platforms import NO_SIGNALS_TO_A_CHILD
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+pytestmark = NO_SIGNALS_TO_A_CHILD
 
 BIN = Path(sys.executable).parent / "resilience"
 RESILIENCE = str(BIN) if BIN.exists() else (shutil.which("resilience") or "resilience")

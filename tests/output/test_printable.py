@@ -21,6 +21,13 @@ def test_control_characters_are_shown_as_escapes(text, visible):
     assert printable(text) == visible
 
 
+def test_a_byte_that_was_not_utf8_is_shown_as_its_escape():
+    """A file name or argument with a byte that is not UTF-8 (a lone surrogate) can be written."""
+    text = printable("caf\udce9.yaml \ud800", multiline=True)
+    assert text == "caf\\udce9.yaml \\ud800"
+    assert text.encode("utf-8")
+
+
 def test_a_block_keeps_its_newlines():
     """A description may span lines; its other control characters are still shown."""
     assert printable("one\ntwo\x1b[2J", multiline=True) == "one\ntwo\\x1b[2J"

@@ -1,5 +1,6 @@
 import io
 import json
+from types import SimpleNamespace
 
 import pytest
 from rich.console import Console
@@ -16,7 +17,7 @@ from resilience_cli.patterns import (
     Reason,
     Transition,
 )
-from resilience_cli.reporting import render_breaker, render_summary, summary_document
+from resilience_cli.reporting import junit, render_breaker, render_summary, summary_document
 from resilience_cli.reporting.document import state_document
 from resilience_cli.reporting.scenario import RUN_STYLES, STEP_STYLES
 from resilience_cli.run import CallResult, RunPlan, RunResult
@@ -172,3 +173,10 @@ def test_every_step_and_run_status_has_its_colour():
     assert set(RUN_STYLES) == set(RunStatus)
     assert all(type(status) is StepStatus for status in STEP_STYLES)
     assert all(type(status) is RunStatus for status in RUN_STYLES)
+
+
+def test_a_junit_suite_is_named_after_the_file_whatever_the_separator():
+    r"""`scenarios\ci-smoke.yaml` on Windows names its JUnit suite `ci-smoke`, as `/` does."""
+    for source in (r"scenarios\ci-smoke.yaml", "scenarios/ci-smoke.yaml", "ci-smoke.yml"):
+        report = SimpleNamespace(source=source)
+        assert junit._suite_name(report) == "ci-smoke"

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-import os
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import pytest
+from platforms import NAME_TOO_LONG_IS_ANOTHER_ERROR, NO_PERMISSION_CHECKS
 
 from resilience_cli.errors import EXIT_USAGE, UsageError
 from resilience_cli.patterns import BreakerConfig
@@ -17,9 +17,6 @@ from resilience_cli.scenarios import (
 )
 from resilience_cli.scenarios.metrics import check_pairing, known_metric
 from resilience_cli.scenarios.thresholds import ThresholdError, parse_threshold
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 HEAD = "version: 1\ntitle: t\nsteps:\n"  # steps start on line 4
 
@@ -585,7 +582,23 @@ def test_a_directory_is_not_a_scenario(tmp_path: Path) -> None:
         load_scenario(tmp_path)
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs POSIX permissions")
+def test_a_directory_is_not_a_scenario_where_opening_it_is_permission_denied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows refuses to open a folder (EACCES): the message still says it is a folder."""
+    real_open = Path.open
+
+    def windows_open(self: Path, *args: object, **kwargs: object) -> object:
+        if self.is_dir():
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(Path, "open", windows_open)
+    with pytest.raises(ScenarioError, match=r"is a directory, not a scenario file$"):
+        load_scenario(tmp_path)
+
+
+@NO_PERMISSION_CHECKS
 def test_an_unreadable_file_is_one_line(tmp_path: Path) -> None:
     """A file we may not read says so."""
     path = tmp_path / "secret.yaml"
@@ -595,6 +608,7 @@ def test_an_unreadable_file_is_one_line(tmp_path: Path) -> None:
         load_scenario(path)
 
 
+@NAME_TOO_LONG_IS_ANOTHER_ERROR
 def test_any_other_os_error_is_one_line(tmp_path: Path) -> None:
     """Whatever the OS says (here: the name is too long) is passed on in one line."""
     path = tmp_path / ("x" * 300)

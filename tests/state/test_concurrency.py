@@ -2,6 +2,8 @@ import json
 import subprocess
 import sys
 
+from platforms import OPEN_FILES_BLOCK_RENAMES
+
 WORKERS = 4
 ROUNDS = 50
 
@@ -73,6 +75,7 @@ def run(script, *args):
     )
 
 
+@OPEN_FILES_BLOCK_RENAMES
 def test_concurrent_processes_lose_no_update_and_readers_never_see_a_torn_file(tmp_path):
     """Four processes x 50 locked increments end at exactly 200; a lock-free reader parses all."""
     state = tmp_path / "state" / "breaker.json"

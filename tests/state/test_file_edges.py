@@ -4,18 +4,17 @@ import contextlib
 import errno
 import json
 import os
-import sys
 import threading
 from pathlib import Path
 
 import pytest
+from platforms import NO_DEV_ZERO, NO_FIFOS, NO_SYMLINKS
 
 from resilience_cli.errors import EXIT_USAGE, StateFileError
 from resilience_cli.state import JsonFileStore, json_file
 from resilience_cli.virtual_time import VirtualClock
 
 SNAPSHOT = {"format": 1, "state": "closed", "fail_count": 0}
-POSIX = pytest.mark.skipif(sys.platform == "win32", reason="POSIX file types and links")
 
 
 @pytest.fixture
@@ -45,7 +44,7 @@ def finishes_within(seconds: float, work) -> object:
     return outcome[0]
 
 
-@POSIX
+@NO_SYMLINKS
 def test_a_symlinked_state_file_is_written_through(tmp_path, clock):
     """Saving through a symlink updates its target and keeps the link a link."""
     target = tmp_path / "shared" / "breaker.json"
@@ -65,7 +64,7 @@ def test_a_symlinked_state_file_is_written_through(tmp_path, clock):
     assert listing(target.parent) == ["breaker.json", "breaker.json.lock"]
 
 
-@POSIX
+@NO_SYMLINKS
 def test_a_dangling_symlink_gets_its_target_created(tmp_path, clock):
     """A link to a missing file reads as no state; the first save makes the link's target."""
     target = tmp_path / "later" / "breaker.json"
@@ -80,7 +79,7 @@ def test_a_dangling_symlink_gets_its_target_created(tmp_path, clock):
     assert json.loads(target.read_text())["breaker"] == SNAPSHOT
 
 
-@POSIX
+@NO_SYMLINKS
 def test_two_links_to_one_file_share_one_lock(tmp_path):
     """The lock belongs to the file that is written, so two links to it take turns."""
     target = tmp_path / "breaker.json"
@@ -93,7 +92,7 @@ def test_two_links_to_one_file_share_one_lock(tmp_path):
     )
 
 
-@POSIX
+@NO_FIFOS
 def test_a_fifo_is_refused_at_once_and_never_read(tmp_path, clock):
     """A named pipe at the path is a one-line usage error, and reading it does not hang."""
     fifo = tmp_path / "breaker.json"
@@ -117,7 +116,7 @@ def test_a_fifo_is_refused_at_once_and_never_read(tmp_path, clock):
     assert not fifo.is_file()
 
 
-@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+@NO_DEV_ZERO
 def test_a_device_is_refused_before_any_read(clock):
     """`--state-file /dev/zero` is refused from its type: nothing is read from it."""
     store = JsonFileStore(Path("/dev/zero"), lock_timeout=0, clock=clock)
@@ -138,6 +137,26 @@ def test_a_reset_never_replaces_what_is_not_a_regular_file(tmp_path, clock):
         pass
 
     assert path.is_dir()
+
+
+def test_a_folder_is_a_folder_where_opening_it_is_permission_denied(tmp_path, monkeypatch, clock):
+    """Windows refuses to open a folder (EACCES): it is still refused as a folder, not a right."""
+    path = tmp_path / ".resilience" / "breaker.json"
+    path.mkdir(parents=True)
+    real_open = os.open
+
+    def windows_open(name, flags, *args):
+        if Path(name).is_dir():
+            raise PermissionError(errno.EACCES, "Permission denied", str(name))
+        return real_open(name, flags, *args)
+
+    monkeypatch.setattr(os, "open", windows_open)
+    store = JsonFileStore(path, clock=clock)
+
+    with pytest.raises(StateFileError, match="is a folder, not a file") as caught:
+        store.load()
+
+    assert caught.value.exit_code == EXIT_USAGE
 
 
 def test_a_temp_file_left_by_a_killed_write_is_removed_by_the_next_write(tmp_path, clock):

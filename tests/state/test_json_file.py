@@ -2,11 +2,11 @@ import errno
 import json
 import os
 import stat
-import sys
 from pathlib import Path
 
 import pytest
 from filelock import FileLock
+from platforms import NO_FILE_MODES, NO_PERMISSION_CHECKS
 
 from resilience_cli.errors import (
     EXIT_INTERNAL,
@@ -71,6 +71,16 @@ def test_json_file_store_is_a_breaker_store(store):
     """JsonFileStore satisfies the BreakerStore protocol the commands are written against."""
     typed: BreakerStore = store
     assert typed.location == str(store.path)
+
+
+def test_text_that_was_not_utf8_on_the_command_line_is_saved_as_it_was(store, path):
+    r"""`force-open --reason $'caf\xe9'` (a lone surrogate in Python): saved, read back as given."""
+    snapshot = {"format": 1, "reason": "caf\udce9 \ud800"}
+
+    store.save(snapshot)
+
+    assert store.load() == snapshot
+    assert json.loads(path.read_bytes().decode("utf-8"))["breaker"] == snapshot
 
 
 def test_round_trip_of_a_real_breaker_snapshot(store, clock):
@@ -502,9 +512,7 @@ def test_an_io_error_while_reading_is_an_infrastructure_error(store, monkeypatch
     assert caught.value.exit_code == EXIT_INTERNAL
 
 
-@pytest.mark.skipif(
-    sys.platform == "win32" or os.geteuid() == 0, reason="root and Windows ignore file modes"
-)
+@NO_PERMISSION_CHECKS
 def test_an_unreadable_file_is_a_usage_error(store, path):
     """A state file without read permission is a usage error that names the path."""
     store.save(SNAPSHOT)
@@ -516,7 +524,7 @@ def test_an_unreadable_file_is_a_usage_error(store, path):
     assert caught.value.exit_code == EXIT_USAGE
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
+@NO_FILE_MODES
 def test_new_file_honours_the_umask_and_rewrites_keep_the_mode(store, path):
     """A new state file gets the umask's permissions (not tempfile's 0600); a rewrite keeps them."""
     old_umask = os.umask(0o022)

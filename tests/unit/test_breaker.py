@@ -1,6 +1,7 @@
 import pytest
 
 from resilience_cli.errors import CircuitOpenError, ConfigError, SnapshotError
+from resilience_cli.limits import MAX_STORED_COUNT
 from resilience_cli.patterns.breaker import (
     BreakerConfig,
     BreakerState,
@@ -394,6 +395,16 @@ def test_restore_keeps_the_window_and_the_history():
     assert restored.window == WindowStats(5, 3, 0)
     assert restored.transitions == breaker.transitions
     assert to_snapshot(restored) == to_snapshot(breaker)
+
+
+def test_a_fail_count_at_its_bound_stays_there_so_the_snapshot_restores():
+    """One more failure on a fail count of 2**63 - 1 keeps it there: the file stays readable."""
+    breaker, clock, _ = make(failure_threshold=None)
+    at_bound = to_snapshot(breaker) | {"fail_count": MAX_STORED_COUNT}
+    restored = from_snapshot(at_bound, breaker.config, clock=clock)
+    fail(restored)
+    again = from_snapshot(to_snapshot(restored), breaker.config, clock=clock)
+    assert again.consecutive_failures == MAX_STORED_COUNT
 
 
 @pytest.mark.parametrize(

@@ -11,11 +11,9 @@ import time
 
 import httpx
 import pytest
+from platforms import NO_RLIMIT_NOFILE, NO_SIGNALS_TO_A_CHILD
 
-pytestmark = [
-    pytest.mark.real_time,
-    pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_NOFILE is POSIX"),
-]
+pytestmark = [pytest.mark.real_time, NO_RLIMIT_NOFILE, NO_SIGNALS_TO_A_CHILD]
 
 LIMIT = 64  # descriptors for the whole server process: a few dozen go to connections
 SERVE = (

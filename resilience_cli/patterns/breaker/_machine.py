@@ -6,6 +6,7 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from resilience_cli.errors import CircuitOpenError
+from resilience_cli.limits import MAX_STORED_COUNT
 from resilience_cli.patterns.breaker._rules import (
     elapsed_since,
     open_remaining,
@@ -230,7 +231,9 @@ class CircuitBreaker:
         if failure is None:
             self._consecutive_failures = 0
         else:
-            self._consecutive_failures += 1
+            # Stops at the bound the state file accepts: a count one past it would make the
+            # file that holds it unreadable, and no threshold is that high anyway.
+            self._consecutive_failures = min(self._consecutive_failures + 1, MAX_STORED_COUNT)
         self._trip_if_due()
 
     def _trip_if_due(self) -> None:
