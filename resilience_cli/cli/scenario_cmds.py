@@ -279,13 +279,14 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
                 break
     finally:
         log.close()
-    _write_reports(reports, json=json, junit=junit)
+    _write_reports(reports, json=json, junit=junit, interrupted_exit=interruption.exit_code)
     if export is not None:
         titles = " · ".join(report.scenario.title for report in reports)
         exports.write_export(out, export, mode, titles)
     code = overall_exit_code(reports)
     if code == EXIT_INTERRUPTED:
-        output.note("interrupted: the finally steps ran and the state is saved")
+        if json:  # the human report says it in its verdict line; the JSON only marks it
+            output.note("interrupted: the finally steps ran and the state is saved")
         code = interruption.exit_code
     raise typer.Exit(code)
 
@@ -295,6 +296,7 @@ def _write_reports(
     *,
     json: bool,
     junit: Path | None,
+    interrupted_exit: int,
 ) -> None:
     """Every machine-readable report the flags and the environment ask for."""
     from resilience_cli.cli import output  # noqa: PLC0415
@@ -303,7 +305,7 @@ def _write_reports(
     from resilience_cli.reporting.scenario_document import runs_document  # noqa: PLC0415
 
     if json:
-        output.print_json(runs_document(reports))
+        output.print_json(runs_document(reports, interrupted_exit=interrupted_exit))
     if junit is not None:
         _write(junit, junit_xml(reports))
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")

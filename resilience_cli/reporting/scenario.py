@@ -130,5 +130,7 @@ def render_scenario_end(
     if report.steps and report.steps[-1].after is not None:
         outcome.append("; breaker ")
         outcome.append_text(state_text(report.steps[-1].after.state))
+    if status is RunStatus.INTERRUPTED:
+        outcome.append("; finally ran, state saved")
     parts.append(outcome)
     return Group(*parts)

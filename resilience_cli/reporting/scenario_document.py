@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Final
 
 from resilience_cli._version import __version__
 from resilience_cli.reporting.document import breaker_document, iso, summary_document
+from resilience_cli.errors import EXIT_INTERRUPTED
 from resilience_cli.scenarios.runner import overall_exit_code
 
 if TYPE_CHECKING:
@@ -56,7 +57,9 @@ def _step_document(report: StepReport) -> dict[str, object]:
     }
 
 
-def scenario_document(report: ScenarioReport) -> dict[str, object]:
+def scenario_document(
+    report: ScenarioReport, *, interrupted_exit: int = EXIT_INTERRUPTED
+) -> dict[str, object]:
     """One scenario run as JSON-able data."""
     verdicts = report.verdicts
     return {
@@ -66,7 +69,7 @@ def scenario_document(report: ScenarioReport) -> dict[str, object]:
         "target": report.target,
         "virtual_time": report.virtual_time,
         "status": report.status.value,
-        "exit_code": report.exit_code,
+        "exit_code": _exit_code(report.exit_code, interrupted_exit),
         "started_at": iso(report.started_at),
         "elapsed_s": round(report.elapsed, 6),
         "expectations": {
@@ -78,12 +81,24 @@ def scenario_document(report: ScenarioReport) -> dict[str, object]:
     }
 
 
-def runs_document(reports: Sequence[ScenarioReport]) -> dict[str, object]:
-    """`resilience run --json`: every scenario run, and the overall exit code."""
+def runs_document(
+    reports: Sequence[ScenarioReport], *, interrupted_exit: int = EXIT_INTERRUPTED
+) -> dict[str, object]:
+    """`resilience run --json`: every scenario run, and the overall exit code.
+
+    `interrupted_exit` is the code an interrupted run exits with: 130 for Ctrl-C, 143 for
+    SIGTERM, 129 for SIGHUP, so that the document says what the shell saw.
+    """
     return {
         "schema": SCENARIO_SCHEMA,
         "version": DOCUMENT_VERSION,
         "tool_version": __version__,
-        "exit_code": overall_exit_code(reports),
-        "runs": [scenario_document(report) for report in reports],
+        "exit_code": _exit_code(overall_exit_code(reports), interrupted_exit),
+        "runs": [
+            scenario_document(report, interrupted_exit=interrupted_exit) for report in reports
+        ],
     }
+
+
+def _exit_code(code: int, interrupted_exit: int) -> int:
+    return interrupted_exit if code == EXIT_INTERRUPTED else code

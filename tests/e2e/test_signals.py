@@ -90,7 +90,7 @@ def test_a_stop_signal_saves_every_recorded_failure(tmp_path, sig, code):
 
 @pytest.mark.parametrize(("sig", "code"), STOPS)
 def test_a_stopped_scenario_runs_finally_and_saves(tmp_path, sig, code):
-    """A scenario stopped mid-step runs its `finally` steps, saves, and exits 143/129."""
+    """A scenario stopped mid-step runs `finally`, saves, exits 143/129, and its JSON says so."""
     (tmp_path / "long.yaml").write_text(
         "version: 1\ntitle: long\nsteps:\n"
         "  - delay: {count: 200, seconds: 1, concurrency: 1}\n"
@@ -107,10 +107,36 @@ def test_a_stopped_scenario_runs_finally_and_saves(tmp_path, sig, code):
         stdout, stderr = run.communicate(timeout=30)
 
     assert run.returncode == code, stderr
-    assert json.loads(stdout)["runs"][0]["status"] == "interrupted"
+    document = json.loads(stdout)
+    assert document["runs"][0]["status"] == "interrupted"
+    assert (document["exit_code"], document["runs"][0]["exit_code"]) == (code, code)
     breaker = json.loads((tmp_path / ".resilience" / "breaker.json").read_text())["breaker"]
     assert breaker["state"] == "forced_open"
     assert breaker["fail_count"] >= 3
+
+
+def test_a_stopped_scenario_says_interrupted_once_in_its_verdict(tmp_path):
+    """On a terminal report the verdict line says it all; stderr does not say it again."""
+    (tmp_path / "long.yaml").write_text(
+        "version: 1\ntitle: long\nsteps:\n"
+        "  - delay: {count: 200, seconds: 1, concurrency: 1}\n"
+        "    policies:\n"
+        "      timeout: {attempt: 100ms}\n"
+        "      retry: {attempts: 1}\n"
+        "      rate_limiter: null\n"
+        "      breaker: {failure_threshold: null, failure_rate_threshold: null}\n"
+        "finally:\n  - reset: {}\n"
+    )
+    with start(["run", "long.yaml"], tmp_path) as run:
+        wait_for_failures(tmp_path / "logs" / "app.log", 3, run)
+        run.send_signal(signal.SIGTERM)
+        stdout, stderr = run.communicate(timeout=30)
+
+    assert run.returncode == 143, stderr
+    verdicts = [line for line in stdout.splitlines() if line.startswith("INTERRUPTED")]
+    assert len(verdicts) == 1
+    assert verdicts[0].endswith("; finally ran, state saved")
+    assert "interrupted" not in stderr.lower()
 
 
 def test_upstream_serve_stops_cleanly_on_sigterm(tmp_path):
