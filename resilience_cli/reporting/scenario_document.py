@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from resilience_cli._version import __version__
-from resilience_cli.reporting.document import breaker_document, iso, summary_document
 from resilience_cli.errors import EXIT_INTERRUPTED
+from resilience_cli.reporting.document import breaker_document, iso, summary_document
 from resilience_cli.scenarios.runner import overall_exit_code
 
 if TYPE_CHECKING:
