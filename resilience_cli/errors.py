@@ -7,13 +7,22 @@ exit code the command line maps it to (see the README, "Exit codes")::
     ├── UsageError (2: bad flag or input)
     │   ├── ConfigError           a policy value makes no sense; names the field
     │   ├── SnapshotError         a persisted breaker snapshot is corrupt or foreign
-    │   └── StateFileError        the state file is unreadable, not JSON, foreign or newer
+    │   ├── StateFileError        the state file is unreadable, not JSON, foreign or newer
+    │   ├── ScenarioError         a scenario file's problems, each at file:line:col
+    │   │                         (scenarios/yaml_nodes.py)
+    │   └── ThresholdError        an expectation that does not parse, with its column
+    │                             (scenarios/thresholds/_value.py)
     ├── StateStoreError           the state store failed: disk full, I/O error, ...
     │   └── StateLockTimeoutError another process held the state lock past the timeout
     └── CallRejectedError         a pattern refused a call without running it (never exits)
         ├── CircuitOpenError      the breaker is OPEN, FORCED_OPEN, or out of half-open probes
         ├── BulkheadFullError     no slot free and the queue is full or the wait ran out
         └── RateLimitedError      no token within max_wait
+
+The two scenario errors live beside the code that finds them, so that this module stays
+free of YAML and of the threshold grammar. Outside the tree, on purpose:
+`AttemptTimeoutError` (a `TimeoutError`, caught by the pipeline as a timed-out attempt)
+and the upstream's `ClientGoneError` (a `ConnectionError`, the server's own business).
 
 Rejections are not failures of the tool: the pipeline turns them into fallbacks and they
 never reach the user as errors. Their `reason` is the word used in every report.
