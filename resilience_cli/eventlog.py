@@ -163,7 +163,7 @@ class EventLog:
         else:
             self._logger.info(name, **fields)
 
-    def info(self, event: str, **fields: object) -> None:
+    def info(self, event: str, /, **fields: object) -> None:
         """Log a run-level event (`run.started`, `run.finished`)."""
         self._logger.info(event, **fields)
 

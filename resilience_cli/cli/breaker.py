@@ -76,11 +76,10 @@ def _steer(
             steered = steer(transaction, action, None, clock=clock, location=store.location)
         for event in steered.events:
             log(event)
+        for name, fields in steered.log_lines(store.location):
+            log.info(name, **fields)
         if steered.replaced is not None:
-            log.info("state.replaced", problem=steered.replaced, state_file=store.location)
             output.note(f"replaced the unreadable state file: {steered.replaced}")
-        if action.command == "reset" and not steered.transitions:
-            log.info("breaker.reset", reason="it was already CLOSED; counters cleared")
     return steered, store
 
 

@@ -371,6 +371,7 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
             target=_describe(url, virtual_time=virtual_time),
             virtual_time=virtual_time,
             note=output.note,
+            log_line=log.info,
         ),
         clock,
         interruption=interruption,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from resilience_cli.errors import (
     EXIT_EXPECTATION_FAILED,
@@ -54,6 +54,14 @@ if TYPE_CHECKING:
     # Called before each step (for `--interactive` and the live report) and after it.
     BeforeStep = Callable[[str, int, Step], Awaitable[None]]
     AfterStep = Callable[["StepReport"], None]
+
+
+class LogLine(Protocol):
+    """Writes one run-level line of the decision log (`EventLog.info`)."""
+
+    def __call__(self, event: str, /, **fields: object) -> None:
+        """Log `event` with its fields."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +127,7 @@ class _Context:
     target_for: Callable[[], Target]
     events: EventSink | None
     note: Callable[[str], None] | None
+    log_line: LogLine | None
 
 
 async def run_scenario(  # noqa: PLR0913 - the run's collaborators, each injected
@@ -134,12 +143,15 @@ async def run_scenario(  # noqa: PLR0913 - the run's collaborators, each injecte
     target: str = "embedded",
     virtual_time: bool = False,
     note: Callable[[str], None] | None = None,
+    log_line: LogLine | None = None,
 ) -> ScenarioReport:
     """Run every step, then `finally`, and judge each step's expectations.
 
     `target_for` makes a fresh target per call step (a target is closed after its step).
+    `log_line` writes the run-level lines an operator step adds to its breaker's events
+    (`state.replaced`, `breaker.reset`), as the `force-open` and `reset` commands do.
     """
-    context = _Context(scenario, clock, store, target_for, events, note)
+    context = _Context(scenario, clock, store, target_for, events, note, log_line)
     started_wall, started = clock.wall(), clock.monotonic()
     reports: list[StepReport] = []
     status = RunStatus.PASSED
@@ -352,10 +364,13 @@ async def _steer_step(
             clock=context.clock,
             location=store.location,
         )
-    # Logged once saved, as the commands do.
+    # Logged once saved, as the commands do, with the same lines.
     if context.events is not None:
         for event in steered.events:
             context.events(event)
+    if context.log_line is not None:
+        for name, fields in steered.log_lines(store.location):
+            context.log_line(name, **fields)
     if steered.replaced is not None and context.note is not None:
         context.note(f"replaced the unreadable state file: {steered.replaced}")
     return steered.before, steered.after, steered.transitions

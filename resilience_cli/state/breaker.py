@@ -115,6 +115,20 @@ class Steered:
     # The breaker's events, held back so that they are logged only once the state is saved.
     events: tuple[Event, ...]
     replaced: str | None  # what was wrong with the broken state it replaced, if it did
+    command: str = ""  # the action's command: `force-open` or `reset`
+
+    def log_lines(self, location: str) -> tuple[tuple[str, dict[str, object]], ...]:
+        """The log lines beside the breaker's events, the same for a command and a step.
+
+        `state.replaced` when a broken state file was replaced, and `breaker.reset` for a
+        reset that found the breaker already CLOSED (its counters are still cleared).
+        """
+        lines: list[tuple[str, dict[str, object]]] = []
+        if self.replaced is not None:
+            lines.append(("state.replaced", {"problem": self.replaced, "state_file": location}))
+        if self.command == "reset" and not self.transitions:
+            lines.append(("breaker.reset", {"reason": "it was already CLOSED; counters cleared"}))
+        return tuple(lines)
 
 
 def steer(
@@ -151,4 +165,5 @@ def steer(
         transitions=breaker.transitions_since(mark),
         events=tuple(events.events),
         replaced=replaced,
+        command=action.command,
     )

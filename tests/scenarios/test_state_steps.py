@@ -85,6 +85,22 @@ async def test_a_reset_step_replaces_a_corrupt_file_in_the_state_folder(clock, s
     assert notes[0].startswith("replaced the unreadable state file: is not valid JSON")
 
 
+async def test_a_reset_step_logs_what_the_reset_command_logs(clock, store):
+    """Replacing a broken file, then resetting a closed breaker: the command's two log lines."""
+    store.path.parent.mkdir(parents=True)
+    store.path.write_text('{"breaker": {"sta')
+    lines: list[tuple[str, dict]] = []
+
+    def log_line(event, /, **fields):
+        lines.append((event, fields))
+
+    await run_text(scenario("reset: {}", "reset: {}"), clock, store, log_line=log_line)
+
+    assert [event for event, _ in lines] == ["state.replaced", "breaker.reset", "breaker.reset"]
+    assert lines[0][1]["state_file"] == str(store.path)
+    assert lines[0][1]["problem"].startswith("is not valid JSON")
+
+
 async def test_a_reset_step_leaves_a_foreign_file_alone(tmp_path, clock):
     """The same rule as the command: someone's JSON is an exit-2 step error, and stays as it was."""
     path = tmp_path / "package.json"
