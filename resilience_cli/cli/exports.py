@@ -92,3 +92,26 @@ def write_export(out: ScenarioOutput, path: Path, mode: ExportMode, title: str) 
             raise UsageError(f"cannot write {output.file_problem(file, exc)}") from None
     if len(files) > 1:
         output.note(f"wrote {len(files)} slides: {files[0][0]} to {files[-1][0]}")
+        stale = _stale_slides(path, {file for file, _ in files})
+        if stale:
+            # Not deleted: the files are the user's, even if an earlier export made them.
+            output.note(
+                f"{len(stale)} older slide(s) beside them are not from this run and were left"
+                f" as they were: {', '.join(str(file) for file in stale[:3])}"
+                + (", ..." if len(stale) > 3 else "")
+            )
+
+
+def _stale_slides(path: Path, written: set[Path]) -> list[Path]:
+    """Files named as slides of `path` (`tour-NN.svg`) that this export did not write."""
+    import re  # noqa: PLC0415
+
+    numbered = re.compile(rf"{re.escape(path.stem)}-\d{{2,}}{re.escape(path.suffix)}")
+    folder = path.parent
+    try:
+        names = sorted(child.name for child in folder.iterdir())
+    except OSError:
+        return []
+    return [
+        folder / name for name in names if numbered.fullmatch(name) and folder / name not in written
+    ]

@@ -282,3 +282,13 @@ def test_the_presenters_prompt_stays_off_the_slides(in_tmp):
     slides = "".join(path.read_text() for path in in_tmp.glob("f-*.svg"))
     assert "Step 1/" in slides
     assert "press Enter" not in slides
+
+
+def test_slides_left_from_a_longer_export_are_named_not_deleted(in_tmp):
+    """An earlier export's tour-16.svg stays, and the run says it is not from this run."""
+    (in_tmp / "tour-16.svg").write_text("an older slide")
+    result = runner.invoke(app, ["run", "tour", "--virtual-time", "--export", "tour.svg"])
+    assert result.exit_code == 0
+    assert (in_tmp / "tour-16.svg").read_text() == "an older slide"
+    assert "1 older slide(s) beside them are not from this run" in result.stderr
+    assert "tour-16.svg" in result.stderr
