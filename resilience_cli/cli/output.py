@@ -108,11 +108,16 @@ def _redacted(value: object) -> object:
 
 
 def show(renderable: RenderableType) -> None:
-    """A Rich renderable on stdout; a plain string is printed as text, never as markup."""
+    """A Rich renderable on stdout; a plain string is printed as text, never as markup.
+
+    A string is a line of its own (`ok: tour: ...`, `FAILED: GET ... answered 404`): it is
+    never wrapped, so that a script or a CI log reads it whole.
+    """
     if isinstance(renderable, str):
         from rich.text import Text  # noqa: PLC0415
 
-        renderable = Text(shown(renderable, multiline=True))
+        stdout().print(Text(shown(renderable, multiline=True)), soft_wrap=True)
+        return
     stdout().print(renderable)
 
 

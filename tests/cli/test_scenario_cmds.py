@@ -270,3 +270,14 @@ def test_every_problem_line_keeps_its_place(in_tmp):
     assert len(lines) == 2
     assert all(line.startswith("error: bad.yaml:4:") for line in lines)
     assert "did you mean 'concurrency'?" in lines[0]
+
+
+def test_validate_names_a_shipped_scenario_as_given_on_one_line(monkeypatch):
+    """`validate tour` says `ok: tour: ...` in one unwrapped line, not the package's path."""
+    monkeypatch.setenv("COLUMNS", "60")
+    result = runner.invoke(app, ["validate", "tour"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("ok: tour: The tour")
+    assert result.stdout.count("\n") == 1
+    document = json.loads(runner.invoke(app, ["validate", "tour", "--json"]).stdout)
+    assert document["files"][0]["file"] == "tour"
