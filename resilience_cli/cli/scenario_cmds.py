@@ -286,11 +286,29 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
         titles = " · ".join(report.scenario.title for report in reports)
         exports.write_export(out, export, mode, titles)
     code = overall_exit_code(reports)
+    _say_why_a_step_could_not_run(reports)
     if code == EXIT_INTERRUPTED:
         if json:  # the human report says it in its verdict line; the JSON only marks it
             output.note("interrupted: the finally steps ran and the state is saved")
         code = interruption.exit_code
     raise typer.Exit(code)
+
+
+def _say_why_a_step_could_not_run(reports: list[ScenarioReport]) -> None:
+    """One `error:` line on stderr for the first step that could not run (exit 2 or 3).
+
+    The report says it on stdout too; a CI log that keeps only stderr must see it as well.
+    """
+    from resilience_cli.cli import output  # noqa: PLC0415
+    from resilience_cli.measure import StepStatus  # noqa: PLC0415
+
+    for report in reports:
+        for step in report.steps:
+            if step.status is StepStatus.ERROR:
+                output.error(
+                    f"{report.source}: step '{step.step.name}' could not run: {step.error}"
+                )
+                return
 
 
 def _write_reports(

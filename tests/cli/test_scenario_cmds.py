@@ -281,3 +281,15 @@ def test_validate_names_a_shipped_scenario_as_given_on_one_line(monkeypatch):
     assert result.stdout.count("\n") == 1
     document = json.loads(runner.invoke(app, ["validate", "tour", "--json"]).stdout)
     assert document["files"][0]["file"] == "tour"
+
+
+def test_a_step_that_could_not_run_is_one_error_line_on_stderr(tmp_path):
+    """A foreign state file stops `run` with exit 2, and stderr says which step and why."""
+    foreign = tmp_path / "package.json"
+    foreign.write_text('{"name": "mine"}\n')
+    result = runner.invoke(app, ["run", "fallback", "--virtual-time", "--state-file", str(foreign)])
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("error: fallback: step '1-reset' could not run: state file")
+    assert foreign.read_text() == '{"name": "mine"}\n'
