@@ -1,9 +1,11 @@
 """The `resilience` command line.
 
 Thin on purpose: each command parses its flags, calls one async function on the clock's
-event loop, renders, and maps errors to exit codes. Heavy modules (httpx, structlog,
-the patterns) are imported inside the commands that use them, so `--help` and
-`--version` start fast.
+event loop, renders, and maps errors to exit codes. Start-up is kept short three ways:
+the group imports only the module of the command that runs (`cli.lazy`, from the table
+in `cli.commands`); plain options are coerced without pydantic (`cli.lean_options`); and
+heavy modules (httpx, structlog, the patterns) are imported inside the commands that use
+them.
 
 Exit codes: 0 ok; 1 an expectation or check failed; 2 usage error or invalid input (bad
 flag, bad file, corrupt state file); 3 internal or infrastructure error; 130 interrupted
@@ -19,17 +21,23 @@ import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from typer.core import TyperGroup
 
 from resilience_cli._version import __version__
+from resilience_cli.cli.commands import COMMANDS
+from resilience_cli.cli.lazy import LazyGroup
 from resilience_cli.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, ResilienceError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
 
-class OneLineErrors(TyperGroup):
-    """Every error the user sees is one line with its documented exit code."""
+class OneLineErrors(LazyGroup):
+    """Every error the user sees is one line with its documented exit code.
+
+    Its commands are those of `COMMANDS`, each imported when it runs.
+    """
+
+    entries = COMMANDS
 
     def main(
         self,
@@ -123,28 +131,6 @@ def root(
 ) -> None:
     """Global options; the app's help text lives on the Typer object."""
     del version
-
-
-@app.command()
-def explain() -> None:
-    """Print the order in which the patterns wrap each call, and why."""
-    from resilience_cli.cli import output  # noqa: PLC0415 - keep start-up light
-    from resilience_cli.patterns import pipeline  # noqa: PLC0415
-
-    output.text((pipeline.__doc__ or "").strip())
-
-
-def _register() -> None:
-    from resilience_cli.cli import breaker, calls, logs, scenario_cmds, upstream  # noqa: PLC0415
-
-    calls.register(app)
-    breaker.register(app)
-    scenario_cmds.register(app)
-    logs.register(app)
-    upstream.register(app)
-
-
-_register()
 
 
 def main() -> None:
