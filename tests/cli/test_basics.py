@@ -65,7 +65,7 @@ def test_help_does_not_import_the_heavy_modules():
 
 
 def test_state_does_not_import_httpx_yaml_or_the_upstream(tmp_path):
-    """`resilience state` only reads the state file: no httpx, YAML or upstream server."""
+    """`resilience state` only reads the state file: no httpx, YAML, upstream, lock or pydantic."""
     probe = (
         "import sys\n"
         "from resilience_cli.cli import app\n"
@@ -73,7 +73,8 @@ def test_state_does_not_import_httpx_yaml_or_the_upstream(tmp_path):
         "    app(['state'])\n"
         "except SystemExit:\n"
         "    pass\n"
-        "heavy = [m for m in ('httpx', 'yaml', 'resilience_cli.upstream', 'h11')"
+        "heavy = [m for m in ('httpx', 'yaml', 'resilience_cli.upstream', 'h11', 'filelock',"
+        " 'pydantic', 'resilience_cli.run')"
         " if m in sys.modules]\n"
         "print('HEAVY', heavy)\n"
     )
