@@ -4,7 +4,7 @@ Thin on purpose: each command parses its flags, calls one async function on the 
 event loop, renders, and maps errors to exit codes. Start-up is kept short three ways:
 the group imports only the module of the command that runs (`cli.lazy`, from the table
 in `cli.commands`); plain options are coerced without pydantic (`cli.lean_options`); and
-heavy modules (httpx, structlog, the patterns) are imported inside the commands that use
+heavy modules (httpx, Rich, the patterns) are imported inside the commands that use
 them.
 
 Exit codes: 0 ok; 1 an expectation or check failed; 2 usage error or invalid input (bad
@@ -135,7 +135,7 @@ def root(
 
 def main() -> None:
     """Entry point of the `resilience` console script."""
-    from resilience_cli.cli.output import use_ascii_stand_ins  # noqa: PLC0415
+    from resilience_cli.glyphs import use_ascii_stand_ins  # noqa: PLC0415
 
     use_ascii_stand_ins()
     app()
