@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -54,17 +53,25 @@ UNSURE: Final = _Verdict.UNSURE
 """Not a value this module converts: Typer's own coercion decides."""
 
 
-@dataclass(frozen=True)
 class PlainCoercion(RuntimeParam):
-    """The coercion of one plain option: ours when sure, else Typer's."""
+    """The coercion of one plain option: ours when sure, else Typer's.
 
-    descriptor: TypeDescriptor
+    Typer's own dataclass, with no field added (making a dataclass costs start-up time).
+    """
 
     def _coerce_value(self, value: object, param: _TyperParameter, ctx: Context) -> object:
-        plain = plain_value(self.descriptor, value, param, ctx)
+        descriptor = self.descriptor
+        plain = plain_value(descriptor, value, param, ctx)
         if plain is UNSURE:
-            return build_runtime_param(self.descriptor).coerce(value, param=param, ctx=ctx)
+            return build_runtime_param(descriptor).coerce(value, param=param, ctx=ctx)
         return plain
+
+    @property
+    def descriptor(self) -> TypeDescriptor:
+        """The option's type as Typer describes it (a plain one opens no file)."""
+        return TypeDescriptor(
+            annotation=self.annotation, parameter_info=self.parameter_info, file_annotation=None
+        )
 
 
 def is_plain(descriptor: TypeDescriptor) -> bool:
@@ -172,7 +179,5 @@ def install(params: Iterable[Parameter]) -> None:
         descriptor = param.type_descriptor
         if param._runtime_param is None and is_plain(descriptor):  # noqa: SLF001 - the hook
             param._runtime_param = PlainCoercion(  # noqa: SLF001
-                parameter_info=descriptor.parameter_info,
-                annotation=descriptor.annotation,
-                descriptor=descriptor,
+                parameter_info=descriptor.parameter_info, annotation=descriptor.annotation
             )

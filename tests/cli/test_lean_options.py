@@ -77,11 +77,8 @@ def _both(name: str, value: object) -> tuple[tuple[str, object], tuple[str, obje
     param = PARAMS[name]
     assert isinstance(param, typer.core._TyperParameter)
     descriptor = param.type_descriptor
-    ours = PlainCoercion(
-        parameter_info=descriptor.parameter_info,
-        annotation=descriptor.annotation,
-        descriptor=descriptor,
-    )
+    ours = PlainCoercion(parameter_info=descriptor.parameter_info, annotation=descriptor.annotation)
+    assert ours.descriptor == descriptor
     return _outcome(ours, name, value), _outcome(build_runtime_param(descriptor), name, value)
 
 
