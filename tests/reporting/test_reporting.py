@@ -4,6 +4,7 @@ import json
 import pytest
 from rich.console import Console
 
+from resilience_cli import reporting
 from resilience_cli.mix import Endpoint
 from resilience_cli.patterns import (
     AttemptRecord,
@@ -161,3 +162,9 @@ def test_the_breaker_panel_shows_time_to_half_open():
     assert "OPEN" in text
     assert "2026-01-01T00:00:00.000+00:00" in text
     assert "12.3 s" in text
+
+
+def test_the_package_names_only_what_it_exports():
+    """A name the reporting package does not export is an AttributeError, as in any module."""
+    with pytest.raises(AttributeError, match="no attribute 'render_everything'"):
+        _ = reporting.render_everything
