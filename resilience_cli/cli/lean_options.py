@@ -37,8 +37,9 @@ if TYPE_CHECKING:
 
     from typer._click import Context, Parameter
 
-# The spellings both ways read alike: plain ASCII digits, no sign but `-`, no `_`, no
-# blanks, no leading zero, at most 18 digits (any other goes to Typer's coercion).
+# Spellings that Python's int() and float() read exactly as pydantic does: ASCII digits,
+# no sign but `-`, no `_`, no blanks, no leading zero, at most 18 digits. Any other
+# spelling (`+5`, `1_000`, `.5`, `inf`) goes to Typer's coercion.
 _WHOLE: Final = re.compile(r"-?(?:0|[1-9][0-9]{0,17})")
 _NUMBER: Final = re.compile(r"-?(?:0|[1-9][0-9]{0,17})(?:\.[0-9]{1,17})?(?:[eE][-+]?[0-9]{1,2})?")
 # Beyond this, an int has no exact float: leave the rounding to Typer.
