@@ -2,9 +2,12 @@
 
 Each command runs `--runs` times, interleaved with the baselines (the order rotates every
 round, so that none always runs first), in a fresh empty folder; the figure is the ratio
-of medians. The budget is 2.5x for `--help`, `state`, `reset` and `force-open`; the script
-exits 1, after printing every figure, when one of them is over it. `--version` is shown
-too. Two more baselines give the floors: `python -c pass` (the interpreter alone), and a
+of medians. Two clocks are read for each run: the wall clock, which is what the budget
+names, and the CPU time the process used (user + system, from `wait4`), which a machine
+busy with other work disturbs far less: on a quiet machine the two ratios agree. The
+budget is 2.5x for `--help`, `state`, `reset` and `force-open` on both; the script exits 1,
+after printing every figure, when one of them is over it on the wall clock. `--version`
+is shown too. Two more baselines give the floors: `python -c pass` (the interpreter alone), and a
 minimal Typer app running one command with two typed options (Typer 0.29 builds each
 typed option through a pydantic TypeAdapter, so any such command imports pydantic unless
 it is spared that, as ours are: see `resilience_cli/cli/lean_options.py`).
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import compileall
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -50,10 +54,24 @@ app()
 """
 
 
-def timed(command: list[str], cwd: str) -> float:
+def timed(command: list[str], cwd: str) -> tuple[float, float]:
+    """Milliseconds of wall clock and of CPU time (user + system) that `command` took."""
     started = time.perf_counter()
-    subprocess.run(command, cwd=cwd, check=True, capture_output=True)
-    return (time.perf_counter() - started) * 1000
+    child = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = (time.perf_counter() - started) * 1000
+    child.returncode = os.waitstatus_to_exitcode(status)
+    assert child.returncode == 0, f"{command} exited {child.returncode}"
+    return wall, (usage.ru_utime + usage.ru_stime) * 1000
+
+
+def ratios(times: dict[str, list[float]]) -> dict[str, float]:
+    baseline = statistics.median(times[BASELINE])
+    return {
+        name: round(statistics.median(values) / baseline, 2)
+        for name, values in times.items()
+        if name != BASELINE
+    }
 
 
 def main(runs: int) -> dict[str, object]:
@@ -70,26 +88,27 @@ def main(runs: int) -> dict[str, object]:
         "resilience reset": [*resilience, "reset"],
     }
     names = list(commands)
-    times: dict[str, list[float]] = {name: [] for name in names}
+    wall: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
     with tempfile.TemporaryDirectory() as folder:
         for command in commands.values():
             timed(command, folder)  # warm the file cache
         for round_ in range(runs):
             shift = round_ % len(names)
             for name in names[shift:] + names[:shift]:
-                times[name].append(timed(commands[name], folder))
-    baseline = statistics.median(times[BASELINE])
-    ratios = {
-        name: round(statistics.median(values) / baseline, 2)
-        for name, values in times.items()
-        if name != BASELINE
-    }
+                wall_ms, cpu_ms = timed(commands[name], folder)
+                wall[name].append(wall_ms)
+                cpu[name].append(cpu_ms)
+    wall_ratios = ratios(wall)
     return {
         "runs": runs,
-        "median_ms": {name: round(statistics.median(values), 1) for name, values in times.items()},
-        "ratio_to_import_typer": ratios,
+        "median_wall_ms": {
+            name: round(statistics.median(values), 1) for name, values in wall.items()
+        },
+        "ratio_to_import_typer": wall_ratios,
+        "cpu_time_ratio_to_import_typer": ratios(cpu),
         "budget": BUDGET,
-        "over_budget": [name for name in BUDGETED if ratios[name] > BUDGET],
+        "over_budget": [name for name in BUDGETED if wall_ratios[name] > BUDGET],
     }
 
 
