@@ -27,6 +27,11 @@ def upstream_process(cpu: int | None = 1) -> Iterator[str]:
     command = [*resilience_command(), "upstream", "serve", "--port", "0"]
     if cpu is not None and shutil.which("taskset"):
         command = ["taskset", "-c", str(cpu), *command]
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        # A shell ignores SIGINT in what it starts in the background (`make bench &`); the
+        # server would inherit that, and it is stopped with SIGINT, as by Ctrl-C. A handler
+        # is not inherited: the server starts with the default, and hears it.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     with subprocess.Popen(command, stderr=subprocess.PIPE, text=True) as server:
         assert server.stderr is not None
         line = server.stderr.readline()

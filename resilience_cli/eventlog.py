@@ -1,15 +1,18 @@
-"""`logs/app.log`: every decision of a run as one JSON object per line, through structlog.
+"""`logs/app.log`: every decision of a run as one JSON object per line.
 
-Each line carries a timestamp (from the run's clock, so virtual runs log virtual time),
-the run id, the command, a level, the dotted past-tense event name and the event's flat
-fields, e.g.::
+Each line carries the run id, the command, the event's flat fields, the dotted
+past-tense event name, a level and a timestamp (from the run's clock, so virtual runs
+log virtual time), in that order, e.g.::
 
-    {"timestamp": "...", "level": "warning", "event": "breaker.opened", "run_id": "3f9c...",
-     "command": "error", "from_state": "closed", "to_state": "open",
-     "reason": "5 consecutive failures >= threshold 5, so OPEN"}
+    {"run_id": "3f9c...", "command": "error", "from_state": "closed", "to_state": "open",
+     "reason": "5 consecutive failures >= threshold 5, so OPEN", "event": "breaker.opened",
+     "level": "warning", "timestamp": "..."}
 
-No global structlog configuration is touched: the logger is wrapped per run, so tests and
-library users keep theirs.
+The lines are structlog's (a bound logger with `add_log_level`, a timestamper and
+`JSONRenderer`), written here without it: importing structlog takes longer than
+importing Typer (it brings asyncio and Rich's traceback machinery), and `force-open` and
+`reset`, which log, must start fast. A test renders the same events through structlog
+and checks that every line is the same.
 
 The log is secondary to the run: a write that fails (a full disk, an I/O error) costs the
 log, never the run. The first failure prints one warning, and the log goes quiet; the
@@ -21,18 +24,14 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import errno
-import logging
+import json
 import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final, TextIO
 
-import structlog
-
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
-
-    from structlog.typing import EventDict, WrappedLogger
 
     from resilience_cli.clock import Clock
     from resilience_cli.patterns import Event
@@ -64,7 +63,7 @@ def _cannot_write(name: str, error: OSError) -> str:
 
 
 class _LineWriter:
-    """structlog's logger: one line per event, flushed; the first OSError silences it."""
+    """One line per event, flushed; the first OSError silences it."""
 
     __slots__ = ("_file", "_name", "_warn")
 
@@ -72,6 +71,11 @@ class _LineWriter:
         self._file = file
         self._name = name
         self._warn = warn
+
+    @property
+    def writing(self) -> bool:
+        """Whether a line would still be written."""
+        return self._file is not None
 
     def msg(self, message: str) -> None:
         """Append one line, unless the log has failed before."""
@@ -82,8 +86,6 @@ class _LineWriter:
             self._file.flush()
         except OSError as error:
             self.fail(error)
-
-    info = warning = msg
 
     def fail(self, error: OSError) -> None:
         """Say once why the log stopped, and write no more."""
@@ -106,18 +108,9 @@ class _LineWriter:
         self._file = None
 
 
-class _ClockTimestamper:
-    """Stamps each line with the run's wall clock, not the machine's."""
-
-    __slots__ = ("_clock",)
-
-    def __init__(self, clock: Clock) -> None:
-        self._clock = clock
-
-    def __call__(self, logger: WrappedLogger, method: str, event_dict: EventDict) -> EventDict:
-        del logger, method
-        event_dict["timestamp"] = datetime.fromtimestamp(self._clock.wall(), UTC).isoformat()
-        return event_dict
+def _unencodable(value: object) -> str:
+    """What a field that is not JSON becomes: its repr, as structlog's JSONRenderer does."""
+    return repr(value)
 
 
 class EventLog:
@@ -137,18 +130,9 @@ class EventLog:
         warn: Callable[[str], None] = _to_stderr,
     ) -> None:
         self._writer = _LineWriter(file, name or getattr(file, "name", "log"), warn)
+        self._clock = clock
+        self._context: dict[str, object] = {"run_id": run_id, "command": command}
         self._fields: dict[type, tuple[str, ...]] = {}
-        self._logger = structlog.wrap_logger(
-            self._writer,
-            processors=[
-                structlog.processors.add_log_level,
-                _ClockTimestamper(clock),
-                structlog.processors.JSONRenderer(sort_keys=False),
-            ],
-            wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
-            context_class=dict,
-            cache_logger_on_first_use=True,
-        ).bind(run_id=run_id, command=command)
 
     def __call__(self, event: Event, /) -> None:
         """Log one pattern event with its flat fields."""
@@ -158,18 +142,24 @@ class EventLog:
             self._fields[type(event)] = names
         fields = {name: getattr(event, name) for name in names}
         name = event.name
-        if name in _WARNINGS:
-            self._logger.warning(name, **fields)
-        else:
-            self._logger.info(name, **fields)
+        self._write("warning" if name in _WARNINGS else "info", name, fields)
 
     def info(self, event: str, /, **fields: object) -> None:
         """Log a run-level event (`run.started`, `run.finished`)."""
-        self._logger.info(event, **fields)
+        self._write("info", event, fields)
 
     def close(self) -> None:
         """Flush and close the file."""
         self._writer.close()
+
+    def _write(self, level: str, event: str, fields: dict[str, object]) -> None:
+        if not self._writer.writing:
+            return
+        line = {**self._context, **fields}
+        line["event"] = event
+        line["level"] = level
+        line["timestamp"] = datetime.fromtimestamp(self._clock.wall(), UTC).isoformat()
+        self._writer.msg(json.dumps(line, default=_unencodable))
 
 
 def open_event_log(

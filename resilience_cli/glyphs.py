@@ -15,6 +15,7 @@ decides, from a stream's encoding, which symbols a report uses:
 from __future__ import annotations
 
 import codecs
+import sys
 import unicodedata
 from dataclasses import dataclass, fields
 from typing import Final
@@ -103,3 +104,15 @@ def ascii_fallback(error: UnicodeError) -> tuple[str, int]:
 
 
 codecs.register_error(ERROR_HANDLER, ascii_fallback)
+
+
+def use_ascii_stand_ins() -> None:
+    """Let stdout and stderr write ASCII stand-ins for what their encoding lacks.
+
+    Called once by the command line before anything is printed: a cp1252 console then
+    shows `->` for `→` instead of raising UnicodeEncodeError.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors=ERROR_HANDLER)

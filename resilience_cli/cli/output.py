@@ -45,20 +45,6 @@ def width_for(stream: TextIO | None, environ: Mapping[str, str]) -> int | None:
     return OFF_TERMINAL_WIDTH
 
 
-def use_ascii_stand_ins() -> None:
-    """Let stdout and stderr write ASCII stand-ins for what their encoding lacks.
-
-    Called once by the command line before anything is printed: a cp1252 console then
-    shows `->` for `→` instead of raising UnicodeEncodeError.
-    """
-    from resilience_cli.glyphs import ERROR_HANDLER  # noqa: PLC0415 - registers the handler
-
-    for stream in (sys.stdout, sys.stderr):
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
-            reconfigure(errors=ERROR_HANDLER)
-
-
 def glyphs() -> Glyphs:
     """The symbols stdout can show: Unicode, or ASCII stand-ins where it cannot."""
     from resilience_cli.glyphs import glyphs_for  # noqa: PLC0415

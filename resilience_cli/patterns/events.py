@@ -1,6 +1,6 @@
 """Typed events: every decision a pattern makes, as a frozen record sent to a sink.
 
-Nothing in the core prints or logs. A sink (the CLI's structlog bridge, a test's list)
+Nothing in the core prints or logs. A sink (the CLI's event log, a test's list)
 decides what to do with events. Each event's `name` is dotted and in the past tense,
 and its fields are flat, so a log line is just `name` plus the fields.
 """

@@ -4,10 +4,42 @@
 a versioned JSON document; `reporting.scenario` and its siblings do the same for a
 scenario run. Reporting renders and never judges: the numbers come from `measure`, the
 verdicts from `scenarios`. Nothing here prints: only commands do.
+
+Names load on first use (PEP 562), so `resilience state`, which draws one panel, does
+not pay for the run summary's modules. Type checkers see ordinary imports.
 """
 
-from resilience_cli.reporting.document import RUN_SCHEMA, breaker_document, summary_document
-from resilience_cli.reporting.render import render_breaker, render_summary
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from resilience_cli.reporting.document import (
+        RUN_SCHEMA,
+        breaker_document,
+        summary_document,
+    )
+    from resilience_cli.reporting.render import render_breaker, render_summary
+
+_HOMES: dict[str, str] = {
+    "RUN_SCHEMA": "resilience_cli.reporting.document",
+    "breaker_document": "resilience_cli.reporting.document",
+    "render_breaker": "resilience_cli.reporting.render",
+    "render_summary": "resilience_cli.reporting.render",
+    "summary_document": "resilience_cli.reporting.document",
+}
+
+
+def __getattr__(name: str) -> object:
+    """Import a public name from its module the first time it is asked for."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value: object = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "RUN_SCHEMA",

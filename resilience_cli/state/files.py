@@ -17,7 +17,6 @@ from __future__ import annotations
 import glob
 import os
 import re
-import secrets
 import stat
 from contextlib import suppress
 from typing import TYPE_CHECKING, Final
@@ -90,7 +89,8 @@ def read_regular_file(path: Path, limit: int) -> bytes | None:
 
 
 def _temp_path(path: Path) -> Path:
-    token = secrets.token_hex(_TEMP_TOKEN_BYTES)
+    # secrets.token_hex does just this, but importing secrets loads OpenSSL's hashlib.
+    token = os.urandom(_TEMP_TOKEN_BYTES).hex()
     return path.with_name(_TEMP_NAME.format(name=path.name, token=token))
 
 

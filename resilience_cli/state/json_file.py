@@ -31,8 +31,9 @@ Why it is safe:
   before it is read, and at most `MAX_STATE_BYTES` are read.
 - ``<file>.lock`` (`filelock`: ``flock`` on Unix) is held for every read-modify-write,
   so concurrent commands cannot lose each other's updates. A plain `load` takes no
-  lock, because a rename is atomic and readers see the old file or the new one. The lock
-  file stays after use on purpose: deleting it would let two processes lock two inodes.
+  lock, because a rename is atomic and readers see the old file or the new one (so
+  `resilience state` does not even import filelock). The lock file stays after use on
+  purpose: deleting it would let two processes lock two inodes.
 - A file we cannot understand is never overwritten. Only `resilience reset` (a
   transaction with ``replace_broken=True``) replaces a broken file, and only one that is
   ours: it holds our `kind` (whatever else is wrong inside), or it is not JSON at all
@@ -56,8 +57,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from filelock import FileLock, Timeout
-
 from resilience_cli.clock import SystemClock
 from resilience_cli.errors import (
     ConfigError,
@@ -76,6 +75,8 @@ from resilience_cli.state.store import StateTransaction
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
+
+    from filelock import FileLock
 
     from resilience_cli.clock import Clock
 
@@ -163,7 +164,7 @@ class JsonFileStore:
         self._lock_timeout = lock_timeout
         self._clock: Clock = SystemClock() if clock is None else clock
         self._sleep = sleep
-        self._lock = FileLock(self.lock_path)
+        self._lock: FileLock | None = None  # made by the first transaction: a read needs none
 
     def __repr__(self) -> str:
         return f"JsonFileStore({str(self._path)!r}, lock_timeout={self._lock_timeout!r})"
@@ -256,8 +257,13 @@ class JsonFileStore:
             raise StateFileError(str(self._path), problem, _CHECK_PATH) from None
         except OSError as error:
             raise _failure(self._path, "written", error) from error
+        from filelock import FileLock, Timeout  # noqa: PLC0415 - only writers need it
+
+        if self._lock is None:
+            self._lock = FileLock(self.lock_path)
+        lock = self._lock
         try:
-            self._lock.acquire(timeout=timeout)
+            lock.acquire(timeout=timeout)
         except Timeout:  # before OSError: filelock's Timeout is a TimeoutError, an OSError
             raise StateLockTimeoutError(str(self.lock_path), timeout) from None
         except OSError as error:
@@ -265,7 +271,7 @@ class JsonFileStore:
         try:
             yield
         finally:
-            self._lock.release()
+            lock.release()
 
     def _read(self) -> dict[str, object] | None:
         location = str(self._path)

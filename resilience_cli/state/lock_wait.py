@@ -16,7 +16,6 @@ so the line says that too.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from contextlib import ExitStack, asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Final
@@ -69,6 +68,8 @@ async def wait_for_transaction(
             if note is not None and not noted:
                 note(waiting_note(busy.lock_path, store.lock_timeout))
                 noted = True
+            import asyncio  # noqa: PLC0415 - `force-open` and `reset` (turn_now) never need it
+
             await asyncio.to_thread(time.sleep, POLL_SECONDS)
             continue
         with stack:

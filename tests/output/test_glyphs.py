@@ -1,6 +1,16 @@
+import io
+import sys
+
 import pytest
 
-from resilience_cli.glyphs import ASCII, ERROR_HANDLER, UNICODE, glyphs_for, stand_in
+from resilience_cli.glyphs import (
+    ASCII,
+    ERROR_HANDLER,
+    UNICODE,
+    glyphs_for,
+    stand_in,
+    use_ascii_stand_ins,
+)
 
 
 def test_utf8_keeps_every_symbol():
@@ -52,3 +62,15 @@ def test_the_error_handler_writes_stand_ins_instead_of_failing():
         "cp1252", ERROR_HANDLER
     ) == "CLOSED -> OPEN ok +- caf\u00e9 \\U0001f600".encode("cp1252")
     assert text.encode("ascii", ERROR_HANDLER) == b"CLOSED -> OPEN ok +- cafe \\U0001f600"
+
+
+def test_the_command_line_gives_both_streams_the_stand_ins(monkeypatch):
+    """Both standard streams get the handler; one that cannot be reconfigured is left be."""
+    stdout = io.TextIOWrapper(io.BytesIO(), encoding="cp1252")
+    monkeypatch.setattr(sys, "stdout", stdout)
+    monkeypatch.setattr(sys, "stderr", io.StringIO())  # has no reconfigure
+    use_ascii_stand_ins()
+    assert stdout.errors == ERROR_HANDLER
+    stdout.write("CLOSED → OPEN")
+    stdout.flush()
+    assert stdout.buffer.getvalue() == b"CLOSED -> OPEN"

@@ -5,6 +5,7 @@ from types import SimpleNamespace
 import pytest
 from rich.console import Console
 
+from resilience_cli import reporting
 from resilience_cli.measure import RunStatus, RunTally, StepStatus, percentile, summarize
 from resilience_cli.mix import Endpoint
 from resilience_cli.patterns import (
@@ -180,3 +181,9 @@ def test_a_junit_suite_is_named_after_the_file_whatever_the_separator():
     for source in (r"scenarios\ci-smoke.yaml", "scenarios/ci-smoke.yaml", "ci-smoke.yml"):
         report = SimpleNamespace(source=source)
         assert junit._suite_name(report) == "ci-smoke"
+
+
+def test_the_package_names_only_what_it_exports():
+    """A name the reporting package does not export is an AttributeError, as in any module."""
+    with pytest.raises(AttributeError, match="no attribute 'render_everything'"):
+        _ = reporting.render_everything
