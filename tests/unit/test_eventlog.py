@@ -14,7 +14,6 @@ import structlog
 from hypothesis import given
 from hypothesis import strategies as st
 
-from resilience_cli.clock import VirtualClock
 from resilience_cli.eventlog import EventLog
 from resilience_cli.patterns.events import (
     AttemptFailed,
@@ -26,6 +25,7 @@ from resilience_cli.patterns.events import (
     RetryAbandoned,
     RetryScheduled,
 )
+from resilience_cli.virtual_time import VirtualClock
 
 EVENTS = st.one_of(
     *(
