@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import errno
 import json
 import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final, TextIO
+
+from resilience_cli.errors import PATH_ERRNOS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -37,21 +38,6 @@ if TYPE_CHECKING:
     from resilience_cli.patterns import Event
 
 _WARNINGS: Final = frozenset({"breaker.opened", "breaker.forced_open", "call.fell_back"})
-# Opening the log fails with one of these when the path itself is wrong: the caller says
-# so and stops. Anything else (a full disk, an I/O error) only costs the log.
-PATH_ERRNOS: Final = frozenset(
-    {
-        errno.EACCES,
-        errno.EEXIST,
-        errno.EISDIR,
-        errno.ELOOP,
-        errno.ENAMETOOLONG,
-        errno.ENOENT,
-        errno.ENOTDIR,
-        errno.EPERM,
-        errno.EROFS,
-    }
-)
 
 
 def _to_stderr(message: str) -> None:

@@ -11,8 +11,9 @@ not pay for the run summary's modules. Type checkers see ordinary imports.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from resilience_cli.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from resilience_cli.reporting.document import (
@@ -31,14 +32,7 @@ _HOMES: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> object:
-    """Import a public name from its module the first time it is asked for."""
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value: object = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _HOMES, globals())
 
 
 __all__ = [

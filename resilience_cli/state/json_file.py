@@ -48,7 +48,6 @@ foreign or newer content, permissions, a folder where the file should be.
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import time
@@ -59,6 +58,7 @@ from typing import TYPE_CHECKING, Final
 
 from resilience_cli.clock import SystemClock
 from resilience_cli.errors import (
+    PATH_ERRNOS,
     ConfigError,
     StateFileError,
     StateLockTimeoutError,
@@ -101,20 +101,6 @@ _OUTSIDE_OUR_FOLDER: Final = (
     " check the path, or delete the file if it was a state file"
 )
 _UPGRADE: Final = "upgrade resilience-cli to read it"
-# An OSError with one of these is about the path the user chose (exit 2), not the machine.
-_PATH_ERRNOS: Final = frozenset(
-    {
-        errno.EACCES,
-        errno.EEXIST,
-        errno.EISDIR,
-        errno.ELOOP,
-        errno.ENAMETOOLONG,
-        errno.ENOENT,
-        errno.ENOTDIR,
-        errno.EPERM,
-        errno.EROFS,
-    }
-)
 
 
 def default_state_path(env: Mapping[str, str]) -> Path:
@@ -415,6 +401,6 @@ def _failure(path: Path, action: str, error: OSError) -> StateFileError | StateS
     if error.filename is not None and str(error.filename) != str(path):
         reason = f"{reason}: {error.filename}"
     problem = f"cannot be {action} ({reason})"
-    if error.errno in _PATH_ERRNOS:
+    if error.errno in PATH_ERRNOS:
         return StateFileError(str(path), problem, _CHECK_PATH)
     return StateStoreError(f"state file {path} {problem}")
