@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from pathlib import Path
 
+    from rich.console import Console
     from rich.text import Text
 
 POLL_SECONDS: Final = 0.25
@@ -27,6 +28,8 @@ _STYLES: Final = {"warning": palette.CAUTION, "error": palette.BAD}
 _HEADER_KEYS: Final = frozenset({"timestamp", "level", "event", "run_id", "command"})
 # Fields that hold seconds, shown with their unit (`212 ms`, `2.001 s`).
 _SECONDS: Final = frozenset({"duration", "delay", "retry_after", "waited", "wait", "elapsed"})
+# Below this many columns beside the fixed ones, wrapping under them would help no one.
+_MIN_FIELD_ROOM: Final = 24
 
 
 def format_value(key: str, value: object) -> str | None:
@@ -79,6 +82,12 @@ def format_line(line: str) -> Text:
 
     Everything in the file is outside text: shown as text, control characters as escapes.
     """
+    head, fields = _split(line)
+    return head if fields is None else head.append_text(fields)
+
+
+def _split(line: str) -> tuple[Text, Text | None]:
+    """A log line's fixed columns (time, event, command) and its fields; None: not ours."""
     from rich.text import Text  # noqa: PLC0415
 
     from resilience_cli.reporting.render import plain  # noqa: PLC0415
@@ -86,30 +95,57 @@ def format_line(line: str) -> Text:
     try:
         record = json.loads(line)
     except (ValueError, RecursionError):  # not JSON, or an integer past Python's digit limit
-        return plain(line.rstrip("\n"))
+        return plain(line.rstrip("\n")), None
     if not isinstance(record, dict):
-        return plain(line.rstrip("\n"))
+        return plain(line.rstrip("\n")), None
     level = str(record.get("level", "info"))
     fields = (
         (key, format_value(key, value)) for key, value in record.items() if key not in _HEADER_KEYS
     )
-    return Text.assemble(
+    head = Text.assemble(
         plain(format_timestamp(record.get("timestamp", ""))),
         "  ",
         plain(f"{record.get('event', '?')!s:<20}", _STYLES.get(level, palette.STRONG)),
         "  ",
         plain(record.get("command", "")),
         "  ",
-        plain(" ".join(f"{key}={text}" for key, text in fields if text is not None)),
     )
+    return head, plain(" ".join(f"{key}={text}" for key, text in fields if text is not None))
+
+
+def wrapped_line(line: str, console: Console) -> Text:
+    """A log line for a terminal `width` wide: the fields wrap between words, under themselves.
+
+    A terminal would cut `detail=circuit` into `det` and `ail=...`; in front of a class the
+    fields go on below the fixed columns instead, as long as those leave them room.
+    """
+    from rich.text import Text  # noqa: PLC0415
+
+    head, fields = _split(line)
+    room = console.width - head.cell_len
+    if fields is None or room < _MIN_FIELD_ROOM or fields.cell_len <= room:
+        return format_line(line)
+    indent = " " * head.cell_len
+    rows = list(fields.wrap(console, room))
+    wrapped = head.copy()
+    for number, row in enumerate(rows):
+        row.rstrip()
+        wrapped.append_text(row if number == 0 else Text(indent).append_text(row))
+        if number < len(rows) - 1:
+            wrapped.append("\n")
+    return wrapped
 
 
 def _show(lines: Iterable[str]) -> None:
     from resilience_cli.cli.output import stdout  # noqa: PLC0415
 
     console = stdout()
+    if not console.is_terminal:  # a file or a pipe keeps one line per entry, for grep
+        for line in lines:
+            console.print(format_line(line), soft_wrap=True)
+        return
     for line in lines:
-        console.print(format_line(line), soft_wrap=True)
+        console.print(wrapped_line(line, console), soft_wrap=True)
 
 
 def logs(

@@ -17,6 +17,7 @@ from rich.text import Text
 from resilience_cli import palette
 from resilience_cli.reporting.document import iso
 from resilience_cli.reporting.text import (
+    Packed,
     counted,
     interrupted_line,
     milliseconds,
@@ -77,7 +78,7 @@ def _by_reason(counts: Sequence[tuple[Reason, int]], glyphs: Glyphs) -> str:
     return f" {glyphs.dot} ".join(f"{count} {reason.value}" for reason, count in ranked)
 
 
-def _pacing(summary: RunSummary, glyphs: Glyphs) -> str:
+def _pacing(summary: RunSummary, glyphs: Glyphs) -> Packed:
     parts = [f"peak in flight {summary.peak_in_flight}"]
     if summary.bulkhead_peak is not None:
         parts.append(
@@ -88,7 +89,7 @@ def _pacing(summary: RunSummary, glyphs: Glyphs) -> str:
     rate = summary.achieved_rate
     speed = "" if rate is None else f"{rate:,.1f} calls/s in "
     parts.append(f"{speed}{summary.elapsed:,.3f} s")
-    return f" {glyphs.dot} ".join(parts)
+    return Packed(parts, f" {glyphs.dot} ")
 
 
 def _transition_rows(transitions: Sequence[Transition], glyphs: Glyphs) -> Table:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
+from rich.measure import Measurement
 from rich.text import Text
 
 from resilience_cli import palette
@@ -11,6 +12,10 @@ from resilience_cli.patterns import BreakerState
 from resilience_cli.printable import shown
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from rich.console import Console, ConsoleOptions, RenderResult
+
     from resilience_cli.glyphs import Glyphs
     from resilience_cli.measure import RunSummary
 
@@ -56,3 +61,32 @@ def interrupted_line(summary: RunSummary) -> str:
         f"interrupted: {finished}, {summary.cut_short} cut short (their failed attempts are"
         " counted above); state saved"
     )
+
+
+class Packed:
+    """Parts joined by a separator, a line broken only between two parts.
+
+    `pacing  peak in flight 1 · ... · 3,769.8 calls/s in 0.001 s` must not end a line with
+    `0.001` and start the next with `s`: a part stays whole, and the next part goes to the
+    next line when it does not fit. A part wider than the whole line folds.
+    """
+
+    def __init__(self, parts: Sequence[str], separator: str) -> None:
+        self.parts = tuple(parts)
+        self.separator = separator
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        """As narrow as the widest part, as wide as all of them on one line."""
+        widest = max((Text(part).cell_len for part in self.parts), default=0)
+        return Measurement(widest, Text(self.separator.join(self.parts)).cell_len)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        """Each line as full as the width allows."""
+        lines: list[str] = []
+        for part in self.parts:
+            joined = f"{lines[-1]}{self.separator}{part}" if lines else part
+            if lines and Text(joined).cell_len <= options.max_width:
+                lines[-1] = joined
+            else:
+                lines.append(part)
+        yield Text("\n".join(lines), overflow="fold")
