@@ -52,3 +52,10 @@ MAX_STORED_COUNT: Final = 2**63 - 1
 
 MAX_LOG_LINES: Final = 1_000_000
 """`resilience logs -n`."""
+
+MAX_BODY_BYTES: Final = 1024 * 1024
+"""A request body (`--data`, `--data-json`, a scenario request's `body` or `json`): 1 MiB,
+what the embedded upstream accepts."""
+
+MAX_REQUESTS: Final = 1_000
+"""Entries in a scenario's `requests:`."""

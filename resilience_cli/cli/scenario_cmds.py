@@ -246,6 +246,7 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
 
     mode = exports.export_mode(export, export_mode)
     loaded = _load_all(files)
+    _check_environment(loaded)
     out = exports.scenario_output(json=json, export=export, mode=mode, view=view)
     clock = runtime.choose_clock(virtual_time=virtual_time)
     prompt = Prompt.for_run(clock, virtual_time=virtual_time) if interactive else None
@@ -292,6 +293,17 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
             output.note("interrupted: the finally steps ran and the state is saved")
         code = interruption.exit_code
     raise typer.Exit(code)
+
+
+def _check_environment(loaded: list[tuple[str, Scenario]]) -> None:
+    """Every `${VAR}` of every file's requests is set, before anything runs (else exit 2)."""
+    from resilience_cli.scenarios.runner import expanded_requests  # noqa: PLC0415
+
+    for source, scenario in loaded:
+        try:
+            expanded_requests(scenario, os.environ)
+        except ValueError as exc:
+            raise UsageError(f"{source}: {exc}") from None
 
 
 def _say_why_a_step_could_not_run(reports: list[ScenarioReport]) -> None:
@@ -377,7 +389,14 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
 
     out.show(lambda _, __: _title(scenario))
     out.end_slide()
-    log.info("scenario.started", file=source, title=scenario.title, seed=scenario.seed)
+    described = {"requests": [spec.request().described() for spec in scenario.requests]}
+    log.info(
+        "scenario.started",
+        file=source,
+        title=scenario.title,
+        seed=scenario.seed,
+        **(described if scenario.requests else {}),
+    )
     report = runtime.run(
         run_scenario(
             scenario,
@@ -392,6 +411,7 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
             virtual_time=virtual_time,
             note=output.note,
             log_line=log.info,
+            environ=os.environ,
         ),
         clock,
         interruption=interruption,

@@ -52,6 +52,7 @@ from resilience_cli.scenarios.expectations import Expectation, Thresholds
 from resilience_cli.scenarios.fields import FrozenModel, Seconds
 from resilience_cli.scenarios.meaning import scenario_problems, step_problems
 from resilience_cli.scenarios.policies import PolicyOverrides, resolve_policies
+from resilience_cli.scenarios.requests import RequestSpec, check_fail_on
 from resilience_cli.scenarios.steps import (
     CALL_KINDS,
     KINDS,
@@ -234,6 +235,16 @@ class Defaults(FrozenModel):
         default_factory=PolicyOverrides,
         description="Pattern settings for every step; a step's policies are merged over them.",
     )
+    fail_on: StrictStr | None = Field(
+        default=None,
+        description="What counts as a failure in every call step that does not say"
+        " (--fail-on): 5xx, 4xx, statuses such as 429, timeout, connect.",
+    )
+
+    @field_validator("fail_on")
+    @classmethod
+    def _fail_on(cls, value: str | None) -> str | None:
+        return check_fail_on(value)
 
 
 def _check_target(value: str) -> str:
@@ -263,6 +274,12 @@ class Scenario(FrozenModel):
         default=TARGET_EMBEDDED, description="'embedded' (the built-in upstream) or an http(s) URL."
     )
     defaults: Defaults = Field(default_factory=Defaults, description="Defaults for every step.")
+    requests: tuple[RequestSpec, ...] = Field(
+        (),
+        max_length=limits.MAX_REQUESTS,
+        description="Named requests (method, path, query, headers, json or body, weight,"
+        " ok_status) that invoke steps draw from with `requests: [name, ...]`.",
+    )
     steps: tuple[Step, ...] = Field(
         min_length=1, max_length=limits.MAX_STEPS, description="The steps, run in order."
     )
@@ -326,6 +343,20 @@ class Scenario(FrozenModel):
             The configuration objects the pipeline is built from.
         """
         return resolve_policies(self.defaults.policies, step.policies)
+
+    def resolved_fail_on(self, step: Step) -> str | None:
+        """What counts as a failure for a call step: its `fail_on`, else the defaults'."""
+        settings = step.settings
+        own = getattr(settings, "fail_on", None)
+        return own if isinstance(own, str) else self.defaults.fail_on
+
+    def request_specs(self, step: Step) -> tuple[RequestSpec, ...]:
+        """The requests an invoke step draws from by name; empty when it uses its `mix`."""
+        settings = step.settings
+        if not isinstance(settings, InvokeSettings) or settings.requests is None:
+            return ()
+        by_name = {spec.name: spec for spec in self.requests}
+        return tuple(by_name[name] for name in settings.requests if name in by_name)
 
     def resolved_concurrency(self, step: Step) -> int:
         """Calls a call step offers at once: its own, else `defaults.concurrency`, else its kind's.

@@ -11,8 +11,10 @@ from typing import Annotated, ClassVar, Final, TypeAlias
 
 from pydantic import Field, PlainValidator, StrictInt, StrictStr, WithJsonSchema, field_validator
 
+from resilience_cli.limits import MAX_REQUESTS
 from resilience_cli.mix import parse_mix, parse_status
 from resilience_cli.scenarios.fields import FrozenModel, Seconds
+from resilience_cli.scenarios.requests import check_fail_on
 from resilience_cli.settings import BY_NAME
 
 KINDS: Final = ("invoke", "delay", "error", "pause", "state", "force-open", "reset")
@@ -29,6 +31,7 @@ _CONCURRENCY: Final = BY_NAME["concurrency"]
 _MIX: Final = BY_NAME["mix"]
 _SECONDS: Final = BY_NAME["seconds"]
 _STATUS: Final = BY_NAME["status"]
+_FAIL_ON: Final = BY_NAME["fail_on"]
 
 
 class _CallSettings(FrozenModel):
@@ -42,6 +45,18 @@ class _CallSettings(FrozenModel):
         le=_CONCURRENCY.high,
         description="Calls offered at once; default: defaults.concurrency, else the kind's.",
     )
+    fail_on: StrictStr | None = Field(
+        default=None,
+        description=_FAIL_ON.help
+        + " (--fail-on); default: defaults.fail_on, else "
+        + str(_FAIL_ON.default)
+        + ".",
+    )
+
+    @field_validator("fail_on")
+    @classmethod
+    def _fail_on(cls, value: str | None) -> str | None:
+        return check_fail_on(value)
 
 
 def _count(kind: str) -> int:
@@ -61,6 +76,13 @@ class InvokeSettings(_CallSettings):
 
     count: StrictInt = _count("invoke")
     mix: StrictStr = Field(default=_MIX.typed_default("invoke", str), description=_MIX.help + ".")
+    requests: tuple[StrictStr, ...] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_REQUESTS,
+        description="Names from the file's `requests:` to draw from, by their weights,"
+        " instead of `mix`.",
+    )
 
     @field_validator("mix")
     @classmethod
