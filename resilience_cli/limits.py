@@ -59,3 +59,9 @@ what the embedded upstream accepts."""
 
 MAX_REQUESTS: Final = 1_000
 """Entries in a scenario's `requests:`."""
+
+MAX_BANDWIDTH: Final = 1_000_000_000.0
+"""The proxy's bandwidth fault, bytes per second."""
+
+MAX_HEAD_BYTES: Final = 64 * 1024
+"""A request head the proxy reads (request line and headers): 64 KiB, as h11's default."""
