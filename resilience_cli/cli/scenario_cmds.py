@@ -247,6 +247,8 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     mode = exports.export_mode(export, export_mode)
     loaded = _load_all(files)
     _check_environment(loaded)
+    if not virtual_time:
+        _check_endpoints(loaded, base_url)
     out = exports.scenario_output(json=json, export=export, mode=mode, view=view)
     clock = runtime.choose_clock(virtual_time=virtual_time)
     prompt = Prompt.for_run(clock, virtual_time=virtual_time) if interactive else None
@@ -304,6 +306,34 @@ def _check_environment(loaded: list[tuple[str, Scenario]]) -> None:
             expanded_requests(scenario, os.environ)
         except ValueError as exc:
             raise UsageError(f"{source}: {exc}") from None
+
+
+def _check_endpoints(loaded: list[tuple[str, Scenario]], base_url: str | None) -> None:
+    """A file calling an endpoint only the embedded upstream has, elsewhere: exit 2, no call.
+
+    Whether the target is the embedded upstream after all (`upstream serve`, maybe behind
+    the proxy) is asked of its /health, once per URL, and only when it matters.
+    """
+    import asyncio  # noqa: PLC0415
+
+    from resilience_cli.endpoints import first_embedded_only, is_embedded_upstream  # noqa: PLC0415
+    from resilience_cli.redact import redact_url  # noqa: PLC0415
+
+    known: dict[str, bool] = {}
+    for source, scenario in loaded:
+        url = base_url if base_url is not None else _scenario_url(scenario)
+        found = None if url is None else first_embedded_only(scenario.called_paths())
+        if url is None or found is None:
+            continue
+        if url not in known:
+            known[url] = asyncio.run(is_embedded_upstream(url))
+        if not known[url]:
+            step, path, endpoint = found
+            raise UsageError(
+                f"{source}: step '{step}' calls {path}, and {redact_url(url)} has no"
+                f" {endpoint} (only the embedded upstream does: run it without --base-url,"
+                " or against `resilience upstream serve`)"
+            )
 
 
 def _say_why_a_step_could_not_run(reports: list[ScenarioReport]) -> None:

@@ -344,6 +344,17 @@ class Scenario(FrozenModel):
         """
         return resolve_policies(self.defaults.policies, step.policies)
 
+    def called_paths(self) -> Iterator[tuple[str, str]]:
+        """Every (step name, path) the call steps may call, in file order."""
+        from resilience_cli.mix import parse_mix  # noqa: PLC0415
+
+        for _, step in self.sections():
+            specs = self.request_specs(step)
+            if specs:
+                yield from ((step.name, spec.path) for spec in specs)
+            elif isinstance(step.settings, InvokeSettings):
+                yield from ((step.name, r.path) for r in parse_mix(step.settings.mix))
+
     def resolved_fail_on(self, step: Step) -> str | None:
         """What counts as a failure for a call step: its `fail_on`, else the defaults'."""
         settings = step.settings
