@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from resilience_cli.client import Target
     from resilience_cli.clock import Clock
     from resilience_cli.eventlog import EventLog
+    from resilience_cli.proxy import FaultSwitch
     from resilience_cli.scenarios import Scenario
     from resilience_cli.scenarios.model import Step
     from resilience_cli.scenarios.runner import ScenarioReport, StepReport
@@ -397,9 +398,15 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
     from resilience_cli.scenarios.runner import run_scenario  # noqa: PLC0415
 
     url = base_url if base_url is not None else _scenario_url(scenario)
+    switch = _fault_switch(scenario)
 
     def target_for() -> Target:
-        return runtime.choose_target(url, scenario.seed, clock, virtual_time=virtual_time)
+        target = runtime.choose_target(url, scenario.seed, clock, virtual_time=virtual_time)
+        if switch is None:
+            return target
+        from resilience_cli.targets import ProxiedTarget  # noqa: PLC0415
+
+        return ProxiedTarget(target, switch)
 
     target_for()  # check the URL and the flags before anything runs
     totals = {"steps": len(scenario.steps), "finally": len(scenario.finally_)}
@@ -437,11 +444,13 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
             events=log,
             before_step=before_step,
             after_step=after_step,
-            target=_describe(url, virtual_time=virtual_time),
+            target=("proxy -> " if switch is not None else "")
+            + _describe(url, virtual_time=virtual_time),
             virtual_time=virtual_time,
             note=output.note,
             log_line=log.info,
             environ=os.environ,
+            faults=switch,
         ),
         clock,
         interruption=interruption,
@@ -473,7 +482,17 @@ def _title(scenario: Scenario) -> Group:
 
 
 def _scenario_url(scenario: Scenario) -> str | None:
-    return None if scenario.target == "embedded" else scenario.target
+    return scenario.target_url
+
+
+def _fault_switch(scenario: Scenario) -> FaultSwitch | None:
+    """The faults of the proxy `target:` asks for, seeded by the scenario; else None."""
+    proxied = scenario.proxied
+    if proxied is None:
+        return None
+    from resilience_cli.proxy import FaultSwitch  # noqa: PLC0415
+
+    return FaultSwitch(proxied.faults.profile(), scenario.seed)
 
 
 def _describe(url: str | None, *, virtual_time: bool) -> str:

@@ -5,7 +5,15 @@
 the faults at run time; `transport.py` the same faults in-process, for virtual time.
 """
 
-from resilience_cli.proxy.faults import HEALTHY, Action, Fate, FaultProfile, decide, profile_from
+from resilience_cli.proxy.faults import (
+    HEALTHY,
+    Action,
+    Fate,
+    FaultProfile,
+    FaultSwitch,
+    decide,
+    profile_from,
+)
 from resilience_cli.proxy.server import FaultProxy
 
 __all__ = [
@@ -14,6 +22,7 @@ __all__ = [
     "Fate",
     "FaultProfile",
     "FaultProxy",
+    "FaultSwitch",
     "decide",
     "profile_from",
 ]

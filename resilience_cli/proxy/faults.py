@@ -151,6 +151,30 @@ class Fate:
 PASS: Final = Fate()
 
 
+class FaultSwitch:
+    """The faults of this moment and the seeded draws, shared by who sets and who applies them.
+
+    The proxy (or the in-process transport) decides each request from it; the control
+    endpoint, `upstream faults` or a scenario's `faults:` step set `profile`. One switch
+    lives as long as a scenario run, so its proxies, one a step, draw one sequence.
+    """
+
+    __slots__ = ("fates", "profile", "rng")
+
+    def __init__(self, profile: FaultProfile = HEALTHY, seed: int = 0) -> None:
+        import random  # noqa: PLC0415 - only where faults are applied
+
+        self.profile = profile
+        self.rng = random.Random(seed)
+        self.fates: dict[Action, int] = dict.fromkeys(Action, 0)
+
+    def decide(self) -> Fate:
+        """The next request's fate, under the faults of this moment (and counted)."""
+        fate = decide(self.profile, self.rng)
+        self.fates[fate.action] += 1
+        return fate
+
+
 def decide(profile: FaultProfile, rng: random.Random) -> Fate:
     """One request's fate under `profile`: reset, black hole, status, else pass.
 

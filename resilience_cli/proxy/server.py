@@ -28,14 +28,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import socket
 import struct
 from typing import TYPE_CHECKING, Final, Self
 from urllib.parse import urlsplit
 
 from resilience_cli.limits import MAX_HEAD_BYTES
-from resilience_cli.proxy.faults import HEALTHY, PASS, Action, Fate, FaultProfile, decide
+from resilience_cli.proxy.faults import HEALTHY, PASS, Action, Fate, FaultProfile, FaultSwitch
 from resilience_cli.proxy.http1 import BadRequestError, RequestHead, answer, copy_body, parse_head
 from resilience_cli.upstream.http11 import reason_phrase
 from resilience_cli.upstream.limits import ServerLimits
@@ -76,6 +75,8 @@ class FaultProxy:
         profile: The faults at start; change them with `profile`.
         seed: Seeds the draws of every request's fate.
         limits: Bounds on what a client may cost (the idle timeout applies).
+        switch: The faults and draws to share with others (a scenario's steps); it
+            replaces `profile` and `seed`.
     """
 
     def __init__(  # noqa: PLR0913 - where, what and how, each a keyword
@@ -87,16 +88,29 @@ class FaultProxy:
         profile: FaultProfile = HEALTHY,
         seed: int = 0,
         limits: ServerLimits | None = None,
+        switch: FaultSwitch | None = None,
     ) -> None:
         self.upstream = Upstream(upstream)
-        self.profile = profile
+        self.switch = FaultSwitch(profile, seed) if switch is None else switch
         self._host = host
         self._port = port
-        self._rng = random.Random(seed)
         self._limits = ServerLimits(max_connections=None) if limits is None else limits
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
-        self.fates: dict[Action, int] = dict.fromkeys(Action, 0)
+
+    @property
+    def profile(self) -> FaultProfile:
+        """The faults of this moment."""
+        return self.switch.profile
+
+    @profile.setter
+    def profile(self, profile: FaultProfile) -> None:
+        self.switch.profile = profile
+
+    @property
+    def fates(self) -> dict[Action, int]:
+        """How many requests met each fate so far."""
+        return self.switch.fates
 
     @property
     def base_url(self) -> str:
@@ -139,9 +153,7 @@ class FaultProxy:
 
     def decide(self) -> Fate:
         """The next request's fate, under the faults of this moment."""
-        fate = decide(self.profile, self._rng)
-        self.fates[fate.action] += 1
-        return fate
+        return self.switch.decide()
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
@@ -152,7 +164,12 @@ class FaultProxy:
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        await _Exchange(self, reader, writer).run()
+        try:
+            await _Exchange(self, reader, writer).run()
+        except asyncio.CancelledError:
+            # `stop()` cut it. Ended cancelled, the task would make Python 3.11's
+            # start_server log a traceback for it (its callback asks for the exception).
+            return
 
 
 class _Exchange:

@@ -91,6 +91,15 @@ def scenario_problems(scenario: Scenario) -> list[MeaningProblem]:
             )
         names.setdefault(step.name, loc)
         problems += _request_problems(scenario, step, loc)
+        if step.kind == "faults" and scenario.proxied is None:
+            problems.append(
+                MeaningProblem(
+                    (*loc, "faults"),
+                    "a faults step changes the scenario's proxy: give the file"
+                    " `target: {proxy: embedded}` (or {proxy: http://...})",
+                    at_key=True,
+                )
+            )
     problems += _request_name_problems(scenario)
     return unique(problems)
 

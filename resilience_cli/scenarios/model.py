@@ -58,6 +58,7 @@ from resilience_cli.scenarios.steps import (
     KINDS,
     DelaySettings,
     ErrorSettings,
+    FaultsSettings,
     ForceOpenSettings,
     InvokeSettings,
     PauseSettings,
@@ -144,6 +145,14 @@ class Step(FrozenModel):
         ResetSettings | None,
         BeforeValidator(_null_is_empty, json_schema_input_type=ResetSettings | None),
     ] = Field(default=None, description="Close the breaker, as `resilience reset`.")
+    faults: Annotated[
+        FaultsSettings | None,
+        BeforeValidator(_null_is_empty, json_schema_input_type=FaultsSettings | None),
+    ] = Field(
+        default=None,
+        description="Change the faults of the scenario's proxy (target: {proxy: ...});"
+        " a fault left out is off.",
+    )
     policies: PolicyOverrides = Field(
         default_factory=PolicyOverrides,
         description="Call steps only: deep-merged over defaults.policies for this step.",
@@ -207,6 +216,7 @@ class Step(FrozenModel):
             ("state", self.state),
             ("force-open", self.force_open),
             ("reset", self.reset),
+            ("faults", self.faults),
         )
         for kind, settings in candidates:
             if settings is not None:
@@ -256,6 +266,27 @@ def _check_target(value: str) -> str:
     raise ValueError("must be 'embedded' or an http(s) URL such as http://127.0.0.1:8080")
 
 
+class ProxyTarget(FrozenModel):
+    """`target: {proxy: ...}`: a fault-injecting proxy started in front of the target."""
+
+    proxy: StrictStr = Field(
+        description="What the proxy stands in front of: 'embedded' or an http:// URL"
+        " (--base-url replaces it)."
+    )
+    faults: FaultsSettings = Field(
+        default_factory=FaultsSettings,
+        description="The faults at the start; `faults:` steps change them.",
+    )
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy(cls, value: str) -> str:
+        checked = _check_target(value)
+        if checked.startswith("https:"):
+            raise ValueError("the proxy forwards plain http: give an http:// URL or 'embedded'")
+        return checked
+
+
 class Scenario(FrozenModel):
     """A scenario file, version 1: steps that script the subcommands, and their expectations."""
 
@@ -270,8 +301,10 @@ class Scenario(FrozenModel):
         le=limits.MAX_SEED,
         description="Seeds the call mix, the jitter and the upstream.",
     )
-    target: StrictStr = Field(
-        default=TARGET_EMBEDDED, description="'embedded' (the built-in upstream) or an http(s) URL."
+    target: StrictStr | ProxyTarget = Field(
+        default=TARGET_EMBEDDED,
+        description="'embedded' (the built-in upstream), an http(s) URL, or {proxy: ...}:"
+        " a fault-injecting proxy in front of one.",
     )
     defaults: Defaults = Field(default_factory=Defaults, description="Defaults for every step.")
     requests: tuple[RequestSpec, ...] = Field(
@@ -299,8 +332,19 @@ class Scenario(FrozenModel):
 
     @field_validator("target")
     @classmethod
-    def _target(cls, value: str) -> str:
-        return _check_target(value)
+    def _target(cls, value: str | ProxyTarget) -> str | ProxyTarget:
+        return value if isinstance(value, ProxyTarget) else _check_target(value)
+
+    @property
+    def proxied(self) -> ProxyTarget | None:
+        """The proxy `target:` asks for, if it asks for one."""
+        return self.target if isinstance(self.target, ProxyTarget) else None
+
+    @property
+    def target_url(self) -> str | None:
+        """The URL the calls (or the proxy) go to; None for the embedded upstream."""
+        where = self.target.proxy if isinstance(self.target, ProxyTarget) else self.target
+        return None if where == TARGET_EMBEDDED else where
 
     @model_validator(mode="before")
     @classmethod

@@ -2,7 +2,8 @@
 
 Every step does what its one-liner does, on the same state file: a call step is
 `execute()` with the step's merged policies, `state` reads the breaker, `force-open` and
-`reset` steer it, `pause` lets time pass (virtual time passes at once).
+`reset` steer it, `pause` lets time pass (virtual time passes at once), and `faults`
+changes what the scenario's proxy does to the calls that follow.
 
 - A strict expectation that fails marks the run failed; one with `abort_on_fail` also
   skips the remaining steps. An advisory one (`strict: false`) is shown, never counted.
@@ -34,6 +35,7 @@ from resilience_cli.scenarios.metrics import breaker_step_metrics, call_step_met
 from resilience_cli.scenarios.steps import (
     DelaySettings,
     ErrorSettings,
+    FaultsSettings,
     ForceOpenSettings,
     InvokeSettings,
     PauseSettings,
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
     from resilience_cli.failure_rule import FailureRule
     from resilience_cli.measure import RunSummary
     from resilience_cli.patterns import CircuitBreaker, EventSink, Transition
+    from resilience_cli.proxy.faults import FaultSwitch
     from resilience_cli.request import Request
     from resilience_cli.scenarios.metrics import Metric, Verdict
     from resilience_cli.scenarios.model import Scenario, Step
@@ -132,6 +135,7 @@ class _Context:
     note: Callable[[str], None] | None
     log_line: LogLine | None
     environ: Mapping[str, str]
+    faults: FaultSwitch | None
 
 
 async def run_scenario(  # noqa: PLR0913 - the run's collaborators, each injected
@@ -149,6 +153,7 @@ async def run_scenario(  # noqa: PLR0913 - the run's collaborators, each injecte
     note: Callable[[str], None] | None = None,
     log_line: LogLine | None = None,
     environ: Mapping[str, str] | None = None,
+    faults: FaultSwitch | None = None,
 ) -> ScenarioReport:
     """Run every step, then `finally`, and judge each step's expectations.
 
@@ -156,9 +161,12 @@ async def run_scenario(  # noqa: PLR0913 - the run's collaborators, each injecte
     `log_line` writes the run-level lines an operator step adds to its breaker's events
     (`state.replaced`, `breaker.reset`), as the `force-open` and `reset` commands do.
     `environ` fills in the `${VAR}`s of the file's requests (check them first with
-    `expanded_requests`: a variable not set would stop the step that uses it).
+    `expanded_requests`: a variable not set would stop the step that uses it). `faults`
+    is the switch of the proxy `target_for` stands in front of, which `faults:` steps set.
     """
-    context = _Context(scenario, clock, store, target_for, events, note, log_line, environ or {})
+    context = _Context(
+        scenario, clock, store, target_for, events, note, log_line, environ or {}, faults
+    )
     started_wall, started = clock.wall(), clock.monotonic()
     reports: list[StepReport] = []
     status = RunStatus.PASSED
@@ -339,6 +347,8 @@ async def _breaker_step(
     if step.kind in ("force-open", "reset"):
         before, after, transitions = await _steer_step(context, step, patient=patient)
     else:
+        if isinstance(step.settings, FaultsSettings):
+            _set_faults(context, step.settings)
         before, after, transitions = await _look(context, step)
     elapsed = clock.monotonic() - began
     verdicts = _judge(step, breaker_step_metrics(before, after, transitions, elapsed))
@@ -353,6 +363,15 @@ async def _breaker_step(
         transitions=transitions,
         verdicts=verdicts,
     )
+
+
+def _set_faults(context: _Context, settings: FaultsSettings) -> None:
+    """A `faults` step: the proxy does this from the next call on; then it looks as `state`."""
+    if context.faults is None:
+        raise UsageError("a faults step needs the scenario's proxy: target: {proxy: ...}")
+    context.faults.profile = settings.profile()
+    if context.log_line is not None:
+        context.log_line("faults.changed", faults=context.faults.profile.describe())
 
 
 async def _look(

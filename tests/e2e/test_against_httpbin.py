@@ -26,6 +26,7 @@ BIN = Path(sys.executable).parent / ("resilience.exe" if sys.platform == "win32"
 RESILIENCE = str(BIN) if BIN.exists() else (shutil.which("resilience") or "resilience")
 PASSING = ("circuit-breaker", "timeout-retry", "bulkhead-rate-limit")
 REFUSED = {"ci-smoke": "/unstable", "fallback": "/retry-after"}
+FAULTS_FILE = Path(__file__).parents[1] / "scenarios" / "faults_scenario.yaml"
 
 
 def environment() -> dict[str, str]:
@@ -79,13 +80,20 @@ def run(folder: Path, *args: str) -> subprocess.Popen[bytes]:
 def test_the_shipped_scenarios_pass_against_the_real_httpbin(
     httpbin_url, proxied_httpbin, tmp_path
 ):
-    """Each scenario httpbin can serve passes with --base-url at it; the tour through the proxy."""
+    """Each scenario httpbin can serve passes with --base-url at it; the tour through the proxy.
+
+    And a file whose `target:` starts a proxy puts it in front of httpbin, faults and all.
+    """
     proxy_url, _ = proxied_httpbin
     running = {
         name: run(tmp_path / name, "run", name, "--json", "--base-url", httpbin_url)
         for name in PASSING
     }
     running["tour"] = run(tmp_path / "tour", "run", "tour", "--json", "--base-url", proxy_url)
+    # A scenario that starts its own proxy in front of httpbin, and changes its faults.
+    running["faults"] = run(
+        tmp_path / "faults", "run", str(FAULTS_FILE), "--json", "--base-url", httpbin_url
+    )
     problems = {}
     for name, process in running.items():
         stdout, stderr = process.communicate(timeout=100)
