@@ -10,17 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
 
 BIN = Path(sys.executable).parent / ("resilience.exe" if sys.platform == "win32" else "resilience")
 RESILIENCE = str(BIN) if BIN.exists() else (shutil.which("resilience") or "resilience")
@@ -32,37 +27,6 @@ FAULTS_FILE = Path(__file__).parents[1] / "scenarios" / "faults_scenario.yaml"
 def environment() -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("RESILIENCE_")}
     return env | {"PYTHONIOENCODING": "utf-8"}
-
-
-@pytest.fixture
-def proxied_httpbin(httpbin_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """`resilience upstream proxy --to <httpbin>` on free ports: (proxy URL, control URL)."""
-    with subprocess.Popen(
-        [
-            RESILIENCE,
-            "upstream",
-            "proxy",
-            "--to",
-            httpbin_url,
-            "--port",
-            "0",
-            "--control-port",
-            "0",
-        ],
-        cwd=tmp_path,
-        env=environment(),
-        stderr=subprocess.PIPE,
-        text=True,
-    ) as proxy:
-        assert proxy.stderr is not None
-        ready = proxy.stderr.readline()
-        found = re.findall(r"http://127\.0\.0\.1:\d+", ready)
-        assert len(found) == 3, ready  # proxy, upstream, control
-        try:
-            yield found[0], found[2]
-        finally:
-            proxy.terminate()
-            proxy.wait(timeout=10)
 
 
 def run(folder: Path, *args: str) -> subprocess.Popen[bytes]:
