@@ -117,3 +117,37 @@ def test_no_output_format_shows_a_value_from_the_environment(
     assert ENV_SECRET not in seen
     assert '"Authorization": "***"' in seen  # the log describes the request, masked
     assert '"Cookie": "***"' in seen
+
+
+LITERAL = "literal-s3cret"
+
+
+def test_an_auth_header_written_out_is_masked_too(installed, tmp_path):
+    """A credential typed as a header's value, not from `${VAR}`, is masked as one from it is."""
+    (tmp_path / "api.yaml").write_text(
+        "version: 1\ntitle: api\nrequests:\n"
+        "  - name: create\n    method: POST\n    path: /anything\n"
+        f"    headers: {{Authorization: 'Bearer {LITERAL}', X-Api-Key: '{LITERAL}-key',"
+        f" Proxy-Authorization: 'Basic {LITERAL}-proxy'}}\n"
+        "steps:\n"
+        "  - name: calls\n    invoke: {count: 4, requests: [create]}\n"
+        "    expect: {calls: count == 4}\n"
+    )
+    header = ["-H", f"Authorization: Bearer {LITERAL}", "-H", f"X-Api-Key: {LITERAL}-key"]
+    runs = [
+        installed.run("invoke", "-n", "3", "--mix", "/anything:1", *header, "--json",
+                      "--virtual-time"),
+        installed.run("invoke", "-n", "2", "--base-url", "http://127.0.0.1:1", *header),
+        installed.run("run", "api.yaml", "--junit", "junit.xml", "--export", "slides.svg",
+                      "--json", "--virtual-time",
+                      env={"GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}),
+        installed.run("logs", "-n", "500", "--raw"),
+        installed.run("state", "--json"),
+    ]  # fmt: skip
+    seen = "".join((result.stdout + result.stderr).decode("utf-8") for result in runs)
+    files = [path for path in tmp_path.rglob("*") if path.is_file() and path.name != "api.yaml"]
+    assert {path.name for path in files} >= {"junit.xml", "summary.md", "app.log"}
+    seen += "".join(path.read_text(encoding="utf-8") for path in files)
+    assert LITERAL not in seen
+    assert '"Authorization": "***"' in seen
+    assert '"X-Api-Key": "***"' in seen
