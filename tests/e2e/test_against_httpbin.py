@@ -46,7 +46,8 @@ def test_the_shipped_scenarios_pass_against_the_real_httpbin(
 ):
     """Each scenario httpbin can serve passes with --base-url at it; the tour through the proxy.
 
-    And a file whose `target:` starts a proxy puts it in front of httpbin, faults and all.
+    And a file whose `target:` starts a proxy puts it in front of httpbin, faults and all,
+    whether the file names httpbin or `--base-url` does.
     """
     proxy_url, _ = proxied_httpbin
     running = {
@@ -58,6 +59,15 @@ def test_the_shipped_scenarios_pass_against_the_real_httpbin(
     running["faults"] = run(
         tmp_path / "faults", "run", str(FAULTS_FILE), "--json", "--base-url", httpbin_url
     )
+    # The same, its proxy naming httpbin in the file itself.
+    named = tmp_path / "named" / "named.yaml"
+    named.parent.mkdir()
+    named.write_text(
+        FAULTS_FILE.read_text().replace(
+            "target: {proxy: embedded}", f"target: {{proxy: '{httpbin_url}'}}"
+        )
+    )
+    running["named"] = run(named.parent, "run", str(named), "--json")
     problems = {}
     for name, process in running.items():
         stdout, stderr = process.communicate(timeout=100)
