@@ -81,6 +81,22 @@ def test_a_scenario_draws_from_its_requests_and_judges_by_ok_status(in_tmp):
     assert SECRET not in (in_tmp / "logs" / "app.log").read_text()
 
 
+def test_the_defaults_fail_on_rules_a_step_without_its_own(in_tmp):
+    """`defaults: {fail_on: ...}` decides for every step that does not say otherwise."""
+    text = FILE.replace("steps:\n", 'defaults: {fail_on: "4xx,5xx"}\nsteps:\n', 1).replace(
+        ', fail_on: "4xx,5xx"}', "}"
+    )
+    assert text.count("fail_on") == 1  # the defaults' only
+    (in_tmp / "r.yaml").write_text(text)
+    result = runner.invoke(
+        app, ["run", "r.yaml", "--virtual-time", "--json"], env={"API_TOKEN": SECRET}
+    )
+    assert result.exit_code == 0, result.output
+    steps = json.loads(result.stdout)["runs"][0]["steps"]
+    assert steps[1]["summary"]["failure_rules"] == ["fails on 5xx, 4xx (fail_on)"]
+    assert steps[1]["summary"]["fallbacks"] == {"unexpected_status": 3}
+
+
 def test_an_unset_variable_stops_the_run_before_any_step(in_tmp):
     """`${API_TOKEN}` not set: exit 2 naming it and the file; no step ran, no state written."""
     (in_tmp / "r.yaml").write_text(FILE)
