@@ -11,7 +11,7 @@ from typing import Annotated, Final
 
 import typer
 
-from resilience_cli.errors import UsageError
+from resilience_cli.errors import ResilienceError, UsageError
 from resilience_cli.limits import MAX_BANDWIDTH, MAX_SECONDS, MAX_SEED
 
 CONTROL_PORT: Final = 8474
@@ -212,7 +212,8 @@ def faults(  # noqa: PLR0913 - one parameter per flag
             method, f"{control.rstrip('/')}/faults", json=data or None, timeout=5
         )
     except httpx.HTTPError as exc:
-        raise UsageError(f"cannot reach the proxy's control at {control}: {exc}") from None
+        # No proxy there: infrastructure (exit 3), not a bad flag.
+        raise ResilienceError(f"cannot reach the proxy's control at {control}: {exc}") from None
     answer = response.json() if response.headers.get("content-type") == "application/json" else {}
     if response.status_code != 200:
         raise UsageError(f"the proxy refused: {answer.get('error', response.status_code)}")
