@@ -320,7 +320,7 @@ def _check_endpoints(loaded: list[tuple[str, Scenario]], base_url: str | None) -
     from resilience_cli.endpoints import first_embedded_only, is_embedded_upstream  # noqa: PLC0415
     from resilience_cli.redact import redact_url  # noqa: PLC0415
 
-    known: dict[str, bool] = {}
+    known: dict[str, bool | None] = {}
     for source, scenario in loaded:
         url = base_url if base_url is not None else _scenario_url(scenario)
         found = None if url is None else first_embedded_only(scenario.called_paths())
@@ -328,7 +328,7 @@ def _check_endpoints(loaded: list[tuple[str, Scenario]], base_url: str | None) -
             continue
         if url not in known:
             known[url] = asyncio.run(is_embedded_upstream(url))
-        if not known[url]:
+        if known[url] is False:  # None: nothing answered, so nothing to tell
             step, path, endpoint = found
             raise UsageError(
                 f"{source}: step '{step}' calls {path}, and {redact_url(url)} has no"
