@@ -165,7 +165,7 @@ def proxy(  # noqa: PLR0913 - one parameter per flag
 
         async with server, UpstreamServer(ControlApp(server), "127.0.0.1", control_port) as control:
             output.note(
-                f"proxying {server.base_url} -> {server.upstream.url}"
+                f"proxying {server.base_url} -> {server.upstream.shown}"
                 f" ({server.profile.describe()}); faults at {control.base_url}/faults"
                 " (Ctrl-C stops it)"
             )

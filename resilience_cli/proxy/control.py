@@ -17,7 +17,6 @@ import json
 from typing import TYPE_CHECKING, Final
 
 from resilience_cli.proxy.faults import HEALTHY, profile_from
-from resilience_cli.redact import redact_url
 
 if TYPE_CHECKING:
     from resilience_cli.proxy.server import FaultProxy
@@ -64,7 +63,7 @@ class ControlApp:
         return {
             "faults": proxy.profile.to_dict(),
             "describe": proxy.profile.describe(),
-            "upstream": redact_url(proxy.upstream.url),
+            "upstream": proxy.upstream.shown,
             "fates": {action.value: count for action, count in proxy.fates.items()},
         }
 

@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 from resilience_cli.limits import MAX_HEAD_BYTES
 from resilience_cli.proxy.faults import HEALTHY, PASS, Action, Fate, FaultProfile, FaultSwitch
 from resilience_cli.proxy.http1 import BadRequestError, RequestHead, answer, copy_body, parse_head
+from resilience_cli.redact import redact_url
 from resilience_cli.upstream.http11 import reason_phrase
 from resilience_cli.upstream.limits import ServerLimits
 
@@ -51,7 +52,7 @@ _BANDWIDTH_SLICE: Final = 0.05  # seconds of bandwidth written at a time
 class Upstream:
     """Where the proxy forwards to: `http://host:port`, parsed once."""
 
-    __slots__ = ("host", "netloc", "port", "url")
+    __slots__ = ("host", "netloc", "port", "shown", "url")
 
     def __init__(self, url: str) -> None:
         parts = urlsplit(url)
@@ -60,6 +61,7 @@ class Upstream:
         if parts.path not in ("", "/") or parts.query:
             raise ValueError(f"{url!r} must have no path or query: the proxy forwards paths")
         self.url = url.rstrip("/")
+        self.shown = redact_url(self.url)  # what messages say: no password, ever
         self.host = parts.hostname
         self.port = parts.port or 80
         self.netloc = (parts.netloc.rpartition("@")[2]).encode("ascii")
@@ -261,7 +263,7 @@ class _Exchange:
                         upstream.host, upstream.port
                     )
             except OSError as exc:
-                message = f"cannot reach {upstream.url}: {exc.strerror or exc}"
+                message = f"cannot reach {upstream.shown}: {exc.strerror or exc}"
                 self._client.write(answer(502, "Bad Gateway", message, close=True))
                 return False
             sock = self._up_writer.get_extra_info("socket")

@@ -118,6 +118,16 @@ async def test_an_upstream_that_is_not_there_is_a_502_naming_it():
     assert "cannot reach http://127.0.0.1:1" in response.json()["error"]
 
 
+async def test_a_502_does_not_show_the_upstreams_password():
+    """Credentials in --to stay out of the 502's words: the URL is shown as `user:***@`."""
+    upstream = "http://teacher:pw-s3cret@127.0.0.1:1"
+    async with FaultProxy(upstream) as proxy, httpx.AsyncClient() as client:
+        response = await client.get(f"{proxy.base_url}/get")
+    assert response.status_code == 502
+    assert "cannot reach http://teacher:***@127.0.0.1:1" in response.json()["error"]
+    assert "pw-s3cret" not in response.text
+
+
 async def test_a_malformed_request_gets_400_and_a_closed_connection(proxy):
     """Garbage instead of a request line: 400, then the connection closes."""
     host, port = proxy.base_url.removeprefix("http://").split(":")
