@@ -36,13 +36,13 @@ from _upstream import pin_to_cpu0, upstream_process
 
 from resilience_cli.clock import SystemClock
 from resilience_cli.eventlog import open_event_log
-from resilience_cli.mix import Endpoint
 from resilience_cli.patterns import BulkheadConfig, Policies, RateLimiterConfig
+from resilience_cli.request import Request
 from resilience_cli.run import RunPlan, execute
 from resilience_cli.state import JsonFileStore
 from resilience_cli.targets import RemoteTarget
 
-GET = Endpoint("/get", "GET", "/get")
+GET = Request("/get")
 
 
 class InFlight:

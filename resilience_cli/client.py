@@ -1,9 +1,10 @@
 """The resilient HTTP client: httpx wrapped in the pattern pipeline.
 
-`ResilientClient` sends each request through a `Pipeline[httpx.Response]` and returns a
-`CallOutcome`. What counts as a failure is `HttpClassifier`'s call: 5xx and 429 answers,
-timeouts and transport errors (a refused connection, a dropped one). A 4xx is a success
-for the patterns: the upstream answered.
+`ResilientClient` sends each `Request` through a `Pipeline[httpx.Response]` and returns a
+`CallOutcome`. What counts as a failure is `HttpClassifier`'s call, by the run's
+`FailureRule`: by default 5xx and 429 answers, timeouts and transport errors (a refused
+connection, a dropped one), and a 4xx is a success for the patterns: the upstream
+answered. A request with an `ok_status` of its own is judged by it.
 
 Throughput: httpcore rescans its whole pool for every queued request, so one client with
 many connections collapses under concurrency. The client therefore spreads calls over
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import httpx
 
+from resilience_cli.failure_rule import DEFAULT_RULE, FailureRule
 from resilience_cli.patterns import BreakerState, Failure, Fallback, Reason
 from resilience_cli.patterns.retry import parse_retry_after
 
@@ -36,7 +38,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from resilience_cli.clock import Clock
-    from resilience_cli.patterns import CallOutcome, Pipeline
+    from resilience_cli.patterns import CallOutcome, Classifier, Pipeline
+    from resilience_cli.request import Request
 
 CONNECTIONS_PER_CLIENT = 5
 _REFUSING = (BreakerState.OPEN, BreakerState.FORCED_OPEN)
@@ -44,33 +47,61 @@ FALLBACK_HEADER = "x-resilience-fallback"
 
 
 class HttpClassifier:
-    """Failures of an HTTP exchange, with the upstream's Retry-After when it sent one."""
+    """Failures of an HTTP exchange by a `FailureRule`, with the upstream's Retry-After.
 
-    __slots__ = ("_clock",)
+    Under the default rule a failure's detail is as it always was (`HTTP 503`); under any
+    other, it says which rule decided (`HTTP 404: not in ok_status [200] of 'lookup'`).
+    """
 
-    def __init__(self, clock: Clock) -> None:
+    __slots__ = ("_clock", "_default", "_rule")
+
+    def __init__(self, clock: Clock, rule: FailureRule = DEFAULT_RULE) -> None:
         self._clock = clock
+        self._rule = rule
+        self._default = rule == DEFAULT_RULE
+
+    @property
+    def rule(self) -> FailureRule:
+        """The rule it judges by."""
+        return self._rule
 
     def result(self, response: httpx.Response, /) -> Failure | None:
-        """5xx and 429 are retryable failures; any other answer is a success."""
+        """A status the rule fails is a failure (5xx and 429 retryable); else a success."""
         status = response.status_code
-        if status < 429 or 429 < status < 500:
+        if self._default and (status < 429 or 429 < status < 500):
+            return None  # the common case, kept short
+        failed = self._rule.status_failure(status)
+        if failed is None:
             return None
+        reason, retryable, why = failed
         retry_after = None
         header = response.headers.get("retry-after")
         if header is not None:
             retry_after = parse_retry_after(header, self._clock.wall())
-        reason = Reason.HTTP_429 if status == 429 else Reason.HTTP_5XX
-        return Failure(reason, retryable=True, detail=f"HTTP {status}", retry_after=retry_after)
+        detail = f"HTTP {status}" if self._default else why
+        return Failure(reason, retryable=retryable, detail=detail, retry_after=retry_after)
 
     def error(self, error: Exception, /) -> Failure:
         """Transport errors are retryable: connection refused or dropped, httpx timeouts."""
         detail = f"{type(error).__name__}: {error}".rstrip(": ")
         if isinstance(error, httpx.TimeoutException | TimeoutError):
-            return Failure(Reason.TIMEOUT, retryable=True, detail=detail)
+            return self._transport(Reason.TIMEOUT, detail, counts=self._rule.timeout)
         if isinstance(error, httpx.TransportError | ConnectionError):
-            return Failure(Reason.CONNECT_ERROR, retryable=True, detail=detail)
+            return self._transport(Reason.CONNECT_ERROR, detail, counts=self._rule.connect)
         return Failure(Reason.ERROR, retryable=False, detail=detail)
+
+    def timed_out(self, failure: Failure, /) -> Failure:
+        """The attempt timeout: a retryable failure, unless the rule leaves timeouts out."""
+        if self._rule.timeout:
+            return failure
+        return self._transport(failure.reason, failure.detail, counts=False)
+
+    def _transport(self, reason: Reason, detail: str, *, counts: bool) -> Failure:
+        if counts:
+            return Failure(reason, retryable=True, detail=detail)
+        # No answer to return, but the rule does not count it: no retry, no breaker verdict.
+        why = f"{detail} (not counted: {self._rule.describe()})"
+        return Failure(reason, retryable=False, detail=why, counted=False)
 
 
 def fallback_response(reason: Reason) -> httpx.Response:
@@ -156,8 +187,39 @@ class ResilientClient:
         self._clients: list[httpx.AsyncClient] = []
         self._in_flight: list[int] = []
         self._starting = asyncio.Lock()
+        self._judges: dict[Request, Classifier[httpx.Response]] = {}
 
-    async def request(self, method: str, path: str) -> CallOutcome[httpx.Response]:
+    async def send(self, request: Request) -> CallOutcome[httpx.Response]:
+        """One logical call of `request`, judged by its `ok_status` when it has one."""
+        judge = None
+        if request.ok_status is not None:
+            judge = self._judges.get(request)
+            if judge is None:
+                rule = self._rule().for_request(request.label, request.ok_status)
+                judge = self._judges[request] = HttpClassifier(self.pipeline.clock, rule)
+        return await self.request(
+            request.method,
+            request.path,
+            params=request.query or None,
+            headers=request.send_headers(),
+            content=request.content(),
+            classifier=judge,
+        )
+
+    def _rule(self) -> FailureRule:
+        classifier = self.pipeline.classifier
+        return classifier.rule if isinstance(classifier, HttpClassifier) else DEFAULT_RULE
+
+    async def request(  # noqa: PLR0913 - what httpx sends, and who judges it
+        self,
+        method: str,
+        path: str,
+        *,
+        params: tuple[tuple[str, str], ...] | None = None,
+        headers: list[tuple[str, str]] | None = None,
+        content: bytes | None = None,
+        classifier: Classifier[httpx.Response] | None = None,
+    ) -> CallOutcome[httpx.Response]:
         """One logical call; failures and refusals come back as a fallback outcome."""
         if not self._clients and self._breaker_lets_calls_through():
             # Our own start-up (the embedded server, the HTTP clients) is no attempt's
@@ -173,14 +235,16 @@ class ResilientClient:
             shard = loads.index(min(loads))
             loads[shard] += 1
             try:
-                return await clients[shard].request(method, path)
+                return await clients[shard].request(
+                    method, path, params=params, headers=headers, content=content
+                )
             except httpx.ConnectError as error:
                 self._unreachable(error)
                 raise
             finally:
                 loads[shard] -= 1
 
-        return await self.pipeline.call(send)
+        return await self.pipeline.call(send, classifier)
 
     def _unreachable(self, error: httpx.ConnectError) -> None:
         tell, self._on_unreachable = self._on_unreachable, None  # once per client

@@ -41,3 +41,6 @@ UPSTREAM_IDLE_TIMEOUT: Final = 10.0  # above httpx's 5 s keep-alive expiry: no c
 UPSTREAM_IDLE_TIMEOUT_RANGE: Final = (0.01, 3600.0)
 UPSTREAM_MAX_BODY: Final = 1024 * 1024  # /anything holds about three copies as it echoes
 UPSTREAM_MAX_BODY_RANGE: Final = (0, 1024**3)
+
+FAIL_ON: Final = "5xx,429,timeout,connect"
+"""What counts as a failure unless `--fail-on` or a request's `ok_status` says otherwise."""

@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final, TextIO
 
 from resilience_cli.errors import PATH_ERRNOS
+from resilience_cli.redact import mask_secrets
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -145,7 +146,8 @@ class EventLog:
         line["event"] = event
         line["level"] = level
         line["timestamp"] = datetime.fromtimestamp(self._clock.wall(), UTC).isoformat()
-        self._writer.msg(json.dumps(line, default=_unencodable))
+        # A value a request took from the environment never reaches the file.
+        self._writer.msg(mask_secrets(json.dumps(line, default=_unencodable)))
 
 
 def open_event_log(

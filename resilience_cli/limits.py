@@ -52,3 +52,16 @@ MAX_STORED_COUNT: Final = 2**63 - 1
 
 MAX_LOG_LINES: Final = 1_000_000
 """`resilience logs -n`."""
+
+MAX_BODY_BYTES: Final = 1024 * 1024
+"""A request body (`--data`, `--data-json`, a scenario request's `body` or `json`): 1 MiB,
+what the embedded upstream accepts."""
+
+MAX_REQUESTS: Final = 1_000
+"""Entries in a scenario's `requests:`."""
+
+MAX_BANDWIDTH: Final = 1_000_000_000.0
+"""The proxy's bandwidth fault, bytes per second."""
+
+MAX_HEAD_BYTES: Final = 64 * 1024
+"""A request head the proxy reads (request line and headers): 64 KiB, as h11's default."""

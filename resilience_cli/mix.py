@@ -1,4 +1,4 @@
-"""What a run asks for: endpoints, the weighted mix `invoke` draws them from, and statuses.
+"""What a run asks for: the weighted mix of requests `invoke` draws from, and statuses.
 
 Shared by the command line (`--mix`, `--status`) and scenario files (`invoke: {mix: ...}`,
 `error: {status: ...}`), so both accept and refuse exactly the same text.
@@ -22,59 +22,48 @@ from __future__ import annotations
 
 import contextlib
 import math
-from dataclasses import dataclass
 from typing import Final
 
 from resilience_cli.limits import MAX_WEIGHT
+from resilience_cli.request import Request
 
 DEFAULT_MIX: Final = "/get:0.6,/delay/3:0.2,/status/500:0.2"
 LOWEST_STATUS: Final = 200  # 1xx are not final answers: the upstream refuses them (400)
 HIGHEST_STATUS: Final = 599
 
 
-@dataclass(frozen=True, slots=True)
-class Endpoint:
-    """One kind of request a run sends: `label` names its row in reports."""
-
-    label: str
-    method: str
-    path: str
-
-
-def parse_mix(text: str) -> tuple[tuple[Endpoint, float], ...]:
-    """`/get:0.6,/status/500:0.4` -> weighted GET endpoints; a bare path weighs 1.
+def parse_mix(text: str) -> tuple[Request, ...]:
+    """`/get:0.6,/status/500:0.4` -> weighted GET requests; a bare path weighs 1.
 
     Raises ValueError with a one-line message naming the bad item.
     """
-    mix: list[tuple[Endpoint, float]] = []
+    mix: list[Request] = []
     for item in _items(text):
         path, _, weight_text = item.rpartition(":") if ":" in item else (item, "", "1")
         weight = _number(weight_text, f"of {path!r}")
         if not path.startswith("/") or not (math.isfinite(weight) and weight > 0):
             raise ValueError(f"{item!r} must be /path:weight with a weight > 0")
         _check_size(weight, weight_text, f"of {path!r}")
-        mix.append((Endpoint(path, "GET", path), weight))
+        mix.append(Request(path, weight=weight))
     if not mix:
         raise ValueError("must list at least one /path:weight")
     return tuple(mix)
 
 
-def status_mix(status: str | int) -> tuple[tuple[Endpoint, float], ...]:
-    """The one endpoint of `error`: `/status/{status}`, a code or a choice of codes.
+def status_mix(status: str | int) -> tuple[Request, ...]:
+    """The one request of `error`: `/status/{status}`, a code or a choice of codes.
 
     Built directly, not through `parse_mix`: in a mix, `200:0.7,500:0.3` would lose its
     last weight to the item.
 
     Raises ValueError, as `parse_status` does.
     """
-    path = f"/status/{parse_status(status)}"
-    return ((Endpoint(path, "GET", path), 1.0),)
+    return (Request(f"/status/{parse_status(status)}"),)
 
 
-def delay_mix(seconds: float) -> tuple[tuple[Endpoint, float], ...]:
-    """The one endpoint of `delay`: `/delay/{seconds}`."""
-    path = f"/delay/{seconds:g}"
-    return ((Endpoint(path, "GET", path), 1.0),)
+def delay_mix(seconds: float) -> tuple[Request, ...]:
+    """The one request of `delay`: `/delay/{seconds}`."""
+    return (Request(f"/delay/{seconds:g}"),)
 
 
 def parse_status(value: str | int) -> str:

@@ -1,4 +1,4 @@
-"""Secrets out of everything we show: a URL's password, and query values that look like keys.
+"""Secrets out of everything we show: in URLs, in headers, and from the environment.
 
 `http://user:pw@host/?token=abc` is shown as `http://user:***@host/?token=***`. The user
 name stays (it says whose account it is); the password and the values of query keys such
@@ -6,16 +6,30 @@ as `token`, `api_key` or `client_secret` go. `redact_url` takes a string meant a
 (a `--base-url`, a scenario's `target`), valid or not; `redact` finds the URLs inside any
 text (an error message, a report line) and redacts each in place.
 
-Pure and cheap: every output boundary calls it, so nothing printed, logged or written to
-a report can carry a credential that was typed into a URL.
+A header such as `Authorization`, `Cookie` or `X-Api-Key` is shown as `***` wherever a
+request is described (`is_secret_header`). A value that came from `${VAR}` in a request
+(`resilience_cli.request`) is remembered for the process (`remember_secret`), and `redact`
+masks it wherever it appears: in an error message, a log line, a report. Values shorter
+than `MIN_SECRET_LENGTH` are not searched for in free text (masking every `42` would
+garble the output); they are masked where we place them ourselves.
+
+Cheap: every output boundary calls it, so nothing printed, logged or written to a report
+can carry a credential typed into a URL or taken from the environment.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Final
 
 MASK: Final = "***"
+MIN_SECRET_LENGTH: Final = 4
+_SECRET_HEADERS: Final = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "x-auth-token"}
+)
+# The values taken from the environment in this process, and their JSON-escaped forms.
+_SECRETS: set[str] = set()
 
 # A query key is secret when one of its words (split on `_`, `-`, `.`) is one of these:
 # `token`, `access_token`, `x-api-key`, `client_secret`, `sig`... but not `monkey`.
@@ -48,6 +62,36 @@ def is_secret_key(key: str) -> bool:
     return any(word in _SECRET_WORDS for word in words)
 
 
+def is_secret_header(name: str) -> bool:
+    """Whether a header's value is a credential: `Authorization`, `Cookie`, `X-Api-Key`..."""
+    lower = name.lower()
+    return lower in _SECRET_HEADERS or is_secret_key(lower)
+
+
+def remember_secret(value: str) -> None:
+    """Mask `value` in everything `redact` sees from now on (in this process)."""
+    if len(value) >= MIN_SECRET_LENGTH:
+        _SECRETS.add(value)
+        escaped = json.dumps(value)[1:-1]  # as it reads inside a JSON string
+        if escaped != value:
+            _SECRETS.add(escaped)
+
+
+def forget_secrets() -> None:
+    """Forget every remembered value (tests)."""
+    _SECRETS.clear()
+
+
+def mask_secrets(text: str) -> str:
+    """`text` with every remembered value replaced by `***`, longest first."""
+    if not _SECRETS:
+        return text
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, MASK)
+    return text
+
+
 def redact_url(url: str) -> str:
     """`url` with its password and its secret-looking query values replaced by `***`."""
     scheme = _SCHEME.match(url)
@@ -69,7 +113,8 @@ def redact_url(url: str) -> str:
 
 
 def redact(text: str) -> str:
-    """`text` with every URL in it redacted (see `redact_url`)."""
+    """`text` with every URL in it redacted (see `redact_url`), and every remembered secret."""
+    text = mask_secrets(text)
     if "://" not in text:
         return text
     return _URL_IN_TEXT.sub(lambda match: redact_url(match.group(0)), text)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Protocol
 
 from resilience_cli.client import FALLBACK, HttpClassifier, ResilientClient
+from resilience_cli.failure_rule import DEFAULT_RULE, FailureRule
 from resilience_cli.measure import RunTally
 from resilience_cli.patterns import Pipeline, Policies, Reason
 from resilience_cli.patterns.events import AttemptFailed
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
 
     from resilience_cli.client import Target
     from resilience_cli.clock import Clock
-    from resilience_cli.mix import Endpoint
     from resilience_cli.patterns import (
         BulkheadStatistics,
         CallOutcome,
@@ -53,6 +53,7 @@ if TYPE_CHECKING:
         RateLimiterStatistics,
         Transition,
     )
+    from resilience_cli.request import Request
     from resilience_cli.state import BreakerStore
 
 # The failed attempts of the call a worker has in flight; each worker task has its own.
@@ -66,7 +67,7 @@ class CallResult:
     `began` is in seconds into the run. The run counts the call and keeps none of it.
     """
 
-    endpoint: Endpoint
+    request: Request
     began: float
     outcome: CallOutcome[httpx.Response]
 
@@ -74,7 +75,7 @@ class CallResult:
 class Calls(Protocol):
     """The calls of a plan, in order: a tuple, or a seeded draw made as the run goes."""
 
-    def __iter__(self) -> Iterator[Endpoint]: ...
+    def __iter__(self) -> Iterator[Request]: ...
 
     def __len__(self) -> int: ...
 
@@ -91,6 +92,7 @@ class RunPlan:
     policies: Policies
     concurrency: int
     seed: int
+    failure_rule: FailureRule = DEFAULT_RULE
 
     @property
     def workers(self) -> int:
@@ -120,35 +122,45 @@ class RunResult:
 
 
 @dataclass(frozen=True, slots=True)
-class MixDraw:
-    """`count` endpoints drawn from a weighted mix with a seeded rng: same seed, same calls.
+class RequestDraw:
+    """`count` requests drawn by their weights with a seeded rng: same seed, same calls.
 
     The draw is made one call at a time as the run takes them, so a plan of a million
     calls costs no more memory than a plan of ten. It is the very sequence
-    `random.Random(seed).choices(endpoints, weights, k=count)` returns: the same
-    cumulative weights, one `random()` and one bisection per call.
+    `random.Random(seed).choices(requests, weights, k=count)` returns: the same
+    cumulative weights, one `random()` and one bisection per call (the sequences of the
+    `--mix` of earlier releases, which a test pins).
     """
 
     count: int
-    mix: tuple[tuple[Endpoint, float], ...]
+    requests: tuple[Request, ...]
     seed: int
 
     def __len__(self) -> int:
         return self.count
 
-    def __iter__(self) -> Iterator[Endpoint]:
-        endpoints = [endpoint for endpoint, _ in self.mix]
-        cumulative = list(itertools.accumulate(weight for _, weight in self.mix))
+    def __iter__(self) -> Iterator[Request]:
+        requests = self.requests
+        cumulative = list(itertools.accumulate(request.weight for request in requests))
         total = cumulative[-1] + 0.0
-        last = len(endpoints) - 1
+        last = len(requests) - 1
         draw = random.Random(self.seed).random
         for _ in range(self.count):
-            yield endpoints[bisect.bisect(cumulative, draw() * total, 0, last)]
+            yield requests[bisect.bisect(cumulative, draw() * total, 0, last)]
 
 
-def plan_mix(count: int, mix: Sequence[tuple[Endpoint, float]], seed: int) -> MixDraw:
-    """`count` endpoints drawn from a weighted mix with a seeded rng: same seed, same plan."""
-    return MixDraw(count, tuple(mix), seed)
+def failure_rules(rule: FailureRule, requests: Sequence[Request]) -> tuple[str, ...]:
+    """What decided failures, for the summary: the run's rule, then each request's own."""
+    lines = [f"fails on {rule.describe()}"]
+    for request in dict.fromkeys(r for r in requests if r.ok_status is not None):
+        codes = ", ".join(str(code) for code in sorted(request.ok_status or ()))
+        lines.append(f"{request.label}: ok on {codes} (ok_status); every other status fails")
+    return tuple(lines)
+
+
+def plan_requests(count: int, requests: Sequence[Request], seed: int) -> RequestDraw:
+    """`count` requests drawn by their weights with a seeded rng: same seed, same plan."""
+    return RequestDraw(count, tuple(requests), seed)
 
 
 async def execute(  # noqa: PLR0913 - the run's collaborators, each injected
@@ -219,7 +231,7 @@ class _Run:
             seed=plan.seed,
             breaker=breaker if use_breaker else None,
             fallback=FALLBACK,
-            classifier=HttpClassifier(clock),
+            classifier=HttpClassifier(clock, plan.failure_rule),
             events=_AttemptWatch(self._events),
         )
         client = ResilientClient(
@@ -304,19 +316,19 @@ class _Workers:
 
     async def _work(self) -> None:
         clock = self._clock
-        for endpoint in self._todo:
+        for request in self._todo:
             began = clock.monotonic() - self._started
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
             failed: list[Reason] = []
             _IN_FLIGHT.set(failed)
             try:
-                outcome = await self._client.request(endpoint.method, endpoint.path)
+                outcome = await self._client.send(request)
             except asyncio.CancelledError:
                 self.tally.add_cut(failed)
                 raise
             finally:
                 self.in_flight -= 1
-            self.tally.add(endpoint.label, outcome)
+            self.tally.add(request.label, outcome)
             if self._on_call is not None:
-                self._on_call(CallResult(endpoint, began, outcome))
+                self._on_call(CallResult(request, began, outcome))

@@ -1,7 +1,9 @@
-"""The three places requests can go: a URL, the embedded server, or the app in-process.
+"""Where requests go: a URL, the embedded server, the app in-process, or a proxy before one.
 
 Every target starts on first use (`ResilientClient` calls `start` on its first request),
 so a command whose calls all short-circuit on an open breaker never starts a server.
+`ProxiedTarget` stands the fault-injecting proxy in front of any of the others (in
+virtual time, its in-process transport), with faults that a scenario changes by step.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import httpx
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from resilience_cli.client import Target
+    from resilience_cli.proxy import FaultProxy, FaultSwitch
     from resilience_cli.upstream import UpstreamServer
 
 EMBEDDED_HOST = "127.0.0.1"
@@ -134,3 +138,50 @@ class InProcessTarget:
     def describe(self) -> str:
         """`in-process`."""
         return "in-process"
+
+
+class ProxiedTarget:
+    """The fault-injecting proxy on loopback in front of `inner`, its faults from `switch`.
+
+    Started with `inner`: a proxy on an ephemeral port forwards to `inner`'s URL. In
+    virtual time (`inner` has a transport, no URL to forward to) the faults are applied
+    in-process by `FaultyTransport` instead.
+    """
+
+    def __init__(self, inner: Target, switch: FaultSwitch) -> None:
+        self._inner = inner
+        self._switch = switch
+        self._proxy: FaultProxy | None = None
+        self._transport: httpx.AsyncBaseTransport | None = None
+
+    async def start(self) -> str:
+        """Start `inner`, then the proxy in front of it; the proxy's URL."""
+        from resilience_cli.proxy import FaultProxy  # noqa: PLC0415 - lazy
+        from resilience_cli.proxy.transport import FaultyTransport  # noqa: PLC0415
+
+        url = await self._inner.start()
+        inner = self._inner.transport()
+        if inner is not None:
+            self._transport = FaultyTransport(inner, self._switch)
+            return url
+        if self._proxy is None:
+            proxy = FaultProxy(url, EMBEDDED_HOST, 0, switch=self._switch)
+            await proxy.start()
+            self._proxy = proxy
+        return self._proxy.base_url
+
+    def transport(self) -> httpx.AsyncBaseTransport | None:
+        """The in-process faults in virtual time; else real sockets to the proxy."""
+        return self._transport
+
+    async def close(self) -> None:
+        """Stop the proxy, then `inner`."""
+        if self._proxy is not None:
+            await self._proxy.stop()
+            self._proxy = None
+        await self._inner.close()
+
+    def describe(self) -> str:
+        """`proxy http://127.0.0.1:PORT -> <inner>`, or `proxy -> in-process`."""
+        where = "" if self._proxy is None else f" {self._proxy.base_url}"
+        return f"proxy{where} -> {self._inner.describe()}"

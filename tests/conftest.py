@@ -18,7 +18,7 @@ from resilience_cli.event_loops import event_loop_for
 from resilience_cli.virtual_time import VirtualClock, VirtualEventLoop, WallOrigin
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterator, Mapping
 
 
 # Every random decision has a seed, the property tests' too: by default hypothesis draws
@@ -82,3 +82,12 @@ async def clock() -> VirtualClock:
     loop = asyncio.get_running_loop()
     assert isinstance(loop, VirtualEventLoop), "real-time tests have no virtual clock"
     return loop.clock
+
+
+@pytest.fixture(scope="session")
+def httpbin_url() -> Iterator[str]:
+    """The reference httpbin under waitress on 127.0.0.1, for the session."""
+    from httpbin_server import serve_httpbin  # noqa: PLC0415 - only the tests that need it
+
+    with serve_httpbin() as url:
+        yield url

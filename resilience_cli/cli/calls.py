@@ -16,16 +16,16 @@ from resilience_cli.mix import DEFAULT_MIX  # noqa: F401 - the default `invoke` 
 from resilience_cli.view import View
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
-    from resilience_cli.mix import Endpoint
+    from resilience_cli.request import Request
     from resilience_cli.run import CallResult
 
 PROGRESS_FROM: Final = 20  # calls; shorter runs finish before a bar would help
 
 
-def parse_mix(text: str) -> tuple[tuple[Endpoint, float], ...]:
-    """The `--mix` text as weighted endpoints, or a usage error naming the bad item."""
+def parse_mix(text: str) -> tuple[Request, ...]:
+    """The `--mix` text as weighted requests, or a usage error naming the bad item."""
     from resilience_cli.mix import parse_mix as parse  # noqa: PLC0415
 
     try:
@@ -37,7 +37,7 @@ def parse_mix(text: str) -> tuple[tuple[Endpoint, float], ...]:
 def run_calls(
     command: str,
     options: CallOptions,
-    mix: tuple[tuple[Endpoint, float], ...],
+    mix: tuple[Request, ...],
     view: View | None = None,
 ) -> None:
     """Plan, run, log and report one call command (`view`: None picks by the terminal)."""
@@ -46,19 +46,26 @@ def run_calls(
     from resilience_cli.eventlog import open_event_log  # noqa: PLC0415
     from resilience_cli.measure import summarize  # noqa: PLC0415
     from resilience_cli.reporting import render_summary, summary_document  # noqa: PLC0415
-    from resilience_cli.run import RunPlan, execute, plan_mix  # noqa: PLC0415
+    from resilience_cli.run import (  # noqa: PLC0415
+        RunPlan,
+        execute,
+        failure_rules,
+        plan_requests,
+    )
 
     policies = options.policies()
+    rule = options.failure_rule()
     clock = runtime.choose_clock(virtual_time=options.virtual_time)
     target = runtime.choose_target(
         options.base_url, options.seed, clock, virtual_time=options.virtual_time
     )
     store = runtime.open_store(options.state_file, clock, options.lock_timeout)
     plan = RunPlan(
-        calls=plan_mix(options.count, mix, options.seed),
+        calls=plan_requests(options.count, mix, options.seed),
         policies=policies,
         concurrency=options.concurrency,
         seed=options.seed,
+        failure_rule=rule,
     )
     try:
         log = open_event_log(
@@ -74,7 +81,12 @@ def run_calls(
     interruption = Interruption()
     try:
         log.info(
-            "run.started", calls=options.count, concurrency=options.concurrency, seed=options.seed
+            "run.started",
+            calls=options.count,
+            concurrency=options.concurrency,
+            seed=options.seed,
+            fail_on=rule.describe(),
+            requests=[request.described() for request in mix],
         )
         with progress or _NoProgress():
             result = runtime.run(
@@ -90,7 +102,7 @@ def run_calls(
                 clock,
                 interruption=interruption,
             )
-        summary = summarize(result, command)
+        summary = summarize(result, command, failure_rules(rule, mix))
         log.info(
             "run.finished",
             calls=summary.total.calls,
@@ -157,7 +169,7 @@ class CallCommand:
     help: str
     epilog: str
     option: str
-    mix: Callable[[object], tuple[tuple[Endpoint, float], ...]]
+    mix: Callable[[Mapping[str, object]], tuple[Request, ...]]
 
 
 class _Command(Protocol):
@@ -175,7 +187,7 @@ def _make(spec: CallCommand) -> _Command:
         run_calls(
             spec.name,
             CallOptions.parse(values),
-            spec.mix(values[spec.option]),
+            spec.mix(values),
             view if isinstance(view, View) else None,
         )
 
@@ -186,21 +198,23 @@ def _make(spec: CallCommand) -> _Command:
     return command
 
 
-def _mix_option(value: object) -> tuple[tuple[Endpoint, float], ...]:
-    return parse_mix(str(value))
+def _mix_option(values: Mapping[str, object]) -> tuple[Request, ...]:
+    from resilience_cli.cli.request_flags import requests_of  # noqa: PLC0415
+
+    return requests_of(parse_mix(str(values["mix"])), values)
 
 
-def _delay_path(value: object) -> tuple[tuple[Endpoint, float], ...]:
+def _delay_path(values: Mapping[str, object]) -> tuple[Request, ...]:
     from resilience_cli.mix import delay_mix  # noqa: PLC0415
 
-    return delay_mix(float(str(value)))
+    return delay_mix(float(str(values["seconds"])))
 
 
-def _status_path(value: object) -> tuple[tuple[Endpoint, float], ...]:
+def _status_path(values: Mapping[str, object]) -> tuple[Request, ...]:
     from resilience_cli.mix import status_mix  # noqa: PLC0415
 
     try:
-        return status_mix(str(value))
+        return status_mix(str(values["status"]))
     except ValueError as exc:
         raise UsageError(f"--status: {exc}") from None
 
@@ -214,6 +228,9 @@ COMMANDS: Final = (
             "  resilience invoke -n 60              # watch the bulkhead and the rate limiter\n\n"
             "  resilience invoke -n 20 --mix '/get:1,/status/503:1' --seed 7\n\n"
             "  resilience invoke -n 20 --mix '/get:3,/status/200,500:1'  # 200 or 500\n\n"
+            "  resilience invoke -n 5 --mix /anything:1 --method POST --data-json '{\"a\": 1}'"
+            " -H 'Authorization: Bearer ${API_TOKEN}'\n\n"
+            "  resilience invoke -n 20 --mix /status/404:1 --fail-on 4xx,5xx\n\n"
             "  resilience invoke -n 5 --json | jq .fallbacks"
         ),
         option="mix",

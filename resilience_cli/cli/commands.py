@@ -71,6 +71,7 @@ COMMANDS: Final = (
     CommandEntry(
         "upstream",
         "resilience_cli.cli.upstream",
-        "The embedded httpbin-compatible fault server: serve it, or check an upstream.",
+        "The embedded httpbin-compatible fault server: serve it, or check an upstream;"
+        " or put a fault-injecting proxy in front of any HTTP service.",
     ),
 )

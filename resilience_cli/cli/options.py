@@ -32,6 +32,7 @@ from resilience_cli.settings import (
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from resilience_cli.failure_rule import FailureRule
     from resilience_cli.patterns import Policies
     from resilience_cli.settings import Value
 
@@ -62,6 +63,8 @@ def typer_option(setting: Setting) -> typer.models.OptionInfo:
 def _annotation(setting: Setting, command: str) -> object:
     kind = setting.kind.python_type
     option = typer_option(setting)
+    if setting.kind is Kind.TEXTS:
+        return Annotated[list[str] | None, option]
     if setting.flag_default(command) is None:
         return Annotated[kind | None, option]
     return Annotated[kind, option]
@@ -105,6 +108,7 @@ class CallOptions:
     lock_timeout: float
     log_file: Path
     virtual_time: bool
+    fail_on: str
     policy_flags: Mapping[str, Value]
 
     @classmethod
@@ -121,8 +125,23 @@ class CallOptions:
             lock_timeout=_one(typed, "lock_timeout", float),
             log_file=_one(typed, "log_file", Path),
             virtual_time=_one(typed, "virtual_time", bool),
+            fail_on=_one(typed, "fail_on", str),
             policy_flags={setting.name: typed[setting.name] for setting in POLICY_SETTINGS},
         )
+
+    def failure_rule(self) -> FailureRule:
+        """What counts as a failure, from `--fail-on`; a bad item is a usage error."""
+        from resilience_cli.failure_rule import (  # noqa: PLC0415
+            DEFAULT_FAIL_ON,
+            DEFAULT_RULE,
+            parse_fail_on,
+        )
+
+        try:
+            rule = parse_fail_on(self.fail_on)
+        except ValueError as exc:
+            raise UsageError(f"--fail-on: {exc}") from None
+        return DEFAULT_RULE if rule == parse_fail_on(DEFAULT_FAIL_ON) else rule
 
     def policies(self) -> Policies:
         """The patterns these flags describe; a nonsense value names its flag."""

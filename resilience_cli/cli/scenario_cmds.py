@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from resilience_cli.client import Target
     from resilience_cli.clock import Clock
     from resilience_cli.eventlog import EventLog
+    from resilience_cli.proxy import FaultSwitch
     from resilience_cli.scenarios import Scenario
     from resilience_cli.scenarios.model import Step
     from resilience_cli.scenarios.runner import ScenarioReport, StepReport
@@ -246,6 +247,9 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
 
     mode = exports.export_mode(export, export_mode)
     loaded = _load_all(files)
+    _check_environment(loaded)
+    if not virtual_time:
+        _check_endpoints(loaded, base_url)
     out = exports.scenario_output(json=json, export=export, mode=mode, view=view)
     clock = runtime.choose_clock(virtual_time=virtual_time)
     prompt = Prompt.for_run(clock, virtual_time=virtual_time) if interactive else None
@@ -292,6 +296,45 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
             output.note("interrupted: the finally steps ran and the state is saved")
         code = interruption.exit_code
     raise typer.Exit(code)
+
+
+def _check_environment(loaded: list[tuple[str, Scenario]]) -> None:
+    """Every `${VAR}` of every file's requests is set, before anything runs (else exit 2)."""
+    from resilience_cli.scenarios.runner import expanded_requests  # noqa: PLC0415
+
+    for source, scenario in loaded:
+        try:
+            expanded_requests(scenario, os.environ)
+        except ValueError as exc:
+            raise UsageError(f"{source}: {exc}") from None
+
+
+def _check_endpoints(loaded: list[tuple[str, Scenario]], base_url: str | None) -> None:
+    """A file calling an endpoint only the embedded upstream has, elsewhere: exit 2, no call.
+
+    Whether the target is the embedded upstream after all (`upstream serve`, maybe behind
+    the proxy) is asked of its /health, once per URL, and only when it matters.
+    """
+    import asyncio  # noqa: PLC0415
+
+    from resilience_cli.endpoints import first_embedded_only, is_embedded_upstream  # noqa: PLC0415
+    from resilience_cli.redact import redact_url  # noqa: PLC0415
+
+    known: dict[str, bool | None] = {}
+    for source, scenario in loaded:
+        url = base_url if base_url is not None else _scenario_url(scenario)
+        found = None if url is None else first_embedded_only(scenario.called_paths())
+        if url is None or found is None:
+            continue
+        if url not in known:
+            known[url] = asyncio.run(is_embedded_upstream(url))
+        if known[url] is False:  # None: nothing answered, so nothing to tell
+            step, path, endpoint = found
+            raise UsageError(
+                f"{source}: step '{step}' calls {path}, and {redact_url(url)} has no"
+                f" {endpoint} (only the embedded upstream does: run it without --base-url,"
+                " or against `resilience upstream serve`)"
+            )
 
 
 def _say_why_a_step_could_not_run(reports: list[ScenarioReport]) -> None:
@@ -355,9 +398,15 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
     from resilience_cli.scenarios.runner import run_scenario  # noqa: PLC0415
 
     url = base_url if base_url is not None else _scenario_url(scenario)
+    switch = _fault_switch(scenario)
 
     def target_for() -> Target:
-        return runtime.choose_target(url, scenario.seed, clock, virtual_time=virtual_time)
+        target = runtime.choose_target(url, scenario.seed, clock, virtual_time=virtual_time)
+        if switch is None:
+            return target
+        from resilience_cli.targets import ProxiedTarget  # noqa: PLC0415
+
+        return ProxiedTarget(target, switch)
 
     target_for()  # check the URL and the flags before anything runs
     totals = {"steps": len(scenario.steps), "finally": len(scenario.finally_)}
@@ -377,7 +426,14 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
 
     out.show(lambda _, __: _title(scenario))
     out.end_slide()
-    log.info("scenario.started", file=source, title=scenario.title, seed=scenario.seed)
+    described = {"requests": [spec.request().described() for spec in scenario.requests]}
+    log.info(
+        "scenario.started",
+        file=source,
+        title=scenario.title,
+        seed=scenario.seed,
+        **(described if scenario.requests else {}),
+    )
     report = runtime.run(
         run_scenario(
             scenario,
@@ -388,10 +444,13 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
             events=log,
             before_step=before_step,
             after_step=after_step,
-            target=_describe(url, virtual_time=virtual_time),
+            target=("proxy -> " if switch is not None else "")
+            + _describe(url, virtual_time=virtual_time),
             virtual_time=virtual_time,
             note=output.note,
             log_line=log.info,
+            environ=os.environ,
+            faults=switch,
         ),
         clock,
         interruption=interruption,
@@ -423,7 +482,17 @@ def _title(scenario: Scenario) -> Group:
 
 
 def _scenario_url(scenario: Scenario) -> str | None:
-    return None if scenario.target == "embedded" else scenario.target
+    return scenario.target_url
+
+
+def _fault_switch(scenario: Scenario) -> FaultSwitch | None:
+    """The faults of the proxy `target:` asks for, seeded by the scenario; else None."""
+    proxied = scenario.proxied
+    if proxied is None:
+        return None
+    from resilience_cli.proxy import FaultSwitch  # noqa: PLC0415
+
+    return FaultSwitch(proxied.faults.profile(), scenario.seed)
 
 
 def _describe(url: str | None, *, virtual_time: bool) -> str:

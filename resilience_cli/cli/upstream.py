@@ -1,4 +1,4 @@
-"""`resilience upstream serve|check`: the embedded fault server on its own, and a health check."""
+"""`resilience upstream serve|check|proxy|faults`: the embedded server, a check, the proxy."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 
 upstream_app = typer.Typer(
     name="upstream",
-    help="The embedded httpbin-compatible fault server: serve it, or check an upstream.",
+    help="The embedded httpbin-compatible fault server: serve it, or check an upstream;"
+    " or put a fault-injecting proxy in front of any HTTP service.",
     no_args_is_help=True,
 )
 
@@ -190,5 +191,8 @@ def _failed(url: str, checked: str, error: str) -> dict[str, object]:
 
 
 def register(app: typer.Typer) -> None:
-    """Add the `upstream` group to `app`."""
+    """Add the `upstream` group to `app`, the proxy and its faults included."""
+    from resilience_cli.cli import proxy  # noqa: PLC0415
+
+    proxy.register(upstream_app)
     app.add_typer(upstream_app)

@@ -96,6 +96,7 @@ class RunSummary:
     interrupted: bool
     seed: int
     cut_short: int = 0  # calls an interruption cut short; their failed attempts are counted
+    failure_rules: tuple[str, ...] = ()  # what decided failures: the run's rule, requests' own
 
 
 class PlannedRun(Protocol):
@@ -145,8 +146,11 @@ def achieved_rate(calls: int, elapsed: float) -> float | None:
     return calls / elapsed if elapsed > 0 else None
 
 
-def summarize(result: FinishedRun, command: str) -> RunSummary:
-    """Sum a run up: totals, one row per endpoint, fallbacks by reason, pacing."""
+def summarize(result: FinishedRun, command: str, failure_rules: tuple[str, ...] = ()) -> RunSummary:
+    """Sum a run up: totals, one row per endpoint, fallbacks by reason, pacing.
+
+    `failure_rules` says what decided failures (`run.failure_rules`), in lines.
+    """
     tally = result.tally
     total = tally.total()
     bulkhead, limiter = result.bulkhead, result.rate_limiter
@@ -172,4 +176,5 @@ def summarize(result: FinishedRun, command: str) -> RunSummary:
         interrupted=result.interrupted,
         seed=result.plan.seed,
         cut_short=tally.cut_short,
+        failure_rules=failure_rules,
     )

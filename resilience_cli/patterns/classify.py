@@ -21,6 +21,10 @@ class Classifier(Protocol[T_contra]):
         """The failure an exception stands for."""
         ...
 
+    def timed_out(self, failure: Failure, /) -> Failure:
+        """What the attempt's own timeout (`failure`, reason `timeout`) counts as."""
+        ...
+
 
 class DefaultClassifier:
     """Results always succeed; timeouts and connection errors are retryable failures."""
@@ -41,3 +45,7 @@ class DefaultClassifier:
         if isinstance(error, ConnectionError):
             return Failure(Reason.CONNECT_ERROR, retryable=True, detail=type(error).__name__)
         return Failure(Reason.ERROR, retryable=False, detail=f"{type(error).__name__}: {error}")
+
+    def timed_out(self, failure: Failure, /) -> Failure:
+        """An attempt timeout is a retryable failure, as the pipeline made it."""
+        return failure

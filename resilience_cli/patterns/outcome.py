@@ -23,6 +23,7 @@ class Reason(StrEnum):
     DEADLINE_EXCEEDED = "deadline_exceeded"
     HTTP_5XX = "http_5xx"
     HTTP_429 = "http_429"
+    UNEXPECTED_STATUS = "unexpected_status"  # a status the failure rule does not count as ok
     CONNECT_ERROR = "connect_error"
     BREAKER_OPEN = "breaker_open"
     BULKHEAD_FULL = "bulkhead_full"
@@ -44,12 +45,15 @@ class Failure:
     """A classified failed attempt.
 
     `retry_after` is the upstream's own wait, in seconds, when it sent one (Retry-After).
+    `counted` is False for a failure the rule leaves out (a timeout without `timeout` in
+    `--fail-on`): the call still ends without an answer, but the breaker does not count it.
     """
 
     reason: Reason
     retryable: bool
     detail: str = ""
     retry_after: float | None = None
+    counted: bool = True
 
 
 class AttemptRecord(NamedTuple):

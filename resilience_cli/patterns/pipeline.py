@@ -113,6 +113,11 @@ class Pipeline(Generic[T]):
         self._classifier: Classifier[T] = classifier or DefaultClassifier()
         self._events = events
 
+    @property
+    def classifier(self) -> Classifier[T]:
+        """What judges each attempt, unless a call brings its own."""
+        return self._classifier
+
     @classmethod
     def from_policies(  # noqa: PLR0913 - the stateful parts are passed in, not configured
         cls,
@@ -149,8 +154,14 @@ class Pipeline(Generic[T]):
             events=events,
         )
 
-    async def call(self, operation: Callable[[], Awaitable[T]]) -> CallOutcome[T]:  # noqa: C901
-        """Run `operation` through every layer; never raises for a failure or rejection."""
+    async def call(  # noqa: C901
+        self, operation: Callable[[], Awaitable[T]], classifier: Classifier[T] | None = None
+    ) -> CallOutcome[T]:
+        """Run `operation` through every layer; never raises for a failure or rejection.
+
+        `classifier` judges this call's results instead of the pipeline's own (a request
+        with statuses of its own that count as ok).
+        """
         # The layers are one loop in one frame: on the success path every extra coroutine
         # frame or record would show in bench_pipeline_overhead.py's figure.
         clock = self.clock
@@ -174,7 +185,9 @@ class Pipeline(Generic[T]):
             number = 0
             while True:
                 number += 1
-                failure, value, record = await self._attempt(operation, number, deadline)
+                failure, value, record = await self._attempt(
+                    operation, number, deadline, classifier or self._classifier
+                )
                 if record is not None:
                     attempts = (*attempts, record)
                 if failure is None:
@@ -208,11 +221,12 @@ class Pipeline(Generic[T]):
             if bulkhead is not None:
                 bulkhead.release()
 
-    async def _attempt(  # noqa: C901, PLR0912 - one frame for the layers inside retry
+    async def _attempt(  # noqa: C901, PLR0912, PLR0915 - one frame for the layers inside retry
         self,
         operation: Callable[[], Awaitable[T]],
         number: int,
         deadline: float | None,
+        classifier: Classifier[T],
     ) -> tuple[Failure | None, T | None, AttemptRecord | None]:
         clock = self.clock
         floor = self._floor
@@ -256,17 +270,22 @@ class Pipeline(Generic[T]):
             value = await (operation() if budget is None else within(operation, budget))
         except AttemptTimeoutError:
             failure = self._timed_out(budget, by_deadline=by_deadline)
+            if not by_deadline:
+                failure = classifier.timed_out(failure)
         except asyncio.CancelledError:
             if breaker is not None:
                 breaker.release(permit)
             raise
         except Exception as exc:  # noqa: BLE001 - classifying every error is this layer's job
-            failure = self._classifier.error(exc)
+            failure = classifier.error(exc)
         else:
-            failure = self._classifier.result(value)
+            failure = classifier.result(value)
         duration = clock.monotonic() - begun
         if breaker is not None:
-            breaker.record(permit, duration, None if failure is None else failure.reason)
+            if failure is not None and not failure.counted:
+                breaker.release(permit)  # the rule leaves it out: no verdict either way
+            else:
+                breaker.record(permit, duration, None if failure is None else failure.reason)
         if failure is not None and self._events is not None:
             self._events(AttemptFailed(number, failure.reason, duration, failure.detail))
         return failure, value, AttemptRecord(number, duration, failure)

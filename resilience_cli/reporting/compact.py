@@ -136,6 +136,9 @@ def compact_summary(summary: RunSummary, *, glyphs: Glyphs) -> Group:
     if failed:
         attempts += f", failed: {_by_reason(summary.failed_attempts_by_reason, glyphs)}"
     facts.add_row("attempts", attempts)
+    rules = summary.failure_rules
+    if rules and (len(rules) > 1 or not rules[0].endswith("(default)")):
+        facts.add_row("failures", plain("; ".join(rules)))
     facts.add_row("pacing", _pacing(summary, glyphs))
     facts.add_row("breaker", _breaker(summary, glyphs))
     parts: list[RenderableType] = [heading, _calls_table(summary), facts]

@@ -91,6 +91,7 @@ def summary_document(summary: RunSummary) -> dict[str, object]:
             "failed": {reason.value: n for reason, n in summary.failed_attempts_by_reason},
         },
         "endpoints": {row.label: _row(row) for row in summary.endpoints},
+        "failure_rules": list(summary.failure_rules),
         "concurrency": {
             "requested": summary.concurrency,
             "peak_in_flight": summary.peak_in_flight,

@@ -195,6 +195,7 @@ def render_summary(
     parts: list[RenderableType] = [heading, _calls_table(summary)]
     if summary.fallbacks_by_reason or summary.failed_attempts_by_reason:
         parts.append(_reasons_table(summary))
+    parts.extend(plain(line) for line in summary.failure_rules)
     parts.append(_pacing_table(summary))
     breaker_line = Text.assemble(
         "breaker ", transition_text(summary.before.state, summary.after.state, glyphs)

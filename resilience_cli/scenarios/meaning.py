@@ -6,7 +6,8 @@
 - each step's policies, merged over `defaults.policies`, are in range: checked by building
   the patterns' configs with the one builder the flags use too (`settings.build_policies`),
   so the ranges live in one place, and each refusal points at the layer that set the key;
-- step names are unique, for reports.
+- step names are unique, for reports, and so are the names of `requests:`; an invoke
+  step's `requests` name entries of `requests:`, and it has no `mix` beside them.
 
 Each check returns `MeaningProblem`s, in file order, whose `loc` has pydantic's shape, so
 the loader reports them with their lines next to the structural problems.
@@ -89,7 +90,59 @@ def scenario_problems(scenario: Scenario) -> list[MeaningProblem]:
                 )
             )
         names.setdefault(step.name, loc)
+        problems += _request_problems(scenario, step, loc)
+        if step.kind == "faults" and scenario.proxied is None:
+            problems.append(
+                MeaningProblem(
+                    (*loc, "faults"),
+                    "a faults step changes the scenario's proxy: give the file"
+                    " `target: {proxy: embedded}` (or {proxy: http://...})",
+                    at_key=True,
+                )
+            )
+    problems += _request_name_problems(scenario)
     return unique(problems)
+
+
+def _request_name_problems(scenario: Scenario) -> list[MeaningProblem]:
+    problems: list[MeaningProblem] = []
+    seen: dict[str, int] = {}
+    for index, spec in enumerate(scenario.requests):
+        if spec.name in seen:
+            problems.append(
+                MeaningProblem(
+                    ("requests", index, "name"),
+                    f"name {spec.name!r} is already used by requests[{seen[spec.name]}];"
+                    " reports need unique names",
+                )
+            )
+        seen.setdefault(spec.name, index)
+    return problems
+
+
+def _request_problems(scenario: Scenario, step: Step, loc: Loc) -> list[MeaningProblem]:
+    settings = getattr(step, "invoke", None)
+    chosen = getattr(settings, "requests", None)
+    if settings is None or chosen is None:
+        return []
+    problems: list[MeaningProblem] = []
+    if "mix" in settings.model_fields_set:
+        problems.append(
+            MeaningProblem(
+                (*loc, "invoke", "requests"), "give mix or requests, not both", at_key=True
+            )
+        )
+    known = {spec.name for spec in scenario.requests}
+    for index, name in enumerate(chosen):
+        if name not in known:
+            listed = ", ".join(repr(n) for n in sorted(known)) or "none: the file has no requests:"
+            problems.append(
+                MeaningProblem(
+                    (*loc, "invoke", "requests", index),
+                    f"{name!r} is not one of the file's requests ({listed})",
+                )
+            )
+    return problems
 
 
 def unique(problems: Sequence[MeaningProblem]) -> list[MeaningProblem]:

@@ -52,11 +52,13 @@ from resilience_cli.scenarios.expectations import Expectation, Thresholds
 from resilience_cli.scenarios.fields import FrozenModel, Seconds
 from resilience_cli.scenarios.meaning import scenario_problems, step_problems
 from resilience_cli.scenarios.policies import PolicyOverrides, resolve_policies
+from resilience_cli.scenarios.requests import RequestSpec, check_fail_on
 from resilience_cli.scenarios.steps import (
     CALL_KINDS,
     KINDS,
     DelaySettings,
     ErrorSettings,
+    FaultsSettings,
     ForceOpenSettings,
     InvokeSettings,
     PauseSettings,
@@ -143,6 +145,14 @@ class Step(FrozenModel):
         ResetSettings | None,
         BeforeValidator(_null_is_empty, json_schema_input_type=ResetSettings | None),
     ] = Field(default=None, description="Close the breaker, as `resilience reset`.")
+    faults: Annotated[
+        FaultsSettings | None,
+        BeforeValidator(_null_is_empty, json_schema_input_type=FaultsSettings | None),
+    ] = Field(
+        default=None,
+        description="Change the faults of the scenario's proxy (target: {proxy: ...});"
+        " a fault left out is off.",
+    )
     policies: PolicyOverrides = Field(
         default_factory=PolicyOverrides,
         description="Call steps only: deep-merged over defaults.policies for this step.",
@@ -206,6 +216,7 @@ class Step(FrozenModel):
             ("state", self.state),
             ("force-open", self.force_open),
             ("reset", self.reset),
+            ("faults", self.faults),
         )
         for kind, settings in candidates:
             if settings is not None:
@@ -234,6 +245,16 @@ class Defaults(FrozenModel):
         default_factory=PolicyOverrides,
         description="Pattern settings for every step; a step's policies are merged over them.",
     )
+    fail_on: StrictStr | None = Field(
+        default=None,
+        description="What counts as a failure in every call step that does not say"
+        " (--fail-on): 5xx, 4xx, statuses such as 429, timeout, connect.",
+    )
+
+    @field_validator("fail_on")
+    @classmethod
+    def _fail_on(cls, value: str | None) -> str | None:
+        return check_fail_on(value)
 
 
 def _check_target(value: str) -> str:
@@ -243,6 +264,27 @@ def _check_target(value: str) -> str:
     if parts.scheme in {"http", "https"} and parts.netloc:
         return value
     raise ValueError("must be 'embedded' or an http(s) URL such as http://127.0.0.1:8080")
+
+
+class ProxyTarget(FrozenModel):
+    """`target: {proxy: ...}`: a fault-injecting proxy started in front of the target."""
+
+    proxy: StrictStr = Field(
+        description="What the proxy stands in front of: 'embedded' or an http:// URL"
+        " (--base-url replaces it)."
+    )
+    faults: FaultsSettings = Field(
+        default_factory=FaultsSettings,
+        description="The faults at the start; `faults:` steps change them.",
+    )
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy(cls, value: str) -> str:
+        checked = _check_target(value)
+        if checked.startswith("https:"):
+            raise ValueError("the proxy forwards plain http: give an http:// URL or 'embedded'")
+        return checked
 
 
 class Scenario(FrozenModel):
@@ -259,10 +301,18 @@ class Scenario(FrozenModel):
         le=limits.MAX_SEED,
         description="Seeds the call mix, the jitter and the upstream.",
     )
-    target: StrictStr = Field(
-        default=TARGET_EMBEDDED, description="'embedded' (the built-in upstream) or an http(s) URL."
+    target: StrictStr | ProxyTarget = Field(
+        default=TARGET_EMBEDDED,
+        description="'embedded' (the built-in upstream), an http(s) URL, or {proxy: ...}:"
+        " a fault-injecting proxy in front of one.",
     )
     defaults: Defaults = Field(default_factory=Defaults, description="Defaults for every step.")
+    requests: tuple[RequestSpec, ...] = Field(
+        (),
+        max_length=limits.MAX_REQUESTS,
+        description="Named requests (method, path, query, headers, json or body, weight,"
+        " ok_status) that invoke steps draw from with `requests: [name, ...]`.",
+    )
     steps: tuple[Step, ...] = Field(
         min_length=1, max_length=limits.MAX_STEPS, description="The steps, run in order."
     )
@@ -282,8 +332,19 @@ class Scenario(FrozenModel):
 
     @field_validator("target")
     @classmethod
-    def _target(cls, value: str) -> str:
-        return _check_target(value)
+    def _target(cls, value: str | ProxyTarget) -> str | ProxyTarget:
+        return value if isinstance(value, ProxyTarget) else _check_target(value)
+
+    @property
+    def proxied(self) -> ProxyTarget | None:
+        """The proxy `target:` asks for, if it asks for one."""
+        return self.target if isinstance(self.target, ProxyTarget) else None
+
+    @property
+    def target_url(self) -> str | None:
+        """The URL the calls (or the proxy) go to; None for the embedded upstream."""
+        where = self.target.proxy if isinstance(self.target, ProxyTarget) else self.target
+        return None if where == TARGET_EMBEDDED else where
 
     @model_validator(mode="before")
     @classmethod
@@ -326,6 +387,31 @@ class Scenario(FrozenModel):
             The configuration objects the pipeline is built from.
         """
         return resolve_policies(self.defaults.policies, step.policies)
+
+    def called_paths(self) -> Iterator[tuple[str, str]]:
+        """Every (step name, path) the call steps may call, in file order."""
+        from resilience_cli.mix import parse_mix  # noqa: PLC0415
+
+        for _, step in self.sections():
+            specs = self.request_specs(step)
+            if specs:
+                yield from ((step.name, spec.path) for spec in specs)
+            elif isinstance(step.settings, InvokeSettings):
+                yield from ((step.name, r.path) for r in parse_mix(step.settings.mix))
+
+    def resolved_fail_on(self, step: Step) -> str | None:
+        """What counts as a failure for a call step: its `fail_on`, else the defaults'."""
+        settings = step.settings
+        own = getattr(settings, "fail_on", None)
+        return own if isinstance(own, str) else self.defaults.fail_on
+
+    def request_specs(self, step: Step) -> tuple[RequestSpec, ...]:
+        """The requests an invoke step draws from by name; empty when it uses its `mix`."""
+        settings = step.settings
+        if not isinstance(settings, InvokeSettings) or settings.requests is None:
+            return ()
+        by_name = {spec.name: spec for spec in self.requests}
+        return tuple(by_name[name] for name in settings.requests if name in by_name)
 
     def resolved_concurrency(self, step: Step) -> int:
         """Calls a call step offers at once: its own, else `defaults.concurrency`, else its kind's.

@@ -2,7 +2,8 @@
 
 Every step does what its one-liner does, on the same state file: a call step is
 `execute()` with the step's merged policies, `state` reads the breaker, `force-open` and
-`reset` steer it, `pause` lets time pass (virtual time passes at once).
+`reset` steer it, `pause` lets time pass (virtual time passes at once), and `faults`
+changes what the scenario's proxy does to the calls that follow.
 
 - A strict expectation that fails marks the run failed; one with `abort_on_fail` also
   skips the remaining steps. An advisory one (`strict: false`) is shown, never counted.
@@ -24,14 +25,17 @@ from resilience_cli.errors import (
     EXIT_OK,
     EXIT_USAGE,
     ResilienceError,
+    UsageError,
 )
+from resilience_cli.failure_rule import DEFAULT_RULE, parse_fail_on
 from resilience_cli.measure import RunStatus, StepStatus, summarize
 from resilience_cli.mix import delay_mix, parse_mix, status_mix
-from resilience_cli.run import RunPlan, execute, plan_mix
+from resilience_cli.run import RunPlan, execute, failure_rules, plan_requests
 from resilience_cli.scenarios.metrics import breaker_step_metrics, call_step_metrics, evaluate
 from resilience_cli.scenarios.steps import (
     DelaySettings,
     ErrorSettings,
+    FaultsSettings,
     ForceOpenSettings,
     InvokeSettings,
     PauseSettings,
@@ -40,13 +44,15 @@ from resilience_cli.state.breaker import BreakerView, OperatorAction, load_break
 from resilience_cli.state.lock_wait import wait_for_transaction
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Sequence
+    from collections.abc import Awaitable, Callable, Mapping, Sequence
 
     from resilience_cli.client import Target
     from resilience_cli.clock import Clock
+    from resilience_cli.failure_rule import FailureRule
     from resilience_cli.measure import RunSummary
     from resilience_cli.patterns import CircuitBreaker, EventSink, Transition
-    from resilience_cli.run import MixDraw
+    from resilience_cli.proxy.faults import FaultSwitch
+    from resilience_cli.request import Request
     from resilience_cli.scenarios.metrics import Metric, Verdict
     from resilience_cli.scenarios.model import Scenario, Step
     from resilience_cli.state import BreakerStore
@@ -128,6 +134,8 @@ class _Context:
     events: EventSink | None
     note: Callable[[str], None] | None
     log_line: LogLine | None
+    environ: Mapping[str, str]
+    faults: FaultSwitch | None
 
 
 async def run_scenario(  # noqa: PLR0913 - the run's collaborators, each injected
@@ -144,14 +152,21 @@ async def run_scenario(  # noqa: PLR0913 - the run's collaborators, each injecte
     virtual_time: bool = False,
     note: Callable[[str], None] | None = None,
     log_line: LogLine | None = None,
+    environ: Mapping[str, str] | None = None,
+    faults: FaultSwitch | None = None,
 ) -> ScenarioReport:
     """Run every step, then `finally`, and judge each step's expectations.
 
     `target_for` makes a fresh target per call step (a target is closed after its step).
     `log_line` writes the run-level lines an operator step adds to its breaker's events
     (`state.replaced`, `breaker.reset`), as the `force-open` and `reset` commands do.
+    `environ` fills in the `${VAR}`s of the file's requests (check them first with
+    `expanded_requests`: a variable not set would stop the step that uses it). `faults`
+    is the switch of the proxy `target_for` stands in front of, which `faults:` steps set.
     """
-    context = _Context(scenario, clock, store, target_for, events, note, log_line)
+    context = _Context(
+        scenario, clock, store, target_for, events, note, log_line, environ or {}, faults
+    )
     started_wall, started = clock.wall(), clock.monotonic()
     reports: list[StepReport] = []
     status = RunStatus.PASSED
@@ -249,9 +264,29 @@ def _status(verdicts: tuple[Verdict, ...]) -> StepStatus:
     return StepStatus.FAILED if failed else StepStatus.PASSED
 
 
-def _calls(step: Step, seed: int) -> MixDraw:
-    """The step's calls, drawn as its one-liner draws them."""
+def expanded_requests(scenario: Scenario, environ: Mapping[str, str]) -> tuple[Request, ...]:
+    """The file's requests with every `${VAR}` filled in: the check before a run.
+
+    Raises:
+        UndefinedVariableError: A variable is not set (its message names it).
+    """
+    return tuple(spec.expanded(environ) for spec in scenario.requests)
+
+
+def _failure_rule(scenario: Scenario, step: Step) -> FailureRule:
+    fail_on = scenario.resolved_fail_on(step)
+    return DEFAULT_RULE if fail_on is None else parse_fail_on(fail_on, "fail_on")
+
+
+def _requests(context: _Context, step: Step) -> tuple[Request, ...]:
+    """The step's requests, as its one-liner sends them (or drawn from `requests:`)."""
     settings = step.settings
+    specs = context.scenario.request_specs(step)
+    if specs:
+        try:
+            return tuple(spec.expanded(context.environ) for spec in specs)
+        except ValueError as exc:  # a variable not set: this step cannot run
+            raise UsageError(str(exc)) from None
     if isinstance(settings, InvokeSettings):
         mix = parse_mix(settings.mix)
     elif isinstance(settings, DelaySettings):
@@ -260,18 +295,24 @@ def _calls(step: Step, seed: int) -> MixDraw:
         mix = status_mix(settings.status)
     else:
         raise TypeError(f"a {step.kind} step makes no calls")
-    return plan_mix(settings.count, mix, seed)
+    return mix
 
 
 async def _call_step(
     context: _Context, section: str, index: int, step: Step, *, patient: bool
 ) -> StepReport:
     scenario = context.scenario
+    settings = step.settings
+    if not isinstance(settings, InvokeSettings | DelaySettings | ErrorSettings):
+        raise TypeError(f"a {step.kind} step makes no calls")
+    requests = _requests(context, step)
+    rule = _failure_rule(scenario, step)
     plan = RunPlan(
-        calls=_calls(step, scenario.seed),
+        calls=plan_requests(settings.count, requests, scenario.seed),
         policies=scenario.resolved_policies(step),
         concurrency=scenario.resolved_concurrency(step),
         seed=scenario.seed,
+        failure_rule=rule,
     )
     result = await execute(
         plan,
@@ -282,7 +323,7 @@ async def _call_step(
         note=context.note,
         patient=patient,
     )
-    summary = summarize(result, step.kind)
+    summary = summarize(result, step.kind, failure_rules(rule, requests))
     verdicts = _judge(step, call_step_metrics(summary, result.tally))
     return StepReport(
         section,
@@ -306,6 +347,8 @@ async def _breaker_step(
     if step.kind in ("force-open", "reset"):
         before, after, transitions = await _steer_step(context, step, patient=patient)
     else:
+        if isinstance(step.settings, FaultsSettings):
+            _set_faults(context, step.settings)
         before, after, transitions = await _look(context, step)
     elapsed = clock.monotonic() - began
     verdicts = _judge(step, breaker_step_metrics(before, after, transitions, elapsed))
@@ -320,6 +363,15 @@ async def _breaker_step(
         transitions=transitions,
         verdicts=verdicts,
     )
+
+
+def _set_faults(context: _Context, settings: FaultsSettings) -> None:
+    """A `faults` step: the proxy does this from the next call on; then it looks as `state`."""
+    if context.faults is None:
+        raise UsageError("a faults step needs the scenario's proxy: target: {proxy: ...}")
+    context.faults.profile = settings.profile()
+    if context.log_line is not None:
+        context.log_line("faults.changed", faults=context.faults.profile.describe())
 
 
 async def _look(

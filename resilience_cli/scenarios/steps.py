@@ -9,13 +9,24 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Final, TypeAlias
 
-from pydantic import Field, PlainValidator, StrictInt, StrictStr, WithJsonSchema, field_validator
+from pydantic import (
+    Field,
+    PlainValidator,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    WithJsonSchema,
+    field_validator,
+)
 
+from resilience_cli.limits import MAX_BANDWIDTH, MAX_REQUESTS
 from resilience_cli.mix import parse_mix, parse_status
+from resilience_cli.proxy.faults import FaultProfile
 from resilience_cli.scenarios.fields import FrozenModel, Seconds
+from resilience_cli.scenarios.requests import check_fail_on
 from resilience_cli.settings import BY_NAME
 
-KINDS: Final = ("invoke", "delay", "error", "pause", "state", "force-open", "reset")
+KINDS: Final = ("invoke", "delay", "error", "pause", "state", "force-open", "reset", "faults")
 CALL_KINDS: Final = frozenset({"invoke", "delay", "error"})
 
 
@@ -29,6 +40,7 @@ _CONCURRENCY: Final = BY_NAME["concurrency"]
 _MIX: Final = BY_NAME["mix"]
 _SECONDS: Final = BY_NAME["seconds"]
 _STATUS: Final = BY_NAME["status"]
+_FAIL_ON: Final = BY_NAME["fail_on"]
 
 
 class _CallSettings(FrozenModel):
@@ -42,6 +54,18 @@ class _CallSettings(FrozenModel):
         le=_CONCURRENCY.high,
         description="Calls offered at once; default: defaults.concurrency, else the kind's.",
     )
+    fail_on: StrictStr | None = Field(
+        default=None,
+        description=_FAIL_ON.help
+        + " (--fail-on); default: defaults.fail_on, else "
+        + str(_FAIL_ON.default)
+        + ".",
+    )
+
+    @field_validator("fail_on")
+    @classmethod
+    def _fail_on(cls, value: str | None) -> str | None:
+        return check_fail_on(value)
 
 
 def _count(kind: str) -> int:
@@ -61,6 +85,13 @@ class InvokeSettings(_CallSettings):
 
     count: StrictInt = _count("invoke")
     mix: StrictStr = Field(default=_MIX.typed_default("invoke", str), description=_MIX.help + ".")
+    requests: tuple[StrictStr, ...] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_REQUESTS,
+        description="Names from the file's `requests:` to draw from, by their weights,"
+        " instead of `mix`.",
+    )
 
     @field_validator("mix")
     @classmethod
@@ -137,6 +168,50 @@ class ResetSettings(FrozenModel):
     """`reset`: close the breaker and clear its counters."""
 
 
+_Rate: TypeAlias = (
+    Annotated[StrictInt, Field(ge=0, le=1)] | Annotated[StrictFloat, Field(ge=0, le=1)]
+)
+_Bandwidth: TypeAlias = (
+    Annotated[StrictInt, Field(ge=0, le=MAX_BANDWIDTH)]
+    | Annotated[StrictFloat, Field(ge=0, le=MAX_BANDWIDTH)]
+)
+
+
+def _rate(what: str, default: float = 1.0) -> float:
+    """A `_rate` key: the probability, 0 to 1, that its fault strikes a request."""
+    return Field(default=default, description=f"Probability, 0 to 1, of {what}.")
+
+
+class FaultsSettings(FrozenModel):
+    """`faults`: what the scenario's proxy does from now on; a fault left out is off.
+
+    Each fault strikes a request with its `_rate` (0 to 1, 1 if left out), as the flags
+    of `resilience upstream proxy` say; `faults: {}` heals the proxy.
+    """
+
+    latency: Seconds = Field(default=0.0, ge=0, description="Added before a request goes on.")
+    jitter: Seconds = Field(default=0.0, ge=0, description="The latency varies by this much.")
+    latency_rate: _Rate = _rate("the latency")
+    status: Annotated[StrictInt, Field(ge=200, le=599)] | None = Field(
+        default=None, description="A status the proxy answers itself, without the upstream."
+    )
+    status_rate: _Rate = _rate("that answer")
+    reset_rate: _Rate = _rate("a connection reset", 0.0)
+    black_hole_rate: _Rate = _rate("a request never answered (a timeout)", 0.0)
+    bandwidth: _Bandwidth = Field(
+        default=0, description="Bytes per second of the answers; 0: no limit."
+    )
+    bandwidth_rate: _Rate = _rate("the bandwidth limit")
+    first_byte: Seconds = Field(default=0.0, ge=0, description="Wait before the first byte.")
+    first_byte_rate: _Rate = _rate("the first-byte wait")
+
+    def profile(self) -> FaultProfile:
+        """The proxy's fault profile these settings describe."""
+        values = self.model_dump()
+        values["status"] = values["status"] or 0
+        return FaultProfile(**values)
+
+
 StepSettings: TypeAlias = (
     InvokeSettings
     | DelaySettings
@@ -145,5 +220,6 @@ StepSettings: TypeAlias = (
     | StateSettings
     | ForceOpenSettings
     | ResetSettings
+    | FaultsSettings
 )
 CallSettings: TypeAlias = InvokeSettings | DelaySettings | ErrorSettings

@@ -13,6 +13,7 @@ from resilience_cli.mix import DEFAULT_MIX
 from resilience_cli.settings._setting import Kind, Setting
 
 _OUTPUT: Final = "Output and state"
+_REQUEST: Final = "What each call sends"
 
 RUN_SETTINGS: Final = (
     # -- what one command asks for ------------------------------------------------------
@@ -41,6 +42,62 @@ RUN_SETTINGS: Final = (
         "The status the upstream answers: 500, or a choice such as 200,500 or"
         " 200:0.7,500:0.3 (weighted)",
         commands=("error",),
+    ),
+    # -- what each call sends (invoke) --------------------------------------------------
+    Setting(
+        "--method",
+        Kind.TEXT,
+        "GET",
+        "HTTP method of every call: GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS",
+        commands=("invoke",),
+        panel=_REQUEST,
+    ),
+    Setting(
+        "--header",
+        Kind.TEXTS,
+        None,
+        "A header sent with every call, 'Name: value' (repeat for more); ${VAR} takes the"
+        " value from the environment, and it is never shown",
+        short="-H",
+        commands=("invoke",),
+        panel=_REQUEST,
+        shown_default="none",
+    ),
+    Setting(
+        "--param",
+        Kind.TEXTS,
+        None,
+        "A query parameter name=value added to every call (repeat for more); ${VAR} expands",
+        commands=("invoke",),
+        panel=_REQUEST,
+        shown_default="none",
+    ),
+    Setting(
+        "--data",
+        Kind.TEXT,
+        None,
+        "The body of every call, or @FILE to send a file's content; ${VAR} expands",
+        short="-d",
+        commands=("invoke",),
+        panel=_REQUEST,
+        shown_default="none",
+    ),
+    Setting(
+        "--data-json",
+        Kind.TEXT,
+        None,
+        "A JSON body, sent with Content-Type: application/json; ${VAR} expands inside its strings",
+        commands=("invoke",),
+        panel=_REQUEST,
+        shown_default="none",
+    ),
+    Setting(
+        "--fail-on",
+        Kind.TEXT,
+        defaults.FAIL_ON,
+        "What counts as a failure: 5xx, 4xx, statuses such as 429, timeout, connect; an"
+        " answer not listed succeeds, a timeout or error not listed falls back uncounted",
+        panel=_REQUEST,
     ),
     # -- the run ---------------------------------------------------------------------------
     Setting(

@@ -23,6 +23,7 @@ class Kind(StrEnum):
     FRACTION = "fraction"
     SWITCH = "switch"
     TEXT = "text"
+    TEXTS = "text, repeatable"
     PATH = "path"
 
     @property
@@ -38,6 +39,7 @@ _PYTHON_TYPES: Final[dict[Kind, type[int | float | bool | str | Path]]] = {
     Kind.FRACTION: float,
     Kind.SWITCH: bool,
     Kind.TEXT: str,
+    Kind.TEXTS: str,  # each of them; the flag takes a list
     Kind.PATH: Path,
 }
 

@@ -12,7 +12,9 @@ Endpoints (bodies are JSON like httpbin's unless said otherwise):
   echoes the request as `/anything` does.
 - `/status/{codes}`, any method: one code (`/status/500`) or a weighted choice
   (`/status/200:0.7,500:0.3`; no weights means equal ones), drawn from the app's seeded
-  rng. Empty body, and no `Retry-After`: that is `/retry-after`'s job.
+  rng. Empty `text/html` body, and no `Retry-After`: that is `/retry-after`'s job. As
+  httpbin: a redirect has `Location: /redirect/1`, 401 and 407 their challenge, 406 a
+  JSON body, 418 its teapot.
 - `/anything` and `/anything/{path}`, any method: `method`, `args`, `data`, `files`,
   `form`, `json`, `headers`, `origin`, `url`.
 - `/unstable?failure_rate=0.5&seed=N`, after go-httpbin: 500 with that probability,
@@ -22,10 +24,13 @@ Endpoints (bodies are JSON like httpbin's unless said otherwise):
   that many others starts again from its first answer.
 - `/retry-after/{seconds}?status=429|503&date=0|1` (ours): 429 or 503 with `Retry-After`
   in delay-seconds (0 to a day), or as an HTTP-date from the injected wall clock.
-- `/health`: `{"status": "ok"}`.
+- `/health`: `{"status": "ok", "upstream": "resilience-cli"}`: the second key tells a
+  client that the endpoints httpbin lacks (`EMBEDDED_ONLY`) are here.
 
 An unknown path is a 404 and a bad parameter a 400, both with `{"error": "..."}`. Numbers
-are plain ASCII decimals, finite and bounded (`params.py`).
+are plain ASCII decimals, finite and bounded (`params.py`). Every answer carries httpbin's
+CORS headers. `tests/thirdparty/test_httpbin_compat.py` compares all this with the real
+httpbin, endpoint by endpoint.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from email.utils import formatdate
 from typing import Final
 from urllib.parse import parse_qsl
 
+from resilience_cli.endpoints import UPSTREAM_NAME
 from resilience_cli.errors import ConfigError
 from resilience_cli.upstream.params import (
     BadRequestError,
@@ -70,6 +76,38 @@ SEEDS_KEPT: Final = 256
 
 _JSON: Final = b"application/json"
 _TEXT: Final = b"text/plain; charset=utf-8"
+_HTML: Final = b"text/html; charset=utf-8"
+_REDIRECT: Final = ((b"location", b"/redirect/1"),)
+_CHALLENGE: Final = b'Basic realm="Fake Realm"'
+_TEAPOT: Final = (
+    b"\n"
+    b"    -=[ teapot ]=-\n"
+    b"\n"
+    b"       _...._\n"
+    b"     .'  _ _ `.\n"
+    b'    | ."` ^ `". _,\n'
+    b'    \\_;`"---"`|//\n'
+    b"      |       ;/\n"
+    b"      \\_     _/\n"
+    b'        `"""`\n'
+)
+_MEDIA_TYPES: Final = ("image/webp", "image/svg+xml", "image/jpeg", "image/png", "image/*")
+# httpbin's own answers for some statuses: (headers, body, content type); an empty
+# content type sends none, as httpbin's replaced headers do.
+_STATUS_EXTRAS: Final[dict[int, tuple[tuple[tuple[bytes, bytes], ...], bytes, bytes]]] = {
+    **dict.fromkeys((301, 302, 303, 305, 307), (_REDIRECT, b"", b"")),
+    401: (((b"www-authenticate", _CHALLENGE),), b"", b""),
+    402: (((b"x-more-info", b"http://vimeo.com/22053820"),), b"", b""),
+    406: (
+        (),
+        json.dumps(
+            {"message": "Client did not request a supported media type.", "accept": _MEDIA_TYPES}
+        ).encode(),
+        _JSON,
+    ),
+    407: (((b"proxy-authenticate", _CHALLENGE),), b"", b""),
+    418: (((b"x-more-info", b"http://tools.ietf.org/html/rfc2324"),), _TEAPOT, b""),
+}
 _GET_ONLY: Final = frozenset({"GET", "HEAD"})
 # RFC 9110: no content, so no Content-Length (204) or none worth sending (304).
 _BODILESS: Final = frozenset({204, 304})
@@ -202,8 +240,13 @@ class UpstreamApp:
             return
         status, headers, body, content_type = reply
         if status not in _BODILESS:
-            headers.append((b"content-type", content_type))
+            if content_type:
+                headers.append((b"content-type", content_type))
             headers.append((b"content-length", str(len(body)).encode("ascii")))
+        # httpbin's CORS headers, on every answer.
+        origin = next((v for k, v in request.headers() if k == "origin"), "*")
+        headers.append((b"access-control-allow-origin", origin.encode("latin-1")))
+        headers.append((b"access-control-allow-credentials", b"true"))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
@@ -215,7 +258,7 @@ class UpstreamApp:
     async def _health(self, request: _Request) -> _Reply:
         if request.method not in _GET_ONLY:
             return _method_not_allowed()
-        return _json(200, {"status": "ok"})
+        return _json(200, {"status": "ok", "upstream": UPSTREAM_NAME})
 
     async def _anything(self, request: _Request) -> _Reply:
         body = await request.body()
@@ -230,12 +273,17 @@ class UpstreamApp:
         body = await request.body()
         echo = _echo(request, ("args", "headers", "origin", "url"))
         echo.update(_body_fields(request, body))
+        del echo["json"]  # httpbin's /delay shows the body as data and form only
         return _json(200, echo)
 
     async def _status(self, request: _Request) -> _Reply:
         codes, weights = parse_status_choices(request.param or "")
         code = codes[0] if len(codes) == 1 else self._rng.choices(codes, weights)[0]
-        return code, [], b"", _TEXT
+        extra = _STATUS_EXTRAS.get(code)
+        if extra is None:
+            return code, [], b"", _HTML
+        headers, body, content_type = extra
+        return code, list(headers), body, content_type
 
     async def _unstable(self, request: _Request) -> _Reply:
         raw_rate = request.query_value("failure_rate")

@@ -161,7 +161,7 @@ def test_upstream_serve_serves_until_interrupted(monkeypatch):
         result = runner.invoke(app, ["upstream", "serve", "--port", "0"])
     finally:
         thread.join(timeout=60)
-    assert probed == [{"status": "ok"}]
+    assert probed == [{"status": "ok", "upstream": "resilience-cli"}]
     assert result.exit_code == 130
     assert notes[0].startswith("serving the embedded upstream on http://127.0.0.1:")
     assert notes[-1] == "stopped"

@@ -25,6 +25,7 @@ from resilience_cli.patterns import (
     RetryConfig,
     TimeoutConfig,
 )
+from resilience_cli.request import Request
 from resilience_cli.targets import InProcessTarget, RemoteTarget
 from resilience_cli.virtual_time import VirtualClock
 
@@ -161,6 +162,29 @@ async def test_respx_503_then_200_recovers(clock):
     await client.aclose()
     assert outcome.kind is OutcomeKind.RECOVERED
     assert route.call_count == 2
+
+
+@respx.mock
+async def test_a_request_goes_out_with_its_method_query_headers_and_body(clock):
+    """What a Request says, expanded from the environment, is what reaches the wire."""
+    route = respx.post(f"{URL}/anything/orders").mock(return_value=httpx.Response(201))
+    request = Request(
+        "/anything/orders",
+        method="POST",
+        query=(("q", "${WORD}"), ("q", "two")),
+        headers=(("Authorization", "Bearer ${TOKEN}"),),
+        json='{"item": "${WORD}"}',
+        ok_status=frozenset({201}),
+    ).expanded({"WORD": "book", "TOKEN": "t0k"})
+    client = make_client(clock, RemoteTarget(URL))
+    outcome = await client.send(request)
+    await client.aclose()
+    assert outcome.kind is OutcomeKind.SUCCESS
+    sent = route.calls.last.request
+    assert sent.url.params.get_list("q") == ["book", "two"]
+    assert sent.headers["authorization"] == "Bearer t0k"
+    assert sent.headers["content-type"] == "application/json"
+    assert sent.content == b'{"item": "book"}'
 
 
 @respx.mock

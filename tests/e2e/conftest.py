@@ -71,3 +71,33 @@ def loopback_upstream(tmp_path: Path) -> Iterator[str]:
         finally:
             server.terminate()
             server.wait(timeout=10)
+
+
+@pytest.fixture
+def proxied_httpbin(httpbin_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """`resilience upstream proxy --to <real httpbin>` on free ports: (proxy URL, control URL)."""
+    with subprocess.Popen(
+        [
+            RESILIENCE,
+            "upstream",
+            "proxy",
+            "--to",
+            httpbin_url,
+            "--port",
+            "0",
+            "--control-port",
+            "0",
+        ],
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proxy:
+        assert proxy.stderr is not None
+        ready = proxy.stderr.readline()  # written once both listen
+        found = re.findall(r"http://127\.0\.0\.1:\d+", ready)
+        assert len(found) == 3, ready  # the proxy, the upstream, the control endpoint
+        try:
+            yield found[0], found[2]
+        finally:
+            proxy.terminate()
+            proxy.wait(timeout=10)

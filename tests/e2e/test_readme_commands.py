@@ -34,6 +34,26 @@ NOT_RUN_HERE = {
     "HYPOTHESIS_PROFILE=explore RESILIENCE_FUZZ_SCALE=50 .venv/bin/pytest tests/fuzz": (
         "the nightly fuzz run, minutes long; tests/fuzz runs in this suite at its daily scale"
     ),
+    "pip install httpbin waitress && waitress-serve --listen=127.0.0.1:8080 httpbin:app": (
+        "serves until Ctrl-C on a fixed port; the tests serve the same httpbin under waitress"
+        " on a free port (tests/httpbin_server.py)"
+    ),
+    "resilience upstream proxy --to http://127.0.0.1:8080 --port 8081": (
+        "serves until Ctrl-C; tests/e2e/conftest.py starts it in front of the real httpbin"
+        " on free ports"
+    ),
+    "export RESILIENCE_BASE_URL=http://127.0.0.1:8081": (
+        "sets the shell up for the walkthrough's lines, which test_readme_walkthrough.py runs"
+        " with it set, through the proxy in front of the real httpbin"
+    ),
+    "resilience upstream serve --port 8080": "serves until Ctrl-C; loopback_upstream runs it",
+    "resilience upstream proxy --to http://127.0.0.1:8080 --error 503:0.3": (
+        "serves until Ctrl-C; the proxy fixture runs it, and tests/proxy/ tests each fault"
+    ),
+    "resilience upstream faults --latency 0.5 --jitter 0.2": (
+        "needs the proxy above, running; test_against_httpbin.py changes a running proxy's"
+        " faults so"
+    ),
 }
 POSIX_SHELL = pytest.mark.skipif(
     sys.platform == "win32", reason="the README's sh blocks are POSIX shell; PowerShell has its own"

@@ -266,12 +266,25 @@ def test_every_walkthrough_line_has_a_check():
 @pytest.mark.slow
 def test_the_walkthrough_does_what_each_comment_says(tmp_path):
     """From a fresh folder, in order and in real time, every line does what it says."""
+    walk(tmp_path, {})
+
+
+@pytest.mark.slow
+def test_the_walkthrough_works_through_the_proxy_in_front_of_the_real_httpbin(
+    tmp_path, proxied_httpbin
+):
+    """With RESILIENCE_BASE_URL at the proxy before a real httpbin, every line does what it says."""
+    proxy_url, _ = proxied_httpbin
+    walk(tmp_path, {"RESILIENCE_BASE_URL": proxy_url})
+
+
+def walk(tmp_path: Path, extra: dict[str, str]) -> None:
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("RESILIENCE_", "GITHUB_")) and key not in ("COLUMNS", "NO_COLOR")
     }
-    folder = Folder(tmp_path, env | {"PYTHONIOENCODING": "utf-8"})
+    folder = Folder(tmp_path, env | {"PYTHONIOENCODING": "utf-8"} | extra)
     for number, line in enumerate(walkthrough(), start=1):
         result = folder.run(line.command)
         where = f"line {number}: {line.command}  # {line.comment}"

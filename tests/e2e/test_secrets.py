@@ -63,3 +63,91 @@ def test_no_output_format_shows_a_urls_password_or_token(installed, loopback_ups
     assert "token=***" in seen
     assert "api_key=***" in seen
     assert json.loads(runs[1].stdout)["target"] == f"http://teacher:***@{host}/?token=***"
+
+
+ENV_SECRET = "env-s3cret-value"  # noqa: S105
+
+
+def test_no_output_format_shows_a_value_from_the_environment(
+    installed, loopback_upstream, tmp_path
+):
+    """A header, query or body value from `${VAR}` never reaches an output, a file or a message."""
+    (tmp_path / "api.yaml").write_text(
+        "version: 1\ntitle: api\nrequests:\n"
+        "  - name: create\n    method: POST\n    path: /anything\n"
+        "    headers: {Authorization: 'Bearer ${API_TOKEN}', X-Api-Key: '${API_TOKEN}'}\n"
+        "    query: {key: '${API_TOKEN}'}\n"
+        "    json: {token: '${API_TOKEN}'}\n"
+        "  - name: broken\n    path: /status/503\n"
+        "    headers: {Cookie: 'id=${API_TOKEN}'}\n"
+        "steps:\n"
+        "  - name: calls\n    invoke: {count: 4, requests: [create, broken]}\n"
+        "    expect: {calls: count == 4}\n"
+    )
+    env = {"API_TOKEN": ENV_SECRET, "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}
+    header = ["-H", "Authorization: Bearer ${API_TOKEN}", "--param", "sig=${API_TOKEN}"]
+    runs = [
+        installed.run("invoke", "-n", "3", "--mix", "/anything:1", *header, env=env),
+        installed.run(
+            "invoke", "-n", "3", "--mix", "/status/500:1", *header, "--json", env=env
+        ),
+        installed.run(
+            "invoke", "-n", "3", "--base-url", "http://127.0.0.1:1", *header, "--json", env=env
+        ),
+        installed.run(
+            "run", "api.yaml", "--base-url", loopback_upstream, "--junit", "junit.xml",
+            "--export", "slides.svg", "--json", env=env,
+        ),
+        installed.run("run", "api.yaml", "--export", "page.html", env=env),
+        installed.run("logs", "-n", "500"),
+        installed.run("logs", "-n", "500", "--raw"),
+        installed.run("state", "--json"),
+    ]  # fmt: skip
+    seen = ""
+    for result in runs:
+        text = (result.stdout + result.stderr).decode("utf-8")
+        assert "internal error" not in text, text
+        seen += text
+    files = [path for path in tmp_path.rglob("*") if path.is_file() and path.name != "api.yaml"]
+    assert {path.name for path in files} >= {"junit.xml", "summary.md", "page.html", "app.log"}
+    for path in files:
+        content = path.read_bytes().decode("utf-8")
+        assert ENV_SECRET not in content, path
+        seen += content
+    assert ENV_SECRET not in seen
+    assert '"Authorization": "***"' in seen  # the log describes the request, masked
+    assert '"Cookie": "***"' in seen
+
+
+LITERAL = "literal-s3cret"
+
+
+def test_an_auth_header_written_out_is_masked_too(installed, tmp_path):
+    """A credential typed as a header's value, not from `${VAR}`, is masked as one from it is."""
+    (tmp_path / "api.yaml").write_text(
+        "version: 1\ntitle: api\nrequests:\n"
+        "  - name: create\n    method: POST\n    path: /anything\n"
+        f"    headers: {{Authorization: 'Bearer {LITERAL}', X-Api-Key: '{LITERAL}-key',"
+        f" Proxy-Authorization: 'Basic {LITERAL}-proxy'}}\n"
+        "steps:\n"
+        "  - name: calls\n    invoke: {count: 4, requests: [create]}\n"
+        "    expect: {calls: count == 4}\n"
+    )
+    header = ["-H", f"Authorization: Bearer {LITERAL}", "-H", f"X-Api-Key: {LITERAL}-key"]
+    runs = [
+        installed.run("invoke", "-n", "3", "--mix", "/anything:1", *header, "--json",
+                      "--virtual-time"),
+        installed.run("invoke", "-n", "2", "--base-url", "http://127.0.0.1:1", *header),
+        installed.run("run", "api.yaml", "--junit", "junit.xml", "--export", "slides.svg",
+                      "--json", "--virtual-time",
+                      env={"GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}),
+        installed.run("logs", "-n", "500", "--raw"),
+        installed.run("state", "--json"),
+    ]  # fmt: skip
+    seen = "".join((result.stdout + result.stderr).decode("utf-8") for result in runs)
+    files = [path for path in tmp_path.rglob("*") if path.is_file() and path.name != "api.yaml"]
+    assert {path.name for path in files} >= {"junit.xml", "summary.md", "app.log"}
+    seen += "".join(path.read_text(encoding="utf-8") for path in files)
+    assert LITERAL not in seen
+    assert '"Authorization": "***"' in seen
+    assert '"X-Api-Key": "***"' in seen

@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 
 from resilience_cli.cli import app, logs
 from resilience_cli.measure import RunTally, summarize
-from resilience_cli.mix import Endpoint
 from resilience_cli.patterns import (
     BreakerState,
     CallOutcome,
@@ -24,6 +23,7 @@ from resilience_cli.patterns import (
 from resilience_cli.patterns.events import BreakerTransitioned
 from resilience_cli.reporting import render_breaker, render_summary, summary_document
 from resilience_cli.reporting.document import state_document
+from resilience_cli.request import Request
 from resilience_cli.run import CallResult, RunPlan, RunResult
 from resilience_cli.scenarios.metrics import call_step_metrics
 from resilience_cli.state.breaker import BreakerView
@@ -89,12 +89,12 @@ def test_one_instant_reads_the_same_in_every_view():
 def tally(calls) -> RunTally:
     counted = RunTally()
     for each in calls:
-        counted.add(each.endpoint.label, each.outcome)
+        counted.add(each.request.label, each.outcome)
     return counted
 
 
 def run_result(elapsed: float) -> RunResult:
-    get = Endpoint("/get", "GET", "/get")
+    get = Request("/get")
     fell_back = CallOutcome(OutcomeKind.FALLBACK, None, Reason.BREAKER_OPEN, (), 0.0)
     view = BreakerView(BreakerState.OPEN, 5, WALL, 10.0)
     return RunResult(

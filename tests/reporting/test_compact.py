@@ -7,7 +7,6 @@ import pytest
 from rich.console import Console
 
 from resilience_cli.measure import RunTally, summarize
-from resilience_cli.mix import Endpoint
 from resilience_cli.patterns import (
     AttemptRecord,
     BreakerState,
@@ -19,14 +18,15 @@ from resilience_cli.patterns import (
     Transition,
 )
 from resilience_cli.reporting import render_breaker, render_summary
+from resilience_cli.request import Request
 from resilience_cli.run import CallResult, RunPlan, RunResult
 from resilience_cli.state.breaker import BreakerView
 from resilience_cli.view import COMPACT_BELOW_ROWS, View, default_view
 
 WALL = 1_767_225_600.0
-GET = Endpoint("/get", "GET", "/get")
-SLOW = Endpoint("/delay/3", "GET", "/delay/3")
-ERR = Endpoint("/status/500", "GET", "/status/500")
+GET = Request("/get")
+SLOW = Request("/delay/3")
+ERR = Request("/status/500")
 TIMEOUT = Failure(Reason.TIMEOUT, retryable=True)
 CLOSED, OPEN, HALF = BreakerState.CLOSED, BreakerState.OPEN, BreakerState.HALF_OPEN
 
@@ -53,7 +53,7 @@ def call(endpoint, kind, *failures, reason=None, duration=0.5) -> CallResult:
 def tally(calls) -> RunTally:
     counted = RunTally()
     for each in calls:
-        counted.add(each.endpoint.label, each.outcome)
+        counted.add(each.request.label, each.outcome)
     return counted
 
 
@@ -68,7 +68,7 @@ def mixed_run(transitions: tuple[Transition, ...] = flap(1)) -> RunResult:
     after = transitions[-1].to_state if transitions else CLOSED
     return RunResult(
         plan=RunPlan(
-            calls=tuple(c.endpoint for c in calls), policies=Policies(), concurrency=10, seed=0
+            calls=tuple(c.request for c in calls), policies=Policies(), concurrency=10, seed=0
         ),
         tally=tally(calls),
         before=BreakerView(CLOSED, 0, None, None),
@@ -118,10 +118,7 @@ def test_compact_summary_lists_the_last_transitions_and_counts_the_rest():
 def test_compact_summary_with_many_endpoints_keeps_to_the_total():
     """More than four endpoints: one total row instead of a row each."""
     run = mixed_run()
-    many = tuple(
-        call(Endpoint(f"/anything/{i}", "GET", f"/anything/{i}"), OutcomeKind.SUCCESS, None)
-        for i in range(6)
-    )
+    many = tuple(call(Request(f"/anything/{i}"), OutcomeKind.SUCCESS, None) for i in range(6))
     run = replace(run, tally=tally(many))
     lines = render(render_summary(summarize(run, "invoke"), view=View.COMPACT))
     assert not any(line.startswith("/anything") for line in lines)

@@ -7,7 +7,6 @@ from rich.console import Console
 
 from resilience_cli import reporting
 from resilience_cli.measure import RunStatus, RunTally, StepStatus, percentile, summarize
-from resilience_cli.mix import Endpoint
 from resilience_cli.patterns import (
     AttemptRecord,
     BreakerState,
@@ -21,11 +20,12 @@ from resilience_cli.patterns import (
 from resilience_cli.reporting import junit, render_breaker, render_summary, summary_document
 from resilience_cli.reporting.document import state_document
 from resilience_cli.reporting.scenario import RUN_STYLES, STEP_STYLES
+from resilience_cli.request import Request
 from resilience_cli.run import CallResult, RunPlan, RunResult
 from resilience_cli.state.breaker import BreakerView
 
-GET = Endpoint("/get", "GET", "/get")
-ERR = Endpoint("/status/500", "GET", "/status/500")
+GET = Request("/get")
+ERR = Request("/status/500")
 FAIL = Failure(Reason.HTTP_5XX, retryable=True)
 WALL = 1_767_225_600.0
 
@@ -38,7 +38,7 @@ def outcome(kind, duration, *failures, reason=None) -> CallOutcome:
 def tally(calls) -> RunTally:
     counted = RunTally()
     for each in calls:
-        counted.add(each.endpoint.label, each.outcome)
+        counted.add(each.request.label, each.outcome)
     return counted
 
 

@@ -3,24 +3,26 @@ import gc
 import json
 import random
 import tracemalloc
+from dataclasses import replace
 
 import pytest
 
 from resilience_cli import run as run_module
 from resilience_cli.errors import StateFileError
-from resilience_cli.mix import Endpoint
+from resilience_cli.mix import parse_mix
 from resilience_cli.patterns import BreakerConfig, BreakerState, Policies, Reason, RetryConfig
 from resilience_cli.patterns.events import EventList
-from resilience_cli.run import RunPlan, execute, plan_mix
+from resilience_cli.request import Request
+from resilience_cli.run import RunPlan, execute, plan_requests
 from resilience_cli.state import JsonFileStore
 from resilience_cli.targets import InProcessTarget
 
-GET = Endpoint("/get", "GET", "/get")
-ERROR = Endpoint("/status/500", "GET", "/status/500")
-SLOW = Endpoint("/delay/5", "GET", "/delay/5")
+GET = Request("/get")
+ERROR = Request("/status/500")
+SLOW = Request("/delay/5")
 
 
-def plan(*calls: Endpoint, concurrency: int = 1, **policies) -> RunPlan:
+def plan(*calls: Request, concurrency: int = 1, **policies) -> RunPlan:
     return RunPlan(
         calls=calls,
         policies=Policies(rate_limiter=None, **policies),
@@ -43,10 +45,10 @@ class CountingTarget(InProcessTarget):
 
 def test_plan_mix_is_seeded():
     """The same seed draws the same call plan; another seed another one."""
-    mix = [(GET, 1.0), (ERROR, 1.0)]
-    assert plan_mix(20, mix, 5) == plan_mix(20, mix, 5)
-    assert plan_mix(20, mix, 5) != plan_mix(20, mix, 6)
-    assert len(plan_mix(20, mix, 5)) == 20
+    mix = [GET, ERROR]
+    assert plan_requests(20, mix, 5) == plan_requests(20, mix, 5)
+    assert plan_requests(20, mix, 5) != plan_requests(20, mix, 6)
+    assert len(plan_requests(20, mix, 5)) == 20
 
 
 async def test_a_run_persists_the_breaker_it_opened(clock, tmp_path):
@@ -104,7 +106,7 @@ async def test_concurrency_is_respected_and_measured(clock, tmp_path):
     """Ten workers over twenty slow calls: peak in flight is ten, every call is counted."""
     store = JsonFileStore(tmp_path / "breaker.json", clock=clock)
     result = await execute(
-        plan(*[Endpoint("/delay/1", "GET", "/delay/1")] * 20, concurrency=10, bulkhead=None),
+        plan(*[Request("/delay/1")] * 20, concurrency=10, bulkhead=None),
         clock=clock,
         store=store,
         target=CountingTarget(clock),
@@ -145,18 +147,20 @@ async def test_a_corrupt_snapshot_names_the_file_and_the_way_out(clock, tmp_path
 @pytest.mark.parametrize("weights", [(1.0, 1.0), (0.6, 0.2, 0.2), (1e-9, 1_000_000.0, 3.0), (5.0,)])
 def test_the_drawn_plan_is_the_sequence_choices_would_draw(seed, weights):
     """Drawn one call at a time, the plan is exactly `Random(seed).choices(..., k=count)`."""
-    endpoints = [GET, ERROR, SLOW][: len(weights)]
-    mix = list(zip(endpoints, weights, strict=True))
-    expected = random.Random(seed).choices(endpoints, weights, k=500)
-    assert list(plan_mix(500, mix, seed)) == expected
-    assert list(plan_mix(500, mix, seed)) == expected  # and again: each pass starts afresh
+    requests = [
+        replace(request, weight=weight)
+        for request, weight in zip([GET, ERROR, SLOW], weights, strict=False)
+    ]
+    expected = random.Random(seed).choices(requests, weights, k=500)
+    assert list(plan_requests(500, requests, seed)) == expected
+    assert list(plan_requests(500, requests, seed)) == expected  # each pass starts afresh
 
 
 def test_a_plan_of_a_million_calls_costs_no_memory_until_it_runs():
     """The plan is drawn as the run takes calls: making it allocates almost nothing."""
     tracemalloc.start()
     try:
-        calls = plan_mix(1_000_000, [(GET, 1.0), (ERROR, 1.0)], 3)
+        calls = plan_requests(1_000_000, [GET, ERROR], 3)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -207,3 +211,31 @@ async def test_a_run_keeps_numbers_not_calls(clock, tmp_path):
     small = await held_after_run(500, clock, tmp_path)
     large = await held_after_run(5_500, clock, tmp_path)
     assert (large - small) / 5_000 < 100
+
+
+# Drawn by the `MixDraw` of the release before requests became values: a `--mix` and a
+# seed still make the very same calls.
+PINNED = [
+    (
+        "/get:0.6,/delay/3:0.2,/status/500:0.2",
+        0,
+        "/status/500 /delay/3 /get /get /get /get /delay/3 /get /get /get /status/500 /get",
+    ),
+    (
+        "/get:3,/status/200,500:1",
+        3,
+        "/get /get /get /get /get /get /get /status/200,500 /get /get /status/200,500 /get",
+    ),
+    (
+        "/status/503:1,/delay/5:1,/get:1",
+        5,
+        "/delay/5 /get /get /get /get /get /status/503 /delay/5 /get /delay/5 /get /status/503",
+    ),
+]
+
+
+@pytest.mark.parametrize(("mix", "seed", "expected"), PINNED)
+def test_a_mix_and_a_seed_draw_the_calls_they_always_drew(mix, seed, expected):
+    """The requests drawn for a `--mix` are those of earlier releases, call for call."""
+    drawn = [request.label for request in plan_requests(12, parse_mix(mix), seed)]
+    assert drawn == expected.split()

@@ -7,7 +7,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from resilience_cli.measure import Latencies, RunTally, summarize
-from resilience_cli.mix import Endpoint
 from resilience_cli.patterns import (
     AttemptRecord,
     BreakerState,
@@ -20,6 +19,7 @@ from resilience_cli.patterns import (
     Reason,
     Transition,
 )
+from resilience_cli.request import Request
 from resilience_cli.run import CallResult, RunPlan, RunResult
 from resilience_cli.scenarios import metrics as metrics_module
 from resilience_cli.scenarios.metrics import (
@@ -38,8 +38,8 @@ from resilience_cli.scenarios.metrics import (
 from resilience_cli.scenarios.thresholds import Threshold, equality, parse_threshold
 from resilience_cli.state.breaker import BreakerView
 
-GET = Endpoint("/get", "GET", "/get")
-ERROR = Endpoint("/status/500", "GET", "/status/500")
+GET = Request("/get")
+ERROR = Request("/status/500")
 
 
 def attempt(number, duration, reason=None):
@@ -55,7 +55,7 @@ def call(endpoint, kind, duration, *attempts, reason=None):
 def tally(calls):
     counted = RunTally()
     for each in calls:
-        counted.add(each.endpoint.label, each.outcome)
+        counted.add(each.request.label, each.outcome)
     return counted
 
 
@@ -95,7 +95,7 @@ OPENED = (transition(BreakerState.CLOSED, BreakerState.OPEN),)
 
 def run(calls=CALLS, *, bulkhead=None, limiter=None, elapsed=2.0, transitions=OPENED):
     result = RunResult(
-        plan=RunPlan(tuple(c.endpoint for c in calls), Policies(), concurrency=2, seed=7),
+        plan=RunPlan(tuple(c.request for c in calls), Policies(), concurrency=2, seed=7),
         tally=tally(calls),
         before=view(BreakerState.CLOSED),
         after=view(BreakerState.OPEN, fail_count=3),

@@ -1,10 +1,11 @@
 import pytest
 
-from resilience_cli.mix import Endpoint, parse_mix, parse_status
+from resilience_cli.mix import parse_mix, parse_status
+from resilience_cli.request import Request
 
 
 def paths(text: str) -> list[tuple[str, float]]:
-    return [(endpoint.path, weight) for endpoint, weight in parse_mix(text)]
+    return [(request.path, request.weight) for request in parse_mix(text)]
 
 
 @pytest.mark.parametrize(
@@ -60,6 +61,4 @@ def test_a_status_is_a_code_or_a_choice_of_codes(value, expected):
 
 def test_a_status_choice_is_one_endpoint():
     """The whole choice is one path, so it is one row of the report."""
-    assert parse_mix(f"/status/{parse_status('200,500')}") == (
-        (Endpoint("/status/200,500", "GET", "/status/200,500"), 1.0),
-    )
+    assert parse_mix(f"/status/{parse_status('200,500')}") == (Request("/status/200,500"),)

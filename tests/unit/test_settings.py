@@ -145,7 +145,9 @@ def test_every_call_command_has_every_shared_option():
     shared = [setting.name for setting in SETTINGS if setting.commands == CALL_COMMANDS]
     for command in CALL_COMMANDS:
         names = [parameter.name for parameter in call_parameters(command)]
-        assert names[1:] == shared
+        own = [s.name for s in SETTINGS if command in s.commands and s.commands != CALL_COMMANDS]
+        assert names == own + shared
+        assert own[0] in {"mix", "seconds", "status"}
         assert all(
             parameter.kind is inspect.Parameter.KEYWORD_ONLY
             for parameter in call_parameters(command)

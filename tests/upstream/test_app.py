@@ -58,10 +58,10 @@ async def test_get_only_routes_refuse_other_methods(client, path):
 
 
 async def test_health_is_ok(client):
-    """GET /health answers 200 {"status": "ok"}."""
+    """GET /health answers 200 {"status": "ok", "upstream": "resilience-cli"}."""
     response = await client.get("/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "upstream": "resilience-cli"}
 
 
 async def test_anything_echoes_a_json_body(client):
@@ -198,7 +198,7 @@ async def test_delay_rejects_bad_values(client, value):
     assert_bad_request(await client.get(f"/delay/{value}"))
 
 
-@pytest.mark.parametrize("code", [200, 418, 429, 500, 503])
+@pytest.mark.parametrize("code", [200, 429, 500, 503])
 async def test_status_answers_the_code_with_an_empty_body(client, code):
     """/status/{code} answers exactly that code, with no body."""
     response = await client.get(f"/status/{code}")
@@ -428,3 +428,30 @@ def test_max_delay_must_be_finite_and_non_negative(max_delay):
     """A nonsense cap is refused when the app is built, naming the field."""
     with pytest.raises(ConfigError, match=r"upstream\.max_delay"):
         UpstreamApp(max_delay=max_delay)
+
+
+@pytest.mark.parametrize(
+    ("code", "header", "value"),
+    [
+        (301, "location", "/redirect/1"),
+        (307, "location", "/redirect/1"),
+        (401, "www-authenticate", 'Basic realm="Fake Realm"'),
+        (407, "proxy-authenticate", 'Basic realm="Fake Realm"'),
+        (418, "x-more-info", "http://tools.ietf.org/html/rfc2324"),
+    ],
+)
+async def test_status_answers_as_httpbin_does_for_its_special_codes(client, code, header, value):
+    """A redirect points at /redirect/1, 401 and 407 challenge, 418 is a teapot: as httpbin."""
+    response = await client.get(f"/status/{code}")
+    assert response.status_code == code
+    assert response.headers[header] == value
+    assert ("teapot" in response.text) is (code == 418)
+
+
+async def test_every_answer_carries_httpbins_cors_headers(client):
+    """Access-Control-Allow-Origin echoes the Origin (else `*`), with credentials allowed."""
+    plain = await client.get("/get")
+    origin = await client.get("/status/404", headers={"Origin": "https://class.example"})
+    assert plain.headers["access-control-allow-origin"] == "*"
+    assert origin.headers["access-control-allow-origin"] == "https://class.example"
+    assert origin.headers["access-control-allow-credentials"] == "true"

@@ -114,7 +114,7 @@ async def test_a_kept_alive_connection_idle_past_the_timeout_closes_after_its_re
         finally:
             await close_raw(writer)
     assert head.startswith(b"HTTP/1.1 200 OK\r\n")
-    assert rest == b'{"status": "ok"}\n'
+    assert rest == b'{"status": "ok", "upstream": "resilience-cli"}\n'
 
 
 async def test_a_request_head_sent_byte_by_byte_gets_408_at_the_deadline():

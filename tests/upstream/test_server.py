@@ -79,7 +79,10 @@ async def test_start_binds_an_ephemeral_loopback_port(server):
     assert host == "127.0.0.1"
     assert int(port) > 0
     async with httpx.AsyncClient(base_url=server.base_url) as client:
-        assert (await client.get("/health")).json() == {"status": "ok"}
+        assert (await client.get("/health")).json() == {
+            "status": "ok",
+            "upstream": "resilience-cli",
+        }
 
 
 async def test_keep_alive_serves_many_requests_on_one_connection(server):
@@ -162,7 +165,7 @@ async def test_http_1_0_request_is_answered_then_closed(server, caplog):
     finally:
         await close_raw(writer)
     assert data.startswith(b"HTTP/1.1 200 OK\r\n")
-    assert data.endswith(b'{"status": "ok"}\n')
+    assert data.endswith(b'{"status": "ok", "upstream": "resilience-cli"}\n')
     assert_quiet(caplog)
 
 
@@ -347,7 +350,9 @@ async def test_stop_closes_idle_keep_alive_connections(caplog):
     finally:
         await close_raw(writer)
     assert head.startswith(b"HTTP/1.1 200 OK\r\n")
-    assert rest == b'{"status": "ok"}\n'  # the body, then EOF: nothing hangs open
+    assert (
+        rest == b'{"status": "ok", "upstream": "resilience-cli"}\n'
+    )  # the body, then EOF: nothing hangs open
     assert stopped_in < 1.0  # a sanity bound; the speed budget lives in the benchmarks
     assert_quiet(caplog)
 

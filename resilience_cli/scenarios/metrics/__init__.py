@@ -58,8 +58,8 @@ The namespace (steps: *calls* = `invoke`, `delay`, `error`; *all* = every step k
 
 Every `<reason>` is present, zero counts too, so `fallback.rate_limited: ["count == 0"]`
 always has data. `<reason>` is one of `timeout`, `deadline_exceeded`, `http_5xx`, `http_429`,
-`connect_error`, `breaker_open`, `bulkhead_full`, `rate_limited`, `error`. The breaker
-states are `closed`, `open`, `half_open` and `forced_open`.
+`unexpected_status`, `connect_error`, `breaker_open`, `bulkhead_full`, `rate_limited`,
+`error`. The breaker states are `closed`, `open`, `half_open` and `forced_open`.
 """
 
 from resilience_cli.scenarios.metrics._kinds import (
