@@ -52,3 +52,9 @@ MAX_STORED_COUNT: Final = 2**63 - 1
 
 MAX_LOG_LINES: Final = 1_000_000
 """`resilience logs -n`."""
+
+MAX_BREAKER_NAME: Final = 64
+"""`--breaker NAME`: letters, digits, `_`, `.` and `-`, as part of the store's keys."""
+
+MIN_WATCH_INTERVAL: Final = 0.1
+"""`state --watch --interval`: at most ten looks a second at the store."""

@@ -11,12 +11,16 @@ import typer
 
 from resilience_cli import defaults
 from resilience_cli.cli.exports import ExportModeOption  # noqa: TC001 - read by Typer
-from resilience_cli.cli.options import (  # noqa: TC001 - Typer reads these at run time
+from resilience_cli.cli.options import (
     BaseUrlOption,
+    BreakerNameOption,
     JsonOption,
     LockTimeoutOption,
     LogFileOption,
     StateFileOption,
+    StateOption,
+    StoreChoice,
+    StoreUnavailableOption,
 )
 from resilience_cli.cli.view import ViewOption  # noqa: TC001 - Typer reads it at run time
 from resilience_cli.errors import EXIT_INTERRUPTED, UsageError
@@ -35,6 +39,7 @@ if TYPE_CHECKING:
     from resilience_cli.scenarios.model import Step
     from resilience_cli.scenarios.runner import ScenarioReport, StepReport
     from resilience_cli.state import BreakerStore
+    from resilience_cli.state.redis_store import RedisStore
 
 SHIPPED: Final = Path(__file__).resolve().parent.parent / "scenarios" / "shipped"
 
@@ -230,6 +235,9 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     ] = None,
     base_url: BaseUrlOption = None,
     state_file: StateFileOption = None,
+    state: StateOption = None,
+    breaker: BreakerNameOption = "default",
+    store_unavailable: StoreUnavailableOption = "local",
     lock_timeout: LockTimeoutOption = defaults.LOCK_TIMEOUT,
     log_file: LogFileOption = defaults.LOG_FILE,
 ) -> None:
@@ -251,7 +259,12 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     prompt = Prompt.for_run(clock, virtual_time=virtual_time) if interactive else None
     if prompt is not None and prompt.clock is not None:
         clock = prompt.clock  # every step reads the clock that stops at the prompt
-    store = runtime.open_store(state_file, clock, lock_timeout)
+    store = runtime.open_store(
+        StoreChoice(state_file, state, breaker, store_unavailable),
+        clock,
+        lock_timeout,
+        virtual_time=virtual_time,
+    )
     interruption = Interruption()
     try:
         log = open_event_log(
@@ -342,7 +355,7 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
     base_url: str | None,
     virtual_time: bool,
     prompt: Prompt | None,
-    store: BreakerStore,
+    store: BreakerStore | RedisStore,
     log: EventLog,
     interruption: Interruption,
 ) -> ScenarioReport:
