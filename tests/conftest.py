@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import settings as hypothesis_settings
+from redis_server import RedisServer
 
 from resilience_cli.event_loops import event_loop_for
 from resilience_cli.virtual_time import VirtualClock, VirtualEventLoop, WallOrigin
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterator, Mapping
 
 
 # Every random decision has a seed, the property tests' too: by default hypothesis draws
@@ -82,3 +83,28 @@ async def clock() -> VirtualClock:
     loop = asyncio.get_running_loop()
     assert isinstance(loop, VirtualEventLoop), "real-time tests have no virtual clock"
     return loop.clock
+
+
+@pytest.fixture(scope="session")
+def _redis_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One real redis-server for the session's tests that only need a clean one."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_server(_redis_session: RedisServer) -> RedisServer:
+    """The session's redis-server, with no key and no cached script left by another test."""
+    _redis_session.flush()
+    return _redis_session
+
+
+@pytest.fixture
+def own_redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A redis-server of the test's own, to stop and restart as it likes."""
+    server = RedisServer(tmp_path_factory.mktemp("own-redis"))
+    server.start()
+    yield server
+    server.stop()

@@ -16,8 +16,9 @@
 -- ARGV[13..] the step's input: record: permit, failure ("" if it won), slow (1 or 0);
 --          release: permit; force_open, reset: the reason
 --
--- The reply: { permit or -1, retry_in or "", created (1 if the keys were missing), the
--- record's fields (see FIELDS), then four items per change: from, to, at, reason }.
+-- The reply: { permit or -1, retry_in or "", created (1 if the keys were missing), now,
+-- the record's fields, born (when this breaker was made), then four items per change:
+-- from, to, at, reason }.
 -- Numbers that are not whole travel as text with 17 digits: a Lua number returned to
 -- Redis would be cut to an integer.
 
@@ -66,7 +67,7 @@ local config = {
 local FIELDS = {
   'state', 'epoch', 'consecutive_failures', 'calls', 'failures', 'slow', 'opened_at',
   'open_for', 'half_open_since', 'probes_admitted', 'probes_succeeded', 'outcomes',
-  'stale', 'size', 'head', 'ring',
+  'stale', 'size', 'head', 'ring', 'born',
 }
 
 local stored = redis.call('HMGET', KEYS[1], unpack(FIELDS))
@@ -89,12 +90,15 @@ if stored[1] then
   r.size = tonumber(stored[14])
   r.head = tonumber(stored[15])
   r.ring = stored[16]
+  r.born = stored[17] or '0'
 else
   -- Missing: never used, or lost (flushed, evicted, a restart without persistence).
   -- A fresh CLOSED breaker, in an epoch no permit handed out before the loss can match.
   created = 1
   r.state = 'closed'
   r.epoch = math.floor(now * 1000000)
+  -- When it was made: a process that saw another birth knows the breaker was lost.
+  r.born = whole(r.epoch)
   r.consecutive_failures = 0
   r.calls, r.failures, r.slow = 0, 0, 0
   r.open_for = config.open_for
@@ -351,7 +355,7 @@ if changed or (created == 1 and step ~= 'view') then
     'half_open_since', real(r.half_open_since),
     'probes_admitted', whole(r.probes_admitted), 'probes_succeeded', whole(r.probes_succeeded),
     'outcomes', whole(r.outcomes), 'stale', whole(r.stale),
-    'size', whole(r.size), 'head', whole(r.head), 'ring', r.ring)
+    'size', whole(r.size), 'head', whole(r.head), 'ring', r.ring, 'born', r.born)
   for _, change in ipairs(changes) do
     redis.call('LPUSH', KEYS[2], cjson.encode({
       from = change[1], to = change[2], at = real(change[3]), reason = change[4],
@@ -368,6 +372,7 @@ local reply = {
   whole(r.calls), whole(r.failures), whole(r.slow),
   real(r.opened_at), real(r.open_for), real(r.half_open_since),
   whole(r.probes_admitted), whole(r.probes_succeeded), whole(r.outcomes), whole(r.stale),
+  r.born,
 }
 for _, change in ipairs(changes) do
   reply[#reply + 1] = change[1]

@@ -50,6 +50,7 @@ SOCKET_TIMEOUT: Final = 2.0
 """Seconds a step may take, connecting included, before the store counts as unreachable."""
 _SCRIPT_NAME: Final = "redis_script.lua"
 _PROBLEMS_SHOWN: Final = 200  # characters of a server's message in ours
+_FIXED: Final = 18  # items of a reply before its changes
 
 
 def breaker_keys(name: str) -> tuple[str, str]:
@@ -96,6 +97,7 @@ class StepReply:
     probes_succeeded: int
     outcomes: int
     stale: int
+    born: str  # when this breaker was made: another value means it was lost and made again
     changes: tuple[Transition, ...]
 
     @property
@@ -108,14 +110,14 @@ class StepReply:
 
 def parse_reply(reply: object) -> StepReply:
     """The script's answer as a `StepReply`; a malformed one is a store failure."""
-    if not isinstance(reply, list) or len(reply) < 17 or (len(reply) - 17) % 4:
+    if not isinstance(reply, list) or len(reply) < _FIXED or (len(reply) - _FIXED) % 4:
         raise StoreUnavailableError(f"the Redis script answered {str(reply)[:80]!r}")
     items = [item.decode() if isinstance(item, bytes) else str(item) for item in reply]
     changes = tuple(
         Transition(
             BreakerState(items[i]), BreakerState(items[i + 1]), float(items[i + 2]), items[i + 3]
         )
-        for i in range(17, len(items), 4)
+        for i in range(_FIXED, len(items), 4)
     )
     return StepReply(
         permit=int(items[0]),
@@ -135,6 +137,7 @@ def parse_reply(reply: object) -> StepReply:
         probes_succeeded=int(items[14]),
         outcomes=int(items[15]),
         stale=int(items[16]),
+        born=items[17],
         changes=changes,
     )
 

@@ -20,8 +20,9 @@ run does not pay a connect timeout per call. Outcomes of calls admitted by the s
 that cannot be counted because it went away are said in a line at the end of the run.
 
 A breaker whose keys are missing after this process saw them (FLUSHALL, eviction, a
-restart without persistence) is a fresh CLOSED breaker: the script makes one, and a
-warning says so once.
+restart without persistence) is a fresh CLOSED breaker: the script makes one. Each breaker
+carries the time it was made (`born`), so every process that saw the lost one says so
+once, in a warning, whichever process made the fresh one.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ class SharedBreaker:
         self._unavailable = unavailable
         self._note = note
         self._down_until: float | None = None
-        self._seen = False
+        self._born: str | None = None  # the birth of the breaker this process saw
         self._local: CircuitBreaker | None = None
         self._made: list[Transition] = []
         self._releases: set[asyncio.Task[None]] = set()
@@ -193,14 +194,15 @@ class SharedBreaker:
     # -- the server's replies and outages ------------------------------------------------
 
     def _take(self, reply: StepReply, *, looking: bool = False) -> None:
-        if reply.created and self._seen and not looking and self._note is not None:
-            self._note(
-                f"warning: breaker {self.store.name!r} was missing from {self.store.location}"
-                " (its keys were flushed, evicted, or lost in a restart without persistence):"
-                " going on with a fresh CLOSED breaker"
-            )
-        if not (looking and reply.created):
-            self._seen = True
+        if not (looking and reply.created):  # a look at a missing breaker makes none
+            if self._born is not None and reply.born != self._born and self._note is not None:
+                # Made again since this process last saw it, here or by another process.
+                self._note(
+                    f"warning: breaker {self.store.name!r} was missing from"
+                    f" {self.store.location} (its keys were flushed, evicted, or lost in a"
+                    " restart without persistence): going on with a fresh CLOSED breaker"
+                )
+            self._born = reply.born
         self._last = reply
         if self._down_until is not None:
             self._down_until = None
