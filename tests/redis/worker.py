@@ -4,9 +4,10 @@
 
 It counts itself in `test:ready`, waits for the key `test:go` (so that every process
 starts together), then makes its attempts through `SharedBreaker`, the run's own breaker,
-on the server's clock. An admitted probe (the breaker was HALF_OPEN when it admitted it) counts itself in the key
-`test:probes` for as long as it runs, and the process notes the most it saw. It prints
-one JSON line: what it did, counted. PACE is a pause after each attempt, in seconds.
+on the server's clock. An admitted probe (the breaker was HALF_OPEN when it admitted it)
+counts itself in the key `test:probes` for as long as it runs, and the process notes the
+most it saw. PACE is a pause after each attempt, in seconds. It prints one JSON line:
+what it did, counted.
 """
 
 from __future__ import annotations
