@@ -79,6 +79,7 @@ def open_store(
     from resilience_cli.state.json_file import named_state_path  # noqa: PLC0415
     from resilience_cli.state.locations import (  # noqa: PLC0415
         check_breaker_name,
+        check_unavailable,
         is_redis_url,
         redis_store,
     )
@@ -86,6 +87,7 @@ def open_store(
     if not isinstance(choice, StoreChoice):
         choice = StoreChoice(state_file=choice)
     name = check_breaker_name(choice.breaker)
+    check_unavailable(choice.store_unavailable)
     state_file = choice.state_file
     if choice.state is not None and choice.state != "":
         if state_file is not None:

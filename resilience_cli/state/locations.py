@@ -59,14 +59,18 @@ def check_redis_url(url: str) -> str:
     return url
 
 
+def check_unavailable(choice: str) -> str:
+    """`--store-unavailable` if it is one of its choices (checked with any store)."""
+    if choice not in _CHOICES:
+        raise UsageError(f"--store-unavailable {choice[:40]!r} is not one of {', '.join(_CHOICES)}")
+    return choice
+
+
 def redis_store(url: str, name: str, unavailable: str) -> RedisStore:
     """The named breaker on the Redis server at `url`, checked; `unavailable` as typed."""
     from resilience_cli.state.redis_store import RedisStore, Unavailable  # noqa: PLC0415
 
-    if unavailable not in _CHOICES:
-        raise UsageError(
-            f"--store-unavailable {unavailable[:40]!r} is not one of {', '.join(_CHOICES)}"
-        )
+    check_unavailable(unavailable)
     return RedisStore(
         check_redis_url(url), check_breaker_name(name), unavailable=Unavailable(unavailable)
     )
