@@ -277,6 +277,7 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
         for source, scenario in loaded:
             if seed is not None:
                 scenario = scenario.model_copy(update={"seed": seed})  # noqa: PLW2901
+            own = scenario.state is not None and not state and state_file is None
             report = _run_one(
                 source,
                 scenario,
@@ -285,7 +286,15 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
                 base_url=base_url,
                 virtual_time=virtual_time,
                 prompt=prompt,
-                store=store,
+                # The file's `state:` key, unless a flag or the environment names a store.
+                store=runtime.open_store(
+                    StoreChoice(None, scenario.state, breaker, store_unavailable),
+                    clock,
+                    lock_timeout,
+                    virtual_time=virtual_time,
+                )
+                if own
+                else store,
                 log=log,
                 interruption=interruption,
             )

@@ -87,7 +87,7 @@ def _live(  # noqa: PLR0913, PLR0917 - the loop's parts
     from resilience_cli.cli import output  # noqa: PLC0415
     from resilience_cli.reporting import render_breaker  # noqa: PLC0415
 
-    title = f"Circuit breaker ({store.location}), live: Ctrl-C to stop"
+    title = f"Circuit breaker, live, Ctrl-C to stop ({store.location})"
     with Live(console=out, auto_refresh=False, transient=False) as live:
         done = 0
         while looks is None or done < looks:
@@ -136,7 +136,9 @@ def _lines(  # noqa: C901, PLR0913, PLR0917 - the loop's parts
             if json:
                 if summary != last_line or fresh:
                     document = state_document(view, transitions, store.location)
-                    out.print(json_module.dumps(document), markup=False, highlight=False)
+                    out.print(
+                        json_module.dumps(document), markup=False, highlight=False, soft_wrap=True
+                    )
             else:
                 if not first:  # the history before the watch began is `state`'s to show
                     for transition in fresh:

@@ -262,6 +262,13 @@ class Scenario(FrozenModel):
     target: StrictStr = Field(
         default=TARGET_EMBEDDED, description="'embedded' (the built-in upstream) or an http(s) URL."
     )
+    state: StrictStr | None = Field(
+        default=None,
+        min_length=1,
+        description="Where the breaker lives: a state file's path (from the working folder),"
+        " or redis://[:password@]host:port/db to share it live; --state and --state-file"
+        " (and their environment variables) win over it.",
+    )
     defaults: Defaults = Field(default_factory=Defaults, description="Defaults for every step.")
     steps: tuple[Step, ...] = Field(
         min_length=1, max_length=limits.MAX_STEPS, description="The steps, run in order."
@@ -284,6 +291,19 @@ class Scenario(FrozenModel):
     @classmethod
     def _target(cls, value: str) -> str:
         return _check_target(value)
+
+    @field_validator("state")
+    @classmethod
+    def _state(cls, value: str | None) -> str | None:
+        from resilience_cli.errors import UsageError  # noqa: PLC0415
+        from resilience_cli.state.locations import check_redis_url, is_redis_url  # noqa: PLC0415
+
+        if value is not None and is_redis_url(value):
+            try:
+                check_redis_url(value)
+            except UsageError as exc:
+                raise ValueError(str(exc).removeprefix("--state ")) from None
+        return value
 
     @model_validator(mode="before")
     @classmethod

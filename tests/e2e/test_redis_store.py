@@ -191,3 +191,27 @@ def test_watch_prints_each_change_as_it_happens_and_ctrl_c_ends_it_with_130(
             watcher.kill()
             watcher.wait()
     assert watcher.returncode == 130
+
+
+def test_a_scenario_names_its_store_with_state_and_a_flag_wins_over_it(installed, redis_server):
+    """`state: redis://...` in the file shares the breaker; `--state-file` overrides the key."""
+    (installed.cwd / "keyed.yaml").write_text(
+        f"version: 1\ntitle: keyed\nstate: '{redis_server.url}'\nsteps:\n"
+        "  - force-open: {reason: from the file's store}\n"
+    )
+    document(installed.run("run", "keyed.yaml", "--json"))
+    assert document(installed.run("state", "--state", redis_server.url, "--json"))["state"] == (
+        "forced_open"
+    )
+    assert not (installed.cwd / ".resilience").exists()
+    document(installed.run("run", "keyed.yaml", "--state-file", "local.json", "--json"))
+    assert json.loads((installed.cwd / "local.json").read_text())["breaker"]["state"] == (
+        "forced_open"
+    )
+    (installed.cwd / "bad.yaml").write_text(
+        "version: 1\ntitle: bad\nstate: 'redis://:pw@127.0.0.1:port/0'\nsteps:\n  - reset: {}\n"
+    )
+    invalid = installed.run("validate", "bad.yaml")
+    assert invalid.returncode == 2
+    assert "is not a Redis URL" in invalid.stdout.decode() + invalid.stderr.decode()
+    assert ":pw@" not in invalid.stdout.decode() + invalid.stderr.decode()
