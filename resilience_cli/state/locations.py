@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Final
-from urllib.parse import urlsplit
 
 from resilience_cli.errors import UsageError
 from resilience_cli.limits import MAX_BREAKER_NAME
@@ -43,6 +42,8 @@ def check_redis_url(url: str) -> str:
 
     The message shows the URL with its password masked.
     """
+    from urllib.parse import urlsplit  # noqa: PLC0415 - a file store never needs it
+
     shown = redact_url(url)
     try:
         parts = urlsplit(url)
