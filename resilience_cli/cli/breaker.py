@@ -70,13 +70,13 @@ def _steer(
     from resilience_cli.cli.runtime import open_store  # noqa: PLC0415
     from resilience_cli.clock import SystemClock  # noqa: PLC0415
     from resilience_cli.state.breaker import steer, steer_shared  # noqa: PLC0415
+    from resilience_cli.state.json_file import JsonFileStore  # noqa: PLC0415
     from resilience_cli.state.lock_wait import block_for_transaction  # noqa: PLC0415
-    from resilience_cli.state.redis_store import RedisStore  # noqa: PLC0415
 
     clock = SystemClock()
     store = open_store(choice, clock, lock_timeout)
     with _log(log_file, clock, action.command) as log:
-        if isinstance(store, RedisStore):
+        if not isinstance(store, JsonFileStore):  # Redis: its module is loaded only then
             try:
                 steered = steer_shared(store, action, None, clock=clock)
             finally:

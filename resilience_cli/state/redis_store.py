@@ -29,7 +29,6 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from enum import StrEnum
-from importlib import resources
 from typing import TYPE_CHECKING, Final
 
 from resilience_cli.errors import StateStoreError
@@ -167,6 +166,8 @@ def config_args(config: BreakerConfig) -> tuple[str, ...]:
 
 def script_text() -> str:
     """The Lua script, shipped beside this module."""
+    from importlib import resources  # noqa: PLC0415 - slow to import; only Redis needs it
+
     return resources.files("resilience_cli.state").joinpath(_SCRIPT_NAME).read_text("utf-8")
 
 

@@ -16,7 +16,6 @@ in that order on both sides, so that the two compute the same floating-point num
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from resilience_cli.limits import MAX_STORED_COUNT
@@ -32,35 +31,36 @@ from resilience_cli.patterns.breaker._values import (
 if TYPE_CHECKING:
     from resilience_cli.patterns.breaker._values import BreakerConfig
 
+    # Only a type: a Protocol class costs start-up time, and `resilience state` loads this.
+    class Window(Protocol):
+        """The sliding window as the steps see it: running totals, a way to add and to clear."""
+
+        @property
+        def calls(self) -> int:
+            """Calls in the window."""
+            ...
+
+        @property
+        def failures(self) -> int:
+            """Failed calls in the window."""
+            ...
+
+        @property
+        def slow(self) -> int:
+            """Slow calls in the window."""
+            ...
+
+        def add(self, flags: int) -> None:
+            """Add a call's mark, evicting the oldest when the window is full."""
+
+        def clear(self) -> None:
+            """Forget every call."""
+
+
 _CLOSED = BreakerState.CLOSED
 _OPEN = BreakerState.OPEN
 _HALF_OPEN = BreakerState.HALF_OPEN
 _FORCED_OPEN = BreakerState.FORCED_OPEN
-
-
-class Window(Protocol):
-    """The sliding window as the steps see it: running totals, a way to add and to clear."""
-
-    @property
-    def calls(self) -> int:
-        """Calls in the window."""
-        ...
-
-    @property
-    def failures(self) -> int:
-        """Failed calls in the window."""
-        ...
-
-    @property
-    def slow(self) -> int:
-        """Slow calls in the window."""
-        ...
-
-    def add(self, flags: int) -> None:
-        """Add a call's mark, evicting the oldest when the window is full."""
-
-    def clear(self) -> None:
-        """Forget every call."""
 
 
 class BreakerRecord:
@@ -103,22 +103,33 @@ class BreakerRecord:
         return WindowStats(window.calls, window.failures, window.slow)
 
 
-@dataclass(frozen=True, slots=True)
+# Change and Refusal are values, but plain slotted classes rather than frozen dataclasses:
+# making a dataclass costs about a millisecond of start-up, and `resilience state`, whose
+# start-up has a budget, loads this module.
+
+
 class Change:
     """A state change a step made: from, to, when (in the step's time base) and why."""
 
-    from_state: BreakerState
-    to_state: BreakerState
-    at: float
-    reason: str
+    __slots__ = ("at", "from_state", "reason", "to_state")
+
+    def __init__(
+        self, from_state: BreakerState, to_state: BreakerState, at: float, reason: str
+    ) -> None:
+        self.from_state = from_state
+        self.to_state = to_state
+        self.at = at
+        self.reason = reason
 
 
-@dataclass(frozen=True, slots=True)
 class Refusal:
     """Why `admit` refused a call: the state it saw, and the seconds until half-open."""
 
-    state: BreakerState
-    retry_in: float | None
+    __slots__ = ("retry_in", "state")
+
+    def __init__(self, state: BreakerState, retry_in: float | None) -> None:
+        self.state = state
+        self.retry_in = retry_in
 
 
 def make_due(
