@@ -53,12 +53,17 @@ def results(workers) -> tuple[list[dict[str, int]], str]:
     return counts, errors
 
 
+def wait_for(client, key: str, count: int) -> None:
+    """Wait until every worker has counted itself in `key`."""
+    deadline = time.monotonic() + 60
+    while int(client.get(key) or 0) < count:
+        assert time.monotonic() < deadline, f"the workers did not all reach {key}"
+        time.sleep(0.01)
+
+
 def go(client) -> None:
     """Start every worker at once, when all of them are ready (imports take a while)."""
-    deadline = time.monotonic() + 60
-    while int(client.get("test:ready") or 0) < PROCESSES:
-        assert time.monotonic() < deadline, "the workers did not start"
-        time.sleep(0.01)
+    wait_for(client, "test:ready", PROCESSES)
     client.set("test:go", 1)
 
 
@@ -135,9 +140,9 @@ def test_a_redis_restart_mid_run_crashes_nothing_and_leaves_a_fresh_closed_break
         server.url, "restart", fail_rate=0.0, probe_seconds=0.0, pace=0.004, open_for=3600.0
     )
     client = server.client()
-    go(client)
-    client.close()
-    time.sleep(0.3)  # the processes are refused while it is held open
+    with contextlib.closing(client):
+        go(client)
+        wait_for(client, "test:refused", PROCESSES)  # each refused while it is held open
     server.restart()
     client = server.client()
     with contextlib.closing(client):

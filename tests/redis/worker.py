@@ -5,9 +5,11 @@
 It counts itself in `test:ready`, waits for the key `test:go` (so that every process
 starts together), then makes its attempts through `SharedBreaker`, the run's own breaker,
 on the server's clock. An admitted probe (the breaker was HALF_OPEN when it admitted it)
-counts itself in the key `test:probes` for as long as it runs, and the process notes the
-most it saw. PACE is a pause after each attempt, in seconds. It prints one JSON line:
-what it did, counted.
+counts itself in the key `test:probes:EPOCH` (its permit is the epoch of the half-open
+period that admitted it) for as long as it runs, and the process notes the most it saw: a
+probe that outlives its period (the breaker re-opened, then half-opened again) is not a
+probe of the next one. The first refusal counts the process in `test:refused`. PACE is
+a pause after each attempt, in seconds. It prints one JSON line: what it did, counted.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ async def main(argv: list[str]) -> dict[str, int]:
         note=notes.append,
     )
     counts = {"admitted": 0, "rejected": 0, "recorded": 0, "probes": 0, "max_probes": 0}
+    probes_key = "test:probes:{}".format
     side = redis.asyncio.Redis.from_url(url)
     await side.incr("test:ready")
     while not await side.exists("test:go"):  # noqa: ASYNC110 - another process sets it
@@ -51,6 +54,8 @@ async def main(argv: list[str]) -> dict[str, int]:
             permit = await breaker.acquire()
         except CircuitOpenError:
             counts["rejected"] += 1
+            if counts["rejected"] == 1:
+                await side.incr("test:refused")
             await asyncio.sleep(float(pace))
             continue
         counts["admitted"] += 1
@@ -58,10 +63,10 @@ async def main(argv: list[str]) -> dict[str, int]:
         probe = last is not None and last.state is BreakerState.HALF_OPEN and permit >= 0
         if probe:
             counts["probes"] += 1
-            in_flight = await side.incr("test:probes")
+            in_flight = await side.incr(probes_key(permit))
             counts["max_probes"] = max(counts["max_probes"], in_flight)
             await asyncio.sleep(float(probe_seconds))
-            await side.decr("test:probes")
+            await side.decr(probes_key(permit))
         failure = "http_5xx" if rng.random() < float(fail_rate) else None
         await breaker.record(permit, 0.001, failure)
         counts["recorded"] += 1
