@@ -65,3 +65,9 @@ MAX_BANDWIDTH: Final = 1_000_000_000.0
 
 MAX_HEAD_BYTES: Final = 64 * 1024
 """A request head the proxy reads (request line and headers): 64 KiB, as h11's default."""
+
+MAX_BREAKER_NAME: Final = 64
+"""`--breaker NAME`: letters, digits, `_`, `.` and `-`, as part of the store's keys."""
+
+MIN_WATCH_INTERVAL: Final = 0.1
+"""`state --watch --interval`: at most ten looks a second at the store."""

@@ -36,6 +36,7 @@ from resilience_cli.patterns.events import AttemptFailed
 from resilience_cli.state.breaker import BreakerView, load_breaker
 from resilience_cli.state.lock_wait import wait_for_transaction
 from resilience_cli.state.memento import to_snapshot
+from resilience_cli.state.redis_store import RedisStore
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     )
     from resilience_cli.request import Request
     from resilience_cli.state import BreakerStore
+    from resilience_cli.state.shared_breaker import SharedBreaker
 
 # The failed attempts of the call a worker has in flight; each worker task has its own.
 _IN_FLIGHT: Final[ContextVar[list[Reason] | None]] = ContextVar("in_flight", default=None)
@@ -167,7 +169,7 @@ async def execute(  # noqa: PLR0913 - the run's collaborators, each injected
     plan: RunPlan,
     *,
     clock: Clock,
-    store: BreakerStore,
+    store: BreakerStore | RedisStore,
     target: Target,
     events: EventSink | None = None,
     on_call: Callable[[CallResult], None] | None = None,
@@ -181,12 +183,33 @@ async def execute(  # noqa: PLR0913 - the run's collaborators, each injected
     (clean-up after Ctrl-C).
     """
     run = _Run(plan, clock=clock, target=target, events=events, on_call=on_call, note=note)
+    if isinstance(store, RedisStore):
+        # Shared live: no lock, no snapshot; each admission and outcome is a step on the
+        # server. Switched off, the breaker is only looked at.
+        from resilience_cli.patterns import BreakerConfig  # noqa: PLC0415
+        from resilience_cli.state.shared_breaker import SharedBreaker  # noqa: PLC0415
+
+        config = plan.policies.breaker
+        shared = SharedBreaker(
+            store,
+            config or BreakerConfig(),
+            clock=clock,
+            events=events if config is not None else None,
+            unavailable=store.unavailable,
+            note=note,
+        )
+        try:
+            return await run(_Shared(shared, used=config is not None))
+        finally:
+            await shared.aclose()
     if plan.policies.breaker is None:
         # Switched off: the persisted breaker is only shown, never locked or rewritten.
         snapshot = store.load()
         return await run(
-            load_breaker(snapshot, None, clock=clock, events=None, location=store.location),
-            use_breaker=False,
+            _InMemory(
+                load_breaker(snapshot, None, clock=clock, events=None, location=store.location),
+                used=False,
+            )
         )
     async with wait_for_transaction(store, note=note, patient=patient) as transaction:
         breaker = load_breaker(
@@ -196,9 +219,40 @@ async def execute(  # noqa: PLR0913 - the run's collaborators, each injected
             events=events,
             location=store.location,
         )
-        result = await run(breaker, use_breaker=True)
+        result = await run(_InMemory(breaker, used=True))
         transaction.replace(to_snapshot(breaker))
     return result
+
+
+class _InMemory:
+    """The breaker of a run on a state file: restored in this process, saved after."""
+
+    def __init__(self, breaker: CircuitBreaker, *, used: bool) -> None:
+        self.breaker = breaker if used else None
+        self.shared: SharedBreaker | None = None
+        self._shown = breaker
+        self._mark = breaker.transition_mark()
+
+    async def view(self) -> BreakerView:
+        return BreakerView.of(self._shown)
+
+    def transitions(self) -> tuple[Transition, ...]:
+        return self._shown.transitions_since(self._mark)
+
+
+class _Shared:
+    """The breaker of a run on a Redis store: asked at each step."""
+
+    def __init__(self, shared: SharedBreaker, *, used: bool) -> None:
+        self.breaker: CircuitBreaker | None = None
+        self.shared = shared if used else None
+        self._shown = shared
+
+    async def view(self) -> BreakerView:
+        return await self._shown.view()
+
+    def transitions(self) -> tuple[Transition, ...]:
+        return self._shown.transitions
 
 
 class _Run:
@@ -221,15 +275,15 @@ class _Run:
         self._on_call = on_call
         self._note = note
 
-    async def __call__(self, breaker: CircuitBreaker, *, use_breaker: bool) -> RunResult:
+    async def __call__(self, side: _InMemory | _Shared) -> RunResult:
         plan, clock, target = self._plan, self._clock, self._target
-        before = BreakerView.of(breaker)
-        mark = breaker.transition_mark()
+        before = await side.view()
         pipeline: Pipeline[httpx.Response] = Pipeline.from_policies(
             plan.policies,
             clock=clock,
             seed=plan.seed,
-            breaker=breaker if use_breaker else None,
+            breaker=side.breaker,
+            shared_breaker=side.shared,
             fallback=FALLBACK,
             classifier=HttpClassifier(clock, plan.failure_rule),
             events=_AttemptWatch(self._events),
@@ -252,8 +306,8 @@ class _Run:
             plan=plan,
             tally=runner.tally,
             before=before,
-            after=BreakerView.of(breaker),
-            transitions=breaker.transitions_since(mark),
+            after=await side.view(),
+            transitions=side.transitions(),
             bulkhead=None if pipeline.bulkhead is None else pipeline.bulkhead.statistics(),
             rate_limiter=None
             if pipeline.rate_limiter is None

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import settings as hypothesis_settings
+from redis_server import RedisServer
 
 from resilience_cli.event_loops import event_loop_for
 from resilience_cli.virtual_time import VirtualClock, VirtualEventLoop, WallOrigin
@@ -91,3 +92,28 @@ def httpbin_url() -> Iterator[str]:
 
     with serve_httpbin() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def _redis_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One real redis-server for the session's tests that only need a clean one."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_server(_redis_session: RedisServer) -> RedisServer:
+    """The session's redis-server, with no key and no cached script left by another test."""
+    _redis_session.flush()
+    return _redis_session
+
+
+@pytest.fixture
+def own_redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A redis-server of the test's own, to stop and restart as it likes."""
+    server = RedisServer(tmp_path_factory.mktemp("own-redis"))
+    server.start()
+    yield server
+    server.stop()

@@ -9,14 +9,18 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from resilience_cli import defaults
-from resilience_cli.cli.options import (  # noqa: TC001 - Typer reads these at run time
+from resilience_cli.cli.options import (
+    BreakerNameOption,
     JsonOption,
     LockTimeoutOption,
     LogFileOption,
     StateFileOption,
+    StateOption,
+    StoreChoice,
 )
 from resilience_cli.cli.view import ViewOption  # noqa: TC001 - Typer reads it at run time
 from resilience_cli.errors import UsageError
+from resilience_cli.limits import MAX_SECONDS, MIN_WATCH_INTERVAL
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -27,6 +31,7 @@ if TYPE_CHECKING:
     from resilience_cli.patterns import CircuitBreaker
     from resilience_cli.state import JsonFileStore
     from resilience_cli.state.breaker import OperatorAction, Steered
+    from resilience_cli.state.redis_store import RedisStore
     from resilience_cli.view import View
 
 
@@ -54,8 +59,8 @@ def _log(path: Path, clock: Clock, command: str) -> Iterator[EventLog]:
 
 
 def _steer(
-    action: OperatorAction, *, state_file: Path | None, log_file: Path, lock_timeout: float
-) -> tuple[Steered, JsonFileStore]:
+    action: OperatorAction, *, choice: StoreChoice, log_file: Path, lock_timeout: float
+) -> tuple[Steered, JsonFileStore | RedisStore]:
     """Apply `action` to the persisted breaker under the lock, then log what it did.
 
     The log hears of it only once the state is saved: a line that says "forced open" for
@@ -64,16 +69,23 @@ def _steer(
     from resilience_cli.cli import output  # noqa: PLC0415
     from resilience_cli.cli.runtime import open_store  # noqa: PLC0415
     from resilience_cli.clock import SystemClock  # noqa: PLC0415
-    from resilience_cli.state.breaker import steer  # noqa: PLC0415
+    from resilience_cli.state.breaker import steer, steer_shared  # noqa: PLC0415
+    from resilience_cli.state.json_file import JsonFileStore  # noqa: PLC0415
     from resilience_cli.state.lock_wait import block_for_transaction  # noqa: PLC0415
 
     clock = SystemClock()
-    store = open_store(state_file, clock, lock_timeout)
+    store = open_store(choice, clock, lock_timeout)
     with _log(log_file, clock, action.command) as log:
-        with block_for_transaction(
-            store, note=output.note, replace_broken=action.replace_broken
-        ) as transaction:
-            steered = steer(transaction, action, None, clock=clock, location=store.location)
+        if not isinstance(store, JsonFileStore):  # Redis: its module is loaded only then
+            try:
+                steered = steer_shared(store, action, None, clock=clock)
+            finally:
+                store.close()
+        else:
+            with block_for_transaction(
+                store, note=output.note, replace_broken=action.replace_broken
+            ) as transaction:
+                steered = steer(transaction, action, None, clock=clock, location=store.location)
         for event in steered.events:
             log(event)
         for name, fields in steered.log_lines(store.location):
@@ -84,7 +96,12 @@ def _steer(
 
 
 def _report(
-    breaker: CircuitBreaker, store: JsonFileStore, *, json: bool, title: str, view: View | None
+    breaker: CircuitBreaker,
+    store: JsonFileStore | RedisStore,
+    *,
+    json: bool,
+    title: str,
+    view: View | None,
 ) -> None:
     from resilience_cli.cli import output  # noqa: PLC0415
     from resilience_cli.cli.view import chosen_view  # noqa: PLC0415
@@ -109,21 +126,58 @@ def _report(
         )
 
 
-def state(
-    *, json: JsonOption = False, state_file: StateFileOption = None, view: ViewOption = None
+def state(  # noqa: PLR0913 - one parameter per flag
+    *,
+    json: JsonOption = False,
+    state_file: StateFileOption = None,
+    state: StateOption = None,
+    breaker: BreakerNameOption = "default",
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch",
+            help="Show the breaker live until Ctrl-C: state, counts, time to half-open and"
+            " each transition as it happens (a line per change when not on a terminal).",
+        ),
+    ] = False,
+    interval: Annotated[
+        float,
+        typer.Option(
+            "--interval",
+            min=MIN_WATCH_INTERVAL,
+            max=MAX_SECONDS,
+            help="Seconds between two looks at the store with --watch.",
+        ),
+    ] = 0.5,
+    view: ViewOption = None,
 ) -> None:
     """Show the breaker: state, fail count, opened_at, time to half-open, recent transitions.
 
-    It only reads the state file, so it never waits for a running command.
+    It only reads the state, so it never waits for a running command.
     """
     from resilience_cli.cli.runtime import open_store  # noqa: PLC0415
     from resilience_cli.clock import SystemClock  # noqa: PLC0415
     from resilience_cli.state.breaker import load_breaker  # noqa: PLC0415
 
     clock = SystemClock()
-    store = open_store(state_file, clock)
-    breaker = load_breaker(store.load(), None, clock=clock, events=None, location=store.location)
-    _report(breaker, store, json=json, title=f"Circuit breaker ({store.location})", view=view)
+    store = open_store(StoreChoice(state_file, state, breaker), clock)
+    if watch:
+        from resilience_cli.cli.watch import watch_breaker  # noqa: PLC0415
+
+        watch_breaker(store, clock, interval=interval, json=json)
+        return
+    try:
+        snapshot = store.load()
+    finally:
+        _close(store)
+    loaded = load_breaker(snapshot, None, clock=clock, events=None, location=store.location)
+    _report(loaded, store, json=json, title=f"Circuit breaker ({store.location})", view=view)
+
+
+def _close(store: JsonFileStore | RedisStore) -> None:
+    close = getattr(store, "close", None)
+    if close is not None:
+        close()
 
 
 def force_open(  # noqa: PLR0913 - one parameter per flag
@@ -133,6 +187,8 @@ def force_open(  # noqa: PLR0913 - one parameter per flag
     ),
     json: JsonOption = False,
     state_file: StateFileOption = None,
+    state: StateOption = None,
+    breaker: BreakerNameOption = "default",
     log_file: LogFileOption = defaults.LOG_FILE,
     lock_timeout: LockTimeoutOption = defaults.LOCK_TIMEOUT,
     view: ViewOption = None,
@@ -142,17 +198,19 @@ def force_open(  # noqa: PLR0913 - one parameter per flag
 
     steered, store = _steer(
         OperatorAction.force_open(reason),
-        state_file=state_file,
+        choice=StoreChoice(state_file, state, breaker),
         log_file=log_file,
         lock_timeout=lock_timeout,
     )
     _report(steered.breaker, store, json=json, title="Circuit breaker forced open", view=view)
 
 
-def reset(
+def reset(  # noqa: PLR0913 - one parameter per flag
     *,
     json: JsonOption = False,
     state_file: StateFileOption = None,
+    state: StateOption = None,
+    breaker: BreakerNameOption = "default",
     log_file: LogFileOption = defaults.LOG_FILE,
     lock_timeout: LockTimeoutOption = defaults.LOCK_TIMEOUT,
     view: ViewOption = None,
@@ -166,7 +224,10 @@ def reset(
     from resilience_cli.state.breaker import OperatorAction  # noqa: PLC0415
 
     steered, store = _steer(
-        OperatorAction.reset(), state_file=state_file, log_file=log_file, lock_timeout=lock_timeout
+        OperatorAction.reset(),
+        choice=StoreChoice(state_file, state, breaker),
+        log_file=log_file,
+        lock_timeout=lock_timeout,
     )
     _report(steered.breaker, store, json=json, title="Circuit breaker reset", view=view)
 
@@ -174,7 +235,9 @@ def reset(
 def register(app: typer.Typer) -> None:
     """Add the breaker commands to `app`."""
     app.command(
-        "state", epilog="Examples:\n\n  resilience state\n\n  resilience state --json | jq .state"
+        "state",
+        epilog="Examples:\n\n  resilience state\n\n  resilience state --json | jq .state"
+        "\n\n  resilience state --watch --state redis://localhost:6379/0",
     )(state)
     app.command(
         "force-open", epilog="Example:\n\n  resilience force-open && resilience invoke -n 5"

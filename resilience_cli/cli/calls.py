@@ -59,7 +59,9 @@ def run_calls(
     target = runtime.choose_target(
         options.base_url, options.seed, clock, virtual_time=options.virtual_time
     )
-    store = runtime.open_store(options.state_file, clock, options.lock_timeout)
+    store = runtime.open_store(
+        options.store, clock, options.lock_timeout, virtual_time=options.virtual_time
+    )
     plan = RunPlan(
         calls=plan_requests(options.count, mix, options.seed),
         policies=policies,

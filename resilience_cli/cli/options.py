@@ -71,6 +71,9 @@ def _annotation(setting: Setting, command: str) -> object:
 
 
 StateFileOption = Annotated[Path | None, typer_option(BY_NAME["state_file"])]
+StateOption = Annotated[str | None, typer_option(BY_NAME["state"])]
+BreakerNameOption = Annotated[str, typer_option(BY_NAME["breaker"])]
+StoreUnavailableOption = Annotated[str, typer_option(BY_NAME["store_unavailable"])]
 JsonOption = Annotated[bool, typer_option(BY_NAME["json"])]
 BaseUrlOption = Annotated[str | None, typer_option(BY_NAME["base_url"])]
 LogFileOption = Annotated[Path, typer_option(BY_NAME["log_file"])]
@@ -96,6 +99,16 @@ SHARED: Final = tuple(setting for setting in SETTINGS if setting.commands == CAL
 
 
 @dataclass(frozen=True, slots=True)
+class StoreChoice:
+    """Where the breaker lives, as the flags say: `runtime.open_store` makes the store."""
+
+    state_file: Path | None = None
+    state: str | None = None
+    breaker: str = "default"
+    store_unavailable: str = "local"
+
+
+@dataclass(frozen=True, slots=True)
 class CallOptions:
     """The shared options, typed, as the user gave them; the policy flags by name."""
 
@@ -105,6 +118,9 @@ class CallOptions:
     json: bool
     base_url: str | None
     state_file: Path | None
+    state: str | None
+    breaker: str
+    store_unavailable: str
     lock_timeout: float
     log_file: Path
     virtual_time: bool
@@ -122,12 +138,20 @@ class CallOptions:
             json=_one(typed, "json", bool),
             base_url=_optional(typed, "base_url", str),
             state_file=_optional(typed, "state_file", Path),
+            state=_optional(typed, "state", str),
+            breaker=_one(typed, "breaker", str),
+            store_unavailable=_one(typed, "store_unavailable", str),
             lock_timeout=_one(typed, "lock_timeout", float),
             log_file=_one(typed, "log_file", Path),
             virtual_time=_one(typed, "virtual_time", bool),
             fail_on=_one(typed, "fail_on", str),
             policy_flags={setting.name: typed[setting.name] for setting in POLICY_SETTINGS},
         )
+
+    @property
+    def store(self) -> StoreChoice:
+        """Where the breaker lives."""
+        return StoreChoice(self.state_file, self.state, self.breaker, self.store_unavailable)
 
     def failure_rule(self) -> FailureRule:
         """What counts as a failure, from `--fail-on`; a bad item is a usage error."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from resilience_cli import defaults
@@ -10,12 +11,13 @@ from resilience_cli.errors import UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
-    from pathlib import Path
 
+    from resilience_cli.cli.options import StoreChoice
     from resilience_cli.cli.signals import Interruption
     from resilience_cli.client import Target
     from resilience_cli.clock import Clock
     from resilience_cli.state import JsonFileStore
+    from resilience_cli.state.redis_store import RedisStore
 
 T = TypeVar("T")
 
@@ -60,16 +62,50 @@ def run(
 
 
 def open_store(
-    state_file: Path | None, clock: Clock, lock_timeout: float = defaults.LOCK_TIMEOUT
-) -> JsonFileStore:
-    """The state file from the flag, else $RESILIENCE_STATE_FILE, else the default."""
+    choice: StoreChoice | Path | None,
+    clock: Clock,
+    lock_timeout: float = defaults.LOCK_TIMEOUT,
+    *,
+    virtual_time: bool = False,
+) -> JsonFileStore | RedisStore:
+    """The store the flags name: a Redis URL, else a state file, else the default file.
+
+    A bare path (or None) is a `--state-file` alone, as the commands without the other
+    store flags give it.
+    """
+    from resilience_cli.cli.options import StoreChoice  # noqa: PLC0415
     from resilience_cli.errors import ConfigError  # noqa: PLC0415
     from resilience_cli.state import JsonFileStore, default_state_path  # noqa: PLC0415
+    from resilience_cli.state.json_file import named_state_path  # noqa: PLC0415
+    from resilience_cli.state.locations import (  # noqa: PLC0415
+        check_breaker_name,
+        check_unavailable,
+        is_redis_url,
+        redis_store,
+    )
 
+    if not isinstance(choice, StoreChoice):
+        choice = StoreChoice(state_file=choice)
+    name = check_breaker_name(choice.breaker)
+    check_unavailable(choice.store_unavailable)
+    state_file = choice.state_file
+    if choice.state is not None and choice.state != "":
+        if state_file is not None:
+            raise UsageError(
+                "give --state or --state-file, not both (RESILIENCE_STATE_URL and"
+                " RESILIENCE_STATE_FILE set them too)"
+            )
+        if is_redis_url(choice.state):
+            if virtual_time:
+                raise UsageError(
+                    "--virtual-time keeps its own clock, and a breaker shared on Redis keeps"
+                    " the server's: use a state file with --virtual-time"
+                )
+            return redis_store(choice.state, name, choice.store_unavailable)
+        state_file = Path(choice.state)
     try:
-        return JsonFileStore(
-            state_file or default_state_path(os.environ), lock_timeout, clock=clock
-        )
+        path = named_state_path(state_file or default_state_path(os.environ), name)
+        return JsonFileStore(path, lock_timeout, clock=clock)
     except ConfigError:
         raise UsageError(f"--lock-timeout must be >= 0 seconds, got {lock_timeout}") from None
 

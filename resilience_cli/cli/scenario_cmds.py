@@ -11,12 +11,16 @@ import typer
 
 from resilience_cli import defaults
 from resilience_cli.cli.exports import ExportModeOption  # noqa: TC001 - read by Typer
-from resilience_cli.cli.options import (  # noqa: TC001 - Typer reads these at run time
+from resilience_cli.cli.options import (
     BaseUrlOption,
+    BreakerNameOption,
     JsonOption,
     LockTimeoutOption,
     LogFileOption,
     StateFileOption,
+    StateOption,
+    StoreChoice,
+    StoreUnavailableOption,
 )
 from resilience_cli.cli.view import ViewOption  # noqa: TC001 - Typer reads it at run time
 from resilience_cli.errors import EXIT_INTERRUPTED, UsageError
@@ -36,6 +40,7 @@ if TYPE_CHECKING:
     from resilience_cli.scenarios.model import Step
     from resilience_cli.scenarios.runner import ScenarioReport, StepReport
     from resilience_cli.state import BreakerStore
+    from resilience_cli.state.redis_store import RedisStore
 
 SHIPPED: Final = Path(__file__).resolve().parent.parent / "scenarios" / "shipped"
 
@@ -231,6 +236,9 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     ] = None,
     base_url: BaseUrlOption = None,
     state_file: StateFileOption = None,
+    state: StateOption = None,
+    breaker: BreakerNameOption = "default",
+    store_unavailable: StoreUnavailableOption = "local",
     lock_timeout: LockTimeoutOption = defaults.LOCK_TIMEOUT,
     log_file: LogFileOption = defaults.LOG_FILE,
 ) -> None:
@@ -255,7 +263,12 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     prompt = Prompt.for_run(clock, virtual_time=virtual_time) if interactive else None
     if prompt is not None and prompt.clock is not None:
         clock = prompt.clock  # every step reads the clock that stops at the prompt
-    store = runtime.open_store(state_file, clock, lock_timeout)
+    store = runtime.open_store(
+        StoreChoice(state_file, state, breaker, store_unavailable),
+        clock,
+        lock_timeout,
+        virtual_time=virtual_time,
+    )
     interruption = Interruption()
     try:
         log = open_event_log(
@@ -268,6 +281,7 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
         for source, scenario in loaded:
             if seed is not None:
                 scenario = scenario.model_copy(update={"seed": seed})  # noqa: PLW2901
+            own = scenario.state is not None and not state and state_file is None
             report = _run_one(
                 source,
                 scenario,
@@ -276,7 +290,15 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
                 base_url=base_url,
                 virtual_time=virtual_time,
                 prompt=prompt,
-                store=store,
+                # The file's `state:` key, unless a flag or the environment names a store.
+                store=runtime.open_store(
+                    StoreChoice(None, scenario.state, breaker, store_unavailable),
+                    clock,
+                    lock_timeout,
+                    virtual_time=virtual_time,
+                )
+                if own
+                else store,
                 log=log,
                 interruption=interruption,
             )
@@ -385,7 +407,7 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
     base_url: str | None,
     virtual_time: bool,
     prompt: Prompt | None,
-    store: BreakerStore,
+    store: BreakerStore | RedisStore,
     log: EventLog,
     interruption: Interruption,
 ) -> ScenarioReport:

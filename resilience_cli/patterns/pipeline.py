@@ -31,7 +31,7 @@ from __future__ import annotations
 import asyncio
 import random
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from resilience_cli.errors import BulkheadFullError, CircuitOpenError, RateLimitedError
 from resilience_cli.patterns.breaker import BreakerConfig, CircuitBreaker
@@ -73,6 +73,27 @@ _NO_RETRY = RetryConfig(attempts=1)
 _DEADLINE = "the call's deadline passed"
 
 
+class SharedBreaker(Protocol):
+    """A breaker kept elsewhere (`state/shared_breaker.py`): each step may wait for it.
+
+    The same contract as `CircuitBreaker`'s call path: `acquire` returns a permit or
+    raises `CircuitOpenError`; `record` counts an admitted call's result; `release`
+    gives back a permit whose call never ran, without waiting (a cancelled call cannot).
+    """
+
+    async def acquire(self) -> int:
+        """Admit a call and return its permit, or raise `CircuitOpenError`."""
+        ...
+
+    async def record(self, permit: int, duration: float, failure: str | None = None) -> None:
+        """Count the result of an admitted call."""
+        ...
+
+    def release(self, permit: int) -> None:
+        """Give back a permit whose call ended without a result."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Policies:
     """Every pattern's configuration; None switches a pattern off."""
@@ -100,8 +121,11 @@ class Pipeline(Generic[T]):
         fallback: Fallback[T] | None = None,
         classifier: Classifier[T] | None = None,
         events: EventSink | None = None,
+        shared_breaker: SharedBreaker | None = None,
     ) -> None:
         self.clock = clock
+        # At most one of the two: a breaker in this process, or one kept elsewhere.
+        self.shared_breaker = shared_breaker
         self.bulkhead = bulkhead
         self.rate_limiter = rate_limiter
         self.breaker = breaker
@@ -129,13 +153,15 @@ class Pipeline(Generic[T]):
         fallback: Fallback[T] | None = None,
         classifier: Classifier[T] | None = None,
         events: EventSink | None = None,
+        shared_breaker: SharedBreaker | None = None,
     ) -> Pipeline[T]:
         """Build every enabled pattern from `policies`.
 
-        Pass `breaker` to use one restored from a snapshot instead of a fresh one.
+        Pass `breaker` to use one restored from a snapshot instead of a fresh one, or
+        `shared_breaker` for one kept elsewhere (then no breaker is made here).
         """
         rng = seed if isinstance(seed, random.Random) else random.Random(seed)
-        if breaker is None and policies.breaker is not None:
+        if breaker is None and shared_breaker is None and policies.breaker is not None:
             breaker = CircuitBreaker(policies.breaker, clock=clock, events=events)
         return cls(
             clock=clock,
@@ -152,6 +178,7 @@ class Pipeline(Generic[T]):
             fallback=fallback,
             classifier=classifier,
             events=events,
+            shared_breaker=shared_breaker,
         )
 
     async def call(  # noqa: C901
@@ -235,23 +262,24 @@ class Pipeline(Generic[T]):
             # Known before asking anyone: no probe slot taken, no token spent.
             return self._too_late(deadline - begun), None, None
         breaker = self.breaker
+        shared = self.shared_breaker
         permit = 0
-        if breaker is not None:
-            try:
+        try:
+            if breaker is not None:
                 permit = breaker.acquire()
-            except CircuitOpenError as exc:
-                return self._rejected("breaker", Reason.BREAKER_OPEN, str(exc)), None, None
+            elif shared is not None:
+                permit = await shared.acquire()
+        except CircuitOpenError as exc:
+            return self._rejected("breaker", Reason.BREAKER_OPEN, str(exc)), None, None
         limiter = self.rate_limiter
         if limiter is not None and not limiter.try_acquire():
             try:
                 refused = await self._wait_for_token(limiter, deadline)
             except BaseException:  # cancelled while waiting: nothing ran
-                if breaker is not None:
-                    breaker.release(permit)
+                self._give_back(permit)
                 raise
             if refused is not None:
-                if breaker is not None:
-                    breaker.release(permit)  # nothing ran: the probe slot goes back
+                self._give_back(permit)  # nothing ran: the probe slot goes back
                 return refused, None, None
             begun = clock.monotonic()
         timeout = self._timeout
@@ -261,8 +289,7 @@ class Pipeline(Generic[T]):
         if budget is not None and (budget <= 0 or budget < floor):
             # The token wait ate the deadline (it ran later than foreseen): nothing ran,
             # so nothing is counted against the upstream.
-            if breaker is not None:
-                breaker.release(permit)
+            self._give_back(permit)
             return self._too_late(budget), None, None
         value: T | None = None
         failure: Failure | None
@@ -273,8 +300,7 @@ class Pipeline(Generic[T]):
             if not by_deadline:
                 failure = classifier.timed_out(failure)
         except asyncio.CancelledError:
-            if breaker is not None:
-                breaker.release(permit)
+            self._give_back(permit)
             raise
         except Exception as exc:  # noqa: BLE001 - classifying every error is this layer's job
             failure = classifier.error(exc)
@@ -286,9 +312,21 @@ class Pipeline(Generic[T]):
                 breaker.release(permit)  # the rule leaves it out: no verdict either way
             else:
                 breaker.record(permit, duration, None if failure is None else failure.reason)
+        elif shared is not None:
+            if failure is not None and not failure.counted:
+                shared.release(permit)  # the rule leaves it out: no verdict either way
+            else:
+                await shared.record(permit, duration, None if failure is None else failure.reason)
         if failure is not None and self._events is not None:
             self._events(AttemptFailed(number, failure.reason, duration, failure.detail))
         return failure, value, AttemptRecord(number, duration, failure)
+
+    def _give_back(self, permit: int) -> None:
+        """Return the permit of an attempt that did not run to the breaker that gave it."""
+        if self.breaker is not None:
+            self.breaker.release(permit)
+        elif self.shared_breaker is not None:
+            self.shared_breaker.release(permit)
 
     async def _wait_for_token(self, limiter: RateLimiter, deadline: float | None) -> Failure | None:
         if deadline is not None:

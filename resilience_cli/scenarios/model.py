@@ -306,6 +306,13 @@ class Scenario(FrozenModel):
         description="'embedded' (the built-in upstream), an http(s) URL, or {proxy: ...}:"
         " a fault-injecting proxy in front of one.",
     )
+    state: StrictStr | None = Field(
+        default=None,
+        min_length=1,
+        description="Where the breaker lives: a state file's path (from the working folder),"
+        " or redis://[:password@]host:port/db to share it live; --state and --state-file"
+        " (and their environment variables) win over it.",
+    )
     defaults: Defaults = Field(default_factory=Defaults, description="Defaults for every step.")
     requests: tuple[RequestSpec, ...] = Field(
         (),
@@ -345,6 +352,19 @@ class Scenario(FrozenModel):
         """The URL the calls (or the proxy) go to; None for the embedded upstream."""
         where = self.target.proxy if isinstance(self.target, ProxyTarget) else self.target
         return None if where == TARGET_EMBEDDED else where
+
+    @field_validator("state")
+    @classmethod
+    def _state(cls, value: str | None) -> str | None:
+        from resilience_cli.errors import UsageError  # noqa: PLC0415
+        from resilience_cli.state.locations import check_redis_url, is_redis_url  # noqa: PLC0415
+
+        if value is not None and is_redis_url(value):
+            try:
+                check_redis_url(value)
+            except UsageError as exc:
+                raise ValueError(str(exc).removeprefix("--state ")) from None
+        return value
 
     @model_validator(mode="before")
     @classmethod

@@ -42,6 +42,7 @@ from resilience_cli.scenarios.steps import (
 )
 from resilience_cli.state.breaker import BreakerView, OperatorAction, load_breaker, steer
 from resilience_cli.state.lock_wait import wait_for_transaction
+from resilience_cli.state.redis_store import RedisStore
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -129,7 +130,7 @@ def overall_exit_code(reports: Sequence[ScenarioReport]) -> int:
 class _Context:
     scenario: Scenario
     clock: Clock
-    store: BreakerStore
+    store: BreakerStore | RedisStore
     target_for: Callable[[], Target]
     events: EventSink | None
     note: Callable[[str], None] | None
@@ -143,7 +144,7 @@ async def run_scenario(  # noqa: PLR0913 - the run's collaborators, each injecte
     *,
     source: str,
     clock: Clock,
-    store: BreakerStore,
+    store: BreakerStore | RedisStore,
     target_for: Callable[[], Target],
     events: EventSink | None = None,
     before_step: BeforeStep | None = None,
@@ -406,16 +407,18 @@ async def _steer_step(
         if isinstance(settings, ForceOpenSettings)
         else OperatorAction.reset()
     )
-    async with wait_for_transaction(
-        store, note=context.note, patient=patient, replace_broken=action.replace_broken
-    ) as transaction:
-        steered = steer(
-            transaction,
-            action,
-            context.scenario.resolved_policies(step).breaker,
-            clock=context.clock,
-            location=store.location,
-        )
+    config = context.scenario.resolved_policies(step).breaker
+    if isinstance(store, RedisStore):
+        from resilience_cli.state.breaker import steer_shared  # noqa: PLC0415
+
+        steered = await asyncio.to_thread(steer_shared, store, action, config, clock=context.clock)
+    else:
+        async with wait_for_transaction(
+            store, note=context.note, patient=patient, replace_broken=action.replace_broken
+        ) as transaction:
+            steered = steer(
+                transaction, action, config, clock=context.clock, location=store.location
+            )
     # Logged once saved, as the commands do, with the same lines.
     if context.events is not None:
         for event in steered.events:

@@ -157,6 +157,34 @@ RUN_SETTINGS: Final = (
         shown_default=".resilience/breaker.json",
     ),
     Setting(
+        "--state",
+        Kind.TEXT,
+        None,
+        "Where the breaker lives: a state file's path, or redis://[:password@]host:port/db"
+        " to share it live between processes and machines",
+        panel=_OUTPUT,
+        envvar="RESILIENCE_STATE_URL",
+        shown_default="the state file",
+    ),
+    Setting(
+        "--breaker",
+        Kind.TEXT,
+        "default",
+        "Which named breaker of the store to use (letters, digits, _ . -; at most"
+        f" {limits.MAX_BREAKER_NAME} characters)",
+        panel=_OUTPUT,
+        envvar="RESILIENCE_BREAKER",
+    ),
+    Setting(
+        "--store-unavailable",
+        Kind.TEXT,
+        "local",
+        "What to do while a Redis state store cannot be reached: local (an in-process"
+        " breaker guards this process), fail-closed (refuse every call) or fail-open (let"
+        " every call through)",
+        panel=_OUTPUT,
+    ),
+    Setting(
         "--lock-timeout",
         Kind.SECONDS,
         defaults.LOCK_TIMEOUT,

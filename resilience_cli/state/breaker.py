@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from resilience_cli.errors import SnapshotError, StateFileError
-from resilience_cli.patterns import BreakerState, CircuitBreaker, EventList
+from resilience_cli.patterns import BreakerState, CircuitBreaker, EventList, Transition
 from resilience_cli.state.memento import SNAPSHOT_FORMAT, from_snapshot, to_snapshot
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     from resilience_cli.clock import Clock
-    from resilience_cli.patterns import BreakerConfig, Event, EventSink, Transition
+    from resilience_cli.patterns import BreakerConfig, Event, EventSink
+    from resilience_cli.state.redis_store import RedisStore
     from resilience_cli.state.store import StateTransaction
 
 _RESET_HINT = "run 'resilience reset' to start afresh"
@@ -88,6 +89,9 @@ class OperatorAction:
     command: str
     apply: Callable[[CircuitBreaker], None]
     replace_broken: bool = False
+    # The same action as a step of a shared breaker's script, and its reason.
+    step: str = ""
+    reason: str = ""
 
     @classmethod
     def force_open(cls, reason: str) -> OperatorAction:
@@ -96,12 +100,18 @@ class OperatorAction:
         def hold_open(breaker: CircuitBreaker) -> None:
             breaker.force_open(reason)
 
-        return cls("force-open", hold_open)
+        return cls("force-open", hold_open, step="force_open", reason=reason)
 
     @classmethod
     def reset(cls) -> OperatorAction:
         """Close the breaker and clear its counters, replacing a broken file of ours."""
-        return cls("reset", CircuitBreaker.reset, replace_broken=True)
+        return cls(
+            "reset",
+            CircuitBreaker.reset,
+            replace_broken=True,
+            step="reset",
+            reason="reset by the operator",
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,5 +175,41 @@ def steer(
         transitions=breaker.transitions_since(mark),
         events=tuple(events.events),
         replaced=replaced,
+        command=action.command,
+    )
+
+
+def steer_shared(
+    store: RedisStore, action: OperatorAction, config: BreakerConfig | None, *, clock: Clock
+) -> Steered:
+    """Apply `action` to a breaker shared on Redis: one atomic step of its script.
+
+    The looks before and after are for the report; the step itself decides alone.
+
+    Raises:
+        StoreUnavailableError: The server could not be reached.
+    """
+    from resilience_cli.patterns import BreakerConfig as Config  # noqa: PLC0415
+    from resilience_cli.patterns.events import BreakerTransitioned  # noqa: PLC0415
+
+    def look() -> CircuitBreaker:
+        return load_breaker(store.load(), config, clock=clock, events=None, location=store.location)
+
+    before = BreakerView.of(look())
+    reply = store.step(action.step, config or Config(), action.reason)
+    breaker = look()
+    shift = clock.wall() - reply.now
+    transitions = tuple(
+        Transition(t.from_state, t.to_state, t.at + shift, t.reason) for t in reply.changes
+    )
+    return Steered(
+        breaker=breaker,
+        before=before,
+        after=BreakerView.of(breaker),
+        transitions=transitions,
+        events=tuple(
+            BreakerTransitioned(t.from_state.value, t.to_state.value, t.reason) for t in transitions
+        ),
+        replaced=None,
         command=action.command,
     )

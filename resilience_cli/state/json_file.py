@@ -16,7 +16,9 @@ the file (wall-clock UTC from the injected clock, so virtual runs stay repeatabl
 not checked.
 
 Location (`default_state_path`): ``$RESILIENCE_STATE_FILE`` when set and not empty, else
-``.resilience/breaker.json`` relative to the working folder. A class demo or a CI job is
+``.resilience/breaker.json`` relative to the working folder. That file holds the breaker
+named `default`; another name (`--breaker api`) has a file of its own beside it
+(`named_state_path`: ``.resilience/breaker.api.json``). A class demo or a CI job is
 a folder: its breaker sits next to its scenarios and `logs/`, two projects never share
 one by accident, and a relative path keeps messages short. A command-line flag, when
 given, wins over both: the command passes its path to `JsonFileStore`.
@@ -101,6 +103,19 @@ _OUTSIDE_OUR_FOLDER: Final = (
     " check the path, or delete the file if it was a state file"
 )
 _UPGRADE: Final = "upgrade resilience-cli to read it"
+
+
+def named_state_path(path: Path, breaker: str) -> Path:
+    """The file of the breaker named `breaker`: `path` itself for `default`, else beside it.
+
+    `.resilience/breaker.json` holds the `default` breaker, and `--breaker api` lives in
+    `.resilience/breaker.api.json`: a file (and a lock) per breaker, so that runs against
+    two upstreams do not take turns, and a file written before breakers had names is the
+    `default` breaker as it is, with nothing to migrate.
+    """
+    if breaker == "default":
+        return path
+    return path.with_name(f"{path.stem}.{breaker}{path.suffix}")
 
 
 def default_state_path(env: Mapping[str, str]) -> Path:

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from command_path import RESILIENCE
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
-
-BIN = Path(sys.executable).parent / ("resilience.exe" if sys.platform == "win32" else "resilience")
-RESILIENCE = str(BIN) if BIN.exists() else (shutil.which("resilience") or "resilience")
+    from pathlib import Path
 
 
 @dataclass(frozen=True)

@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from command_path import RESILIENCE
 
-BIN = Path(sys.executable).parent / ("resilience.exe" if sys.platform == "win32" else "resilience")
-RESILIENCE = str(BIN) if BIN.exists() else (shutil.which("resilience") or "resilience")
 PASSING = ("circuit-breaker", "timeout-retry", "bulkhead-rate-limit")
 REFUSED = {"ci-smoke": "/unstable", "fallback": "/retry-after"}
 FAULTS_FILE = Path(__file__).parents[1] / "scenarios" / "faults_scenario.yaml"

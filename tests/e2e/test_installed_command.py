@@ -4,19 +4,16 @@ import json
 import os
 import queue
 import re
-import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from command_path import RESILIENCE
 from platforms import NO_SIGNALS_TO_A_CHILD
 
-BIN = Path(sys.executable).parent / ("resilience.exe" if sys.platform == "win32" else "resilience")
-RESILIENCE = str(BIN) if BIN.exists() else (shutil.which("resilience") or "resilience")
 FAST = ["--backoff", "0.01", "--backoff-cap", "0.01"]
 
 

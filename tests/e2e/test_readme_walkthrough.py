@@ -16,22 +16,19 @@ import json
 import os
 import re
 import shlex
-import shutil
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from command_path import RESILIENCE
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent / ("resilience.exe" if sys.platform == "win32" else "resilience")
-RESILIENCE = str(BIN) if BIN.exists() else (shutil.which("resilience") or "resilience")
 
 
 @dataclass(frozen=True)

@@ -10,18 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
+from command_path import RESILIENCE
 
 from resilience_cli.cli.scenario_cmds import shipped_names
-
-BIN = Path(sys.executable).parent / ("resilience.exe" if sys.platform == "win32" else "resilience")
-RESILIENCE = str(BIN) if BIN.exists() else (shutil.which("resilience") or "resilience")
 
 
 @pytest.mark.slow

@@ -3,20 +3,17 @@
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from command_path import RESILIENCE
 from platforms import NO_SIGNALS_TO_A_CHILD
 
 pytestmark = NO_SIGNALS_TO_A_CHILD
 
-BIN = Path(sys.executable).parent / "resilience"
-RESILIENCE = str(BIN) if BIN.exists() else (shutil.which("resilience") or "resilience")
 # One call at a time, each cut at 0.1 s by its attempt timeout, no retry, no breaker trip:
 # a long, steady stream of recorded failures.
 SLOW_FAILURES = [

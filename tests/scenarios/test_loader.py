@@ -163,7 +163,7 @@ def test_a_byte_order_mark_is_ignored(tmp_path: Path) -> None:
             "version: 1\ntitle: t\ntags: [smoke]\nsteps: [reset: {}]\n",
             (
                 "t.yaml:3:1 tags: unknown key 'tags'; expected one of version, title, description,"
-                " seed, target, defaults, requests, steps, finally"
+                " seed, target, state, defaults, requests, steps, finally"
             ),
             id="unknown-top-level-key",
         ),

@@ -302,7 +302,7 @@ async def test_cancellation_propagates_and_frees_everything(clock):
         await task
     assert pipeline.bulkhead is not None
     assert pipeline.bulkhead.statistics().in_flight == 0
-    assert breaker._probes_admitted == 0
+    assert breaker._record.probes_admitted == 0
 
 
 async def test_an_operations_own_timeout_error_is_classified(clock):
@@ -388,7 +388,7 @@ async def test_a_probe_refused_by_the_limiter_gives_its_permit_back(clock):
     assert pipeline.rate_limiter.try_acquire()  # empty the bucket
     assert (await pipeline.call(Script("ok"))).reason is Reason.RATE_LIMITED
     assert breaker.state is BreakerState.HALF_OPEN
-    assert breaker._probes_admitted == 0
+    assert breaker._record.probes_admitted == 0
 
 
 async def test_a_probe_cancelled_while_waiting_for_a_token_gives_its_permit_back(clock):
@@ -407,7 +407,7 @@ async def test_a_probe_cancelled_while_waiting_for_a_token_gives_its_permit_back
     with pytest.raises(asyncio.CancelledError):
         await task
     assert breaker.state is BreakerState.HALF_OPEN
-    assert breaker._probes_admitted == 0
+    assert breaker._record.probes_admitted == 0
 
 
 async def test_the_operations_own_timeout_error_is_not_the_attempt_timeout(clock):
@@ -505,7 +505,7 @@ async def test_a_token_wait_that_overruns_the_floor_runs_nothing_and_frees_the_p
     assert outcome.reason is Reason.DEADLINE_EXCEEDED
     assert operation.calls == 0
     assert breaker.state is BreakerState.HALF_OPEN
-    assert breaker._probes_admitted == 0
+    assert breaker._record.probes_admitted == 0
 
 
 async def test_a_retry_that_would_leave_less_than_the_floor_gives_up(clock):

@@ -176,11 +176,11 @@ def test_half_open_never_admits_more_probes_than_permitted(config, script):
     breaker = CircuitBreaker(config, clock=clock)
     in_flight: list[int] = []
     admitted_this_period = 0
-    epoch = breaker._epoch
+    epoch = breaker._record.epoch
     for step in script:
         was_half_open = breaker.state is BreakerState.HALF_OPEN
-        if breaker._epoch != epoch:
-            epoch, admitted_this_period = breaker._epoch, 0
+        if breaker._record.epoch != epoch:
+            epoch, admitted_this_period = breaker._record.epoch, 0
         decision = play(breaker, clock, step, in_flight)
         if was_half_open and decision.startswith("admitted"):
             admitted_this_period += 1

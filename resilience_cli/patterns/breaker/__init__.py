@@ -30,7 +30,10 @@ The package's modules, each with one job:
   `SavedBreaker`, what a saved breaker holds (the state store keeps it as a memento);
 - `_rules.py`: the decisions themselves (`trip_reason`, `open_remaining`,
   `elapsed_since`), pure functions of numbers, tested by table;
-- `_machine.py`: `CircuitBreaker`, the state machine that applies them.
+- `_transitions.py`: the steps (admit, count, give back, make due, force open, reset)
+  over a small record of the breaker's state, which read no clock and do no I/O: the
+  Redis store runs the same steps in a Lua script;
+- `_machine.py`: `CircuitBreaker`, which keeps a record and applies the steps to it.
 """
 
 from resilience_cli.patterns.breaker._machine import CircuitBreaker

@@ -1,4 +1,4 @@
-"""`CircuitBreaker`: the state machine that applies the rules (see the package's notes)."""
+"""`CircuitBreaker`: the state machine that steps its record (see the package's notes)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,16 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from resilience_cli.errors import CircuitOpenError
-from resilience_cli.limits import MAX_STORED_COUNT
-from resilience_cli.patterns.breaker._rules import (
-    elapsed_since,
-    open_remaining,
-    rate_reason,
-    trip_reason,
+from resilience_cli.patterns.breaker._rules import elapsed_since, open_remaining
+from resilience_cli.patterns.breaker._transitions import (
+    BreakerRecord,
+    Change,
+    admit,
+    count,
+    force_open,
+    give_back,
+    make_due,
+    reset,
 )
 from resilience_cli.patterns.breaker._values import (
     CALL_FAILED,
@@ -67,7 +71,13 @@ class _Window:
 
 
 class CircuitBreaker:
-    """A circuit breaker whose time comes from a `Clock` and whose decisions become events."""
+    """A circuit breaker whose time comes from a `Clock` and whose decisions become events.
+
+    Its state is a `BreakerRecord`, advanced by the steps of `_transitions.py`; the two
+    commonest steps (admitting a call while CLOSED, counting a fast success into a window
+    without failures) are written out here too, because the pipeline's overhead is mostly
+    theirs. They do what the steps do, and the unit and differential tests hold both.
+    """
 
     def __init__(
         self,
@@ -79,17 +89,8 @@ class CircuitBreaker:
         self.config = config or BreakerConfig()
         self._clock = clock
         self._events = events
-        self._state = BreakerState.CLOSED
-        self._epoch = 0
-        self._consecutive_failures = 0
         self._window = _Window(self.config.window_size)
-        self._opened_at: float | None = None  # monotonic
-        # The wait chosen when it opened: a later run with another `open_for` keeps it.
-        self._open_for = self.config.open_for
-        # When the first probe of this half-open period was admitted (monotonic), or None.
-        self._half_open_since: float | None = None
-        self._probes_admitted = 0
-        self._probes_succeeded = 0
+        self._record = BreakerRecord(self._window, self.config.open_for)
         self._transitions: deque[Transition] = deque(maxlen=RECENT_TRANSITIONS)
         self._transition_count = 0  # in this process: marks "since" without trusting clocks
 
@@ -98,12 +99,17 @@ class CircuitBreaker:
     @property
     def state(self) -> BreakerState:
         """The current state, after any transition that time alone has made due."""
-        return self._apply_time(self._clock.monotonic())
+        record = self._record
+        if record.state is not BreakerState.CLOSED:
+            changes: list[Change] = []
+            make_due(record, self.config, self._clock.monotonic(), changes)
+            self._apply(changes)
+        return record.state
 
     @property
     def consecutive_failures(self) -> int:
         """Failures since the last success while CLOSED: the classic `fail_count`."""
-        return self._consecutive_failures
+        return self._record.consecutive_failures
 
     @property
     def window(self) -> WindowStats:
@@ -113,9 +119,8 @@ class CircuitBreaker:
     @property
     def opened_at(self) -> float | None:
         """Wall-clock time the breaker last opened, or None while CLOSED."""
-        if self._opened_at is None:
-            return None
-        return self._clock.wall() - (self._clock.monotonic() - self._opened_at)
+        opened_at = self._record.opened_at
+        return None if opened_at is None else self._wall_of(opened_at)
 
     def transition_mark(self) -> int:
         """A mark to pass to `transitions_since` later."""
@@ -133,9 +138,10 @@ class CircuitBreaker:
 
     def open_remaining(self) -> float | None:
         """Seconds until an OPEN breaker may half-open, or None in any other state."""
-        if self.state is not BreakerState.OPEN or self._opened_at is None:
+        record = self._record
+        if self.state is not BreakerState.OPEN or record.opened_at is None:
             return None
-        return open_remaining(self._opened_at, self._clock.monotonic(), self._open_for)
+        return open_remaining(record.opened_at, self._clock.monotonic(), record.open_for)
 
     # -- what a memento keeps (read `state` first: it makes the transitions due) ---------
 
@@ -147,123 +153,65 @@ class CircuitBreaker:
     @property
     def open_wait(self) -> float:
         """The open wait chosen when it last opened: a later `open_for` does not change it."""
-        return self._open_for
+        return self._record.open_for
 
     @property
     def half_open_since(self) -> float | None:
         """Wall-clock time the first probe of this half-open period was let in, or None."""
-        if self._state is not BreakerState.HALF_OPEN or self._half_open_since is None:
+        record = self._record
+        if record.state is not BreakerState.HALF_OPEN or record.half_open_since is None:
             return None
-        return self._wall_of(self._half_open_since)
+        return self._wall_of(record.half_open_since)
 
     @property
     def probes_succeeded(self) -> int:
         """Probes that succeeded in the last half-open period."""
-        return self._probes_succeeded
+        return self._record.probes_succeeded
 
     # -- the call path -----------------------------------------------------------------
 
     def acquire(self) -> int:
         """Admit a call and return its permit, or raise `CircuitOpenError`."""
-        if self._state is BreakerState.CLOSED:
-            return self._epoch
-        now = self._clock.monotonic()
-        state = self._apply_time(now)
-        if state is BreakerState.CLOSED:
-            return self._epoch
-        if state is BreakerState.HALF_OPEN:
-            if self._probes_admitted < self.config.half_open_max_calls:
-                self._probes_admitted += 1
-                if self._half_open_since is None:
-                    self._half_open_since = now  # the first probe starts the max wait
-                return self._epoch
-            raise CircuitOpenError(state.value, None)
-        retry_in = None
-        if state is BreakerState.OPEN and self._opened_at is not None:
-            retry_in = open_remaining(self._opened_at, now, self._open_for)
-        raise CircuitOpenError(state.value, retry_in)
+        record = self._record
+        if record.state is BreakerState.CLOSED:
+            return record.epoch  # `admit` for CLOSED, written out: the pipeline's hot path
+        changes: list[Change] = []
+        refusal = admit(record, self.config, self._clock.monotonic(), changes)
+        self._apply(changes)
+        if refusal is None:
+            return record.epoch
+        raise CircuitOpenError(refusal.state.value, refusal.retry_in)
 
     def record(self, permit: int, duration: float, failure: str | None = None) -> None:
         """Count the result of an admitted call. `failure` names its failure, None if it won."""
-        if permit != self._epoch:
+        record = self._record
+        if permit != record.epoch:
             return  # admitted under an earlier state: it must not decide for this one
         slow_after = self.config.slow_call_duration
         slow = slow_after is not None and duration > slow_after
-        state = self._state
-        if state is BreakerState.CLOSED:
-            if failure is None and not slow:
-                # The common case, kept short. A fast success cannot meet the consecutive
-                # rule, and over a window with no failed or slow call no rate can reach a
-                # threshold (every threshold is > 0). Otherwise the rule decides, as for
-                # any outcome: this success may bring the window up to minimum_calls.
-                self._consecutive_failures = 0
-                window = self._window
+        if record.state is BreakerState.CLOSED and failure is None and not slow:
+            window = self._window
+            if not window.failures and not window.slow:
+                # `count` for a fast success into a window without failed or slow calls,
+                # written out: no rule can fire, so only the counts change.
+                record.consecutive_failures = 0
                 window.add(CALL_OK)
-                if window.failures or window.slow:
-                    reason = rate_reason(self.config, window.calls, window.failures, window.slow)
-                    if reason is not None:
-                        self._open(f"{reason}, so OPEN")
-            else:
-                self._record_closed(failure, slow)
-        elif state is BreakerState.HALF_OPEN:
-            # Time first: a probe that answers after half_open_max_wait finds it re-opened.
-            self._apply_time(self._clock.monotonic())
-            if permit == self._epoch:
-                self._record_probe(failure, slow)
+                return
+        changes: list[Change] = []
+        count(record, self.config, self._clock.monotonic(), permit, failure, slow, changes)
+        self._apply(changes)
 
     def release(self, permit: int) -> None:
         """Give back a permit whose call ended without a result (cancelled)."""
-        if (
-            permit == self._epoch
-            and self._state is BreakerState.HALF_OPEN
-            and self._probes_admitted > self._probes_succeeded
-        ):
-            self._probes_admitted -= 1
-            if self._probes_admitted == 0:
-                # Every probe let in came back unrun: none is outstanding and none has
-                # answered, so the next one starts the half-open clock afresh.
-                self._half_open_since = None
-
-    def _record_closed(self, failure: str | None, slow: bool) -> None:
-        self._window.add(
-            (CALL_FAILED if failure is not None else CALL_OK) | (CALL_SLOW if slow else CALL_OK)
-        )
-        if failure is None:
-            self._consecutive_failures = 0
-        else:
-            # Stops at the bound the state file accepts: a count one past it would make the
-            # file that holds it unreadable, and no threshold is that high anyway.
-            self._consecutive_failures = min(self._consecutive_failures + 1, MAX_STORED_COUNT)
-        self._trip_if_due()
-
-    def _trip_if_due(self) -> None:
-        reason = trip_reason(self.config, self._consecutive_failures, self._window.stats())
-        if reason is not None:
-            self._open(f"{reason}, so OPEN")
-
-    def _record_probe(self, failure: str | None, slow: bool) -> None:
-        if failure is not None:
-            self._open(f"half-open probe failed ({failure}), so OPEN")
-        elif slow:
-            self._open(f"half-open probe slower than {self.config.slow_call_duration:g}s, so OPEN")
-        else:
-            self._probes_succeeded += 1
-            wanted = self.config.half_open_max_calls
-            if self._probes_succeeded >= wanted:
-                self._transition(
-                    BreakerState.CLOSED,
-                    f"{self._probes_succeeded} of {wanted} half-open probes succeeded, so CLOSED",
-                )
-                self._consecutive_failures = 0
-                self._window.clear()
-                self._opened_at = None
+        give_back(self._record, permit)
 
     # -- operator controls -------------------------------------------------------------
 
     def force_open(self, reason: str = "forced open by the operator") -> None:
         """Reject every call until `reset()`."""
-        self._opened_at = self._clock.monotonic()
-        self._transition(BreakerState.FORCED_OPEN, reason)
+        changes: list[Change] = []
+        force_open(self._record, self._clock.monotonic(), reason, changes)
+        self._apply(changes)
 
     def reset(self, reason: str = "reset by the operator") -> None:
         """Back to a fresh CLOSED breaker: counters and window cleared, history kept.
@@ -271,65 +219,27 @@ class CircuitBreaker:
         Always a new epoch: a call admitted before the reset cannot land in the cleared
         window. Resetting a CLOSED breaker is not a transition, so it emits nothing.
         """
-        self._consecutive_failures = 0
-        self._window.clear()
-        self._opened_at = None
-        if self._state is BreakerState.CLOSED:
-            self._epoch += 1
-        else:
-            self._transition(BreakerState.CLOSED, reason)
+        changes: list[Change] = []
+        reset(self._record, self._clock.monotonic(), reason, changes)
+        self._apply(changes)
 
     # -- transitions -----------------------------------------------------------------------
 
-    def _apply_time(self, now: float) -> BreakerState:
-        """Make the transitions that time alone has made due; return the state after them.
-
-        A re-open by `half_open_max_wait` noticed late is dated from when the wait ran out,
-        so its open wait may be over already: then the breaker goes on to HALF_OPEN too.
-        """
-        config = self.config
-        max_wait = config.half_open_max_wait
-        if (
-            self._state is BreakerState.HALF_OPEN
-            and max_wait is not None
-            and self._half_open_since is not None
-            and now - self._half_open_since >= max_wait
-        ):
-            self._open(
-                f"half-open {max_wait:g}s since the first probe >= max {max_wait:g}s"
-                f" with {self._probes_admitted - self._probes_succeeded} probe(s)"
-                " outstanding, so OPEN",
-                at=self._half_open_since + max_wait,
+    def _apply(self, changes: list[Change]) -> None:
+        """Keep the steps' changes as history, in wall-clock time, and tell the events."""
+        for change in changes:
+            self._transitions.append(
+                Transition(
+                    change.from_state, change.to_state, self._wall_of(change.at), change.reason
+                )
             )
-        if (
-            self._state is BreakerState.OPEN
-            and self._opened_at is not None
-            and now - self._opened_at >= self._open_for
-        ):
-            self._transition(
-                BreakerState.HALF_OPEN,
-                f"open for {self._open_for:g}s, so HALF_OPEN"
-                f" with {config.half_open_max_calls} probe(s)",
-            )
-            self._half_open_since = None
-            self._probes_admitted = self._probes_succeeded = 0
-        return self._state
-
-    def _open(self, reason: str, *, at: float | None = None) -> None:
-        """Open now, or at the monotonic time `at` when the rule fired earlier than seen."""
-        self._opened_at = self._clock.monotonic() if at is None else at
-        self._open_for = self.config.open_for
-        self._transition(BreakerState.OPEN, reason, at=at)
-
-    def _transition(self, to_state: BreakerState, reason: str, *, at: float | None = None) -> None:
-        from_state = self._state
-        self._state = to_state
-        self._epoch += 1
-        wall = self._clock.wall() if at is None else self._wall_of(at)
-        self._transitions.append(Transition(from_state, to_state, wall, reason))
-        self._transition_count += 1
-        if self._events is not None:
-            self._events(BreakerTransitioned(from_state.value, to_state.value, reason))
+            self._transition_count += 1
+            if self._events is not None:
+                self._events(
+                    BreakerTransitioned(
+                        change.from_state.value, change.to_state.value, change.reason
+                    )
+                )
 
     # -- restoring -----------------------------------------------------------------------
 
@@ -354,30 +264,34 @@ class CircuitBreaker:
         def monotonic_of(wall: float | None) -> float | None:
             return None if wall is None else now_mono - elapsed_since(wall, now_wall)
 
-        breaker._state = saved.state
-        breaker._consecutive_failures = saved.fail_count
+        record = breaker._record
+        record.state = saved.state
+        record.consecutive_failures = saved.fail_count
         for mark in saved.window:
             breaker._window.add(mark)
-        breaker._opened_at = monotonic_of(saved.opened_at)
+        record.opened_at = monotonic_of(saved.opened_at)
         if saved.open_for is not None:
-            breaker._open_for = saved.open_for
+            record.open_for = saved.open_for
         if saved.state is BreakerState.HALF_OPEN:
             succeeded = saved.probes_succeeded
-            breaker._probes_succeeded = breaker._probes_admitted = succeeded
-            breaker._half_open_since = monotonic_of(saved.half_open_since) if succeeded else None
+            record.probes_succeeded = record.probes_admitted = succeeded
+            record.half_open_since = monotonic_of(saved.half_open_since) if succeeded else None
         breaker._transitions.extend(saved.transitions)
         wanted = breaker.config.half_open_max_calls
-        if breaker._state is BreakerState.HALF_OPEN and breaker._probes_succeeded >= wanted:
+        if record.state is BreakerState.HALF_OPEN and record.probes_succeeded >= wanted:
             # Saved under a config that wanted more probes than this one does.
-            breaker._transition(
-                BreakerState.CLOSED,
-                f"{breaker._probes_succeeded} half-open probes had succeeded, {wanted} wanted,"
-                " so CLOSED",
+            reason = (
+                f"{record.probes_succeeded} half-open probes had succeeded, {wanted} wanted,"
+                " so CLOSED"
             )
-            breaker._consecutive_failures = 0
-            breaker._probes_admitted = breaker._probes_succeeded = 0
+            changes = [Change(record.state, BreakerState.CLOSED, now_mono, reason)]
+            record.state = BreakerState.CLOSED
+            record.epoch += 1
+            record.consecutive_failures = 0
+            record.probes_admitted = record.probes_succeeded = 0
             breaker._window.clear()
-            breaker._opened_at = None
+            record.opened_at = None
+            breaker._apply(changes)
         return breaker
 
     def _wall_of(self, monotonic: float) -> float:
