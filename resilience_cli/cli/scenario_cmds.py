@@ -17,6 +17,7 @@ from resilience_cli.cli.options import (
     JsonOption,
     LockTimeoutOption,
     LogFileOption,
+    RecordOption,
     StateFileOption,
     StateOption,
     StoreChoice,
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from resilience_cli.scenarios.runner import ScenarioReport, StepReport
     from resilience_cli.state import BreakerStore
     from resilience_cli.state.redis_store import RedisStore
+    from resilience_cli.trace import Recorder
 
 SHIPPED: Final = Path(__file__).resolve().parent.parent / "scenarios" / "shipped"
 
@@ -240,6 +242,7 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     store_unavailable: StoreUnavailableOption = "local",
     lock_timeout: LockTimeoutOption = defaults.LOCK_TIMEOUT,
     log_file: LogFileOption = defaults.LOG_FILE,
+    record: RecordOption = None,
 ) -> None:
     """Run scenario files: each step like its one-liner, each expectation judged.
 
@@ -266,11 +269,14 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
         virtual_time=virtual_time,
     )
     interruption = Interruption()
+    recorder = runtime.open_trace(record, clock, source="run")
     try:
         log = open_event_log(
             log_file, clock=clock, run_id=uuid.uuid4().hex[:12], command="run", warn=output.note
         )
     except OSError as exc:
+        if recorder is not None:
+            recorder.close()
         raise UsageError(f"--log-file {output.file_problem(log_file, exc)}") from None
     reports: list[ScenarioReport] = []
     try:
@@ -297,12 +303,14 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
                 else store,
                 log=log,
                 interruption=interruption,
+                recorder=recorder,
             )
             reports.append(report)
             if report.exit_code == EXIT_INTERRUPTED:
                 break
     finally:
         log.close()
+        runtime.close_trace(recorder)
     _write_reports(reports, json=json, junit=junit, interrupted_exit=interruption.exit_code)
     if export is not None:
         titles = " · ".join(report.scenario.title for report in reports)
@@ -367,6 +375,7 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
     store: BreakerStore | RedisStore,
     log: EventLog,
     interruption: Interruption,
+    recorder: Recorder | None,
 ) -> ScenarioReport:
     from resilience_cli.cli import output, runtime  # noqa: PLC0415
     from resilience_cli.reporting.scenario import (  # noqa: PLC0415
@@ -414,6 +423,7 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
             virtual_time=virtual_time,
             note=output.note,
             log_line=log.info,
+            recorder=recorder,
         ),
         clock,
         interruption=interruption,

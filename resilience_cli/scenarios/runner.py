@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from resilience_cli.scenarios.metrics import Metric, Verdict
     from resilience_cli.scenarios.model import Scenario, Step
     from resilience_cli.state import BreakerStore
+    from resilience_cli.trace import Recorder
 
     # Called before each step (for `--interactive` and the live report) and after it.
     BeforeStep = Callable[[str, int, Step], Awaitable[None]]
@@ -129,6 +130,7 @@ class _Context:
     events: EventSink | None
     note: Callable[[str], None] | None
     log_line: LogLine | None
+    recorder: Recorder | None
 
 
 async def run_scenario(  # noqa: PLR0913 - the run's collaborators, each injected
@@ -145,14 +147,16 @@ async def run_scenario(  # noqa: PLR0913 - the run's collaborators, each injecte
     virtual_time: bool = False,
     note: Callable[[str], None] | None = None,
     log_line: LogLine | None = None,
+    recorder: Recorder | None = None,
 ) -> ScenarioReport:
     """Run every step, then `finally`, and judge each step's expectations.
 
     `target_for` makes a fresh target per call step (a target is closed after its step).
     `log_line` writes the run-level lines an operator step adds to its breaker's events
     (`state.replaced`, `breaker.reset`), as the `force-open` and `reset` commands do.
+    `recorder` hears each call's arrival and each upstream answer of every call step.
     """
-    context = _Context(scenario, clock, store, target_for, events, note, log_line)
+    context = _Context(scenario, clock, store, target_for, events, note, log_line, recorder)
     started_wall, started = clock.wall(), clock.monotonic()
     reports: list[StepReport] = []
     status = RunStatus.PASSED
@@ -282,6 +286,7 @@ async def _call_step(
         events=context.events,
         note=context.note,
         patient=patient,
+        recorder=context.recorder,
     )
     summary = summarize(result, step.kind)
     verdicts = _judge(step, call_step_metrics(summary, result.tally))
