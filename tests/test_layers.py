@@ -70,6 +70,19 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "resilience_cli.export",
     ),
     "resilience_cli.reporting": ("resilience_cli.cli", "resilience_cli.run"),
+    # Compare: presets replayed against a trace; numbers only, rendered by reporting.
+    "resilience_cli.compare": (
+        "rich",
+        "httpx",
+        "resilience_cli.reporting",
+        "resilience_cli.scenarios",
+        "resilience_cli.run",
+        "resilience_cli.client",
+        "resilience_cli.cli",
+        "resilience_cli.export",
+        "resilience_cli.upstream",
+        "resilience_cli.state",
+    ),
     # Traces: recorded, read and replayed without HTTP, Rich or a command.
     "resilience_cli.trace": (
         "rich",

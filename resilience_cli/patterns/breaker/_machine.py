@@ -150,6 +150,29 @@ class CircuitBreaker:
             return record.epoch
         raise CircuitOpenError(refusal.state.value, refusal.retry_in)
 
+    def try_acquire(self) -> int | None:
+        """Admit a call and return its permit, or None: `acquire` without the exception.
+
+        For a caller that refuses many calls in a row (a replay of a long outage), where
+        raising and catching an exception per refusal would cost more than the decision.
+        """
+        record = self._record
+        state = record.state
+        if state is BreakerState.CLOSED:
+            return record.epoch
+        opened_at = record.opened_at
+        if (
+            state is BreakerState.OPEN
+            and opened_at is not None
+            and self._clock.monotonic() - opened_at < record.open_for
+        ):
+            return None  # still within its open wait: `admit` refuses it too, and moves nothing
+        changes: list[Change] = []
+        refusal = admit(record, self.config, self._clock.monotonic(), changes)
+        if changes:
+            self._apply(changes)
+        return record.epoch if refusal is None else None
+
     def record(self, permit: int, duration: float, failure: str | None = None) -> None:
         """Count the result of an admitted call. `failure` names its failure, None if it won."""
         record = self._record
