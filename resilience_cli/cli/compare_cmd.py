@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path  # noqa: TC003 - Typer reads it at run time
 from typing import Annotated, Final
 
@@ -65,10 +66,17 @@ def compare(  # noqa: PLR0913 - one flag per choice
     if export is not None and export.suffix not in _EXPORT_SUFFIXES:
         raise UsageError(f"--export {export}: the name must end in .svg or .html")
     chosen = variants(parse_presets(preset), None if sweep is None else parse_sweep(sweep))
-    recorded = read_trace(trace)
-    if not recorded.arrivals:
-        raise UsageError(f"trace {trace}: no calls to replay")
-    comparison = replay_all(recorded, chosen, seed=seed)
+    # Reading a trace and replaying it make hundreds of thousands of small tuples and no
+    # reference cycles: the collector would walk them again and again for nothing (about
+    # a fifth of the time, benchmarks/bench_compare.py).
+    gc.disable()
+    try:
+        recorded = read_trace(trace)
+        if not recorded.arrivals:
+            raise UsageError(f"trace {trace}: no calls to replay")
+        comparison = replay_all(recorded, chosen, seed=seed)
+    finally:
+        gc.enable()
     rendered = render_comparison(comparison)
     if json:
         output.print_json(comparison_document(comparison))

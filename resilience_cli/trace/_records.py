@@ -17,13 +17,15 @@ own. Answers are written as they end, so they are not in `at` order; a reader so
 A request names its method and path, with secret query values masked (`redact_url`);
 no header, body or base URL is written. `truncated` ends a trace that reached
 `limits.MAX_TRACE_RECORDS`.
+
+The events are `NamedTuple`s, as `patterns.outcome` makes its records: immutable, and
+cheaper to build than a frozen dataclass, which tells when a long trace is read.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final
+from typing import Final, NamedTuple
 
 TRACE_FORMAT: Final = "resilience-trace"
 TRACE_VERSION: Final = 1
@@ -39,8 +41,7 @@ class AnswerKind(StrEnum):
     CONNECT_ERROR = "connect_error"  # no connection, or it dropped
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+class Answer(NamedTuple):
     """What the upstream did with one request, and after how long (seconds)."""
 
     kind: AnswerKind
@@ -55,16 +56,14 @@ class Answer:
         return self.status == _TOO_MANY_REQUESTS or self.status >= _SERVER_ERROR
 
 
-@dataclass(frozen=True, slots=True)
-class Arrival:
+class Arrival(NamedTuple):
     """A logical call offered to the patterns at `at` seconds into the run."""
 
     at: float
     request: str
 
 
-@dataclass(frozen=True, slots=True)
-class Exchange:
+class Exchange(NamedTuple):
     """A request that reached the upstream at `at` seconds into the run, and its answer."""
 
     at: float

@@ -1,9 +1,13 @@
 """Reading a trace back: anything it cannot trust is one line naming the file and line."""
 
+import json
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from resilience_cli.errors import EXIT_USAGE
-from resilience_cli.trace import AnswerKind, TraceError, read_trace
+from resilience_cli.trace import Answer, AnswerKind, TraceError, TraceWriter, read_trace
 
 HEADER = '{"format": "resilience-trace", "version": 1, "source": "error"}\n'
 
@@ -77,3 +81,42 @@ def test_a_missing_or_binary_trace_is_named(tmp_path):
     path.write_bytes(b"\xff\xfe\x00")
     with pytest.raises(TraceError, match="not UTF-8"):
         read_trace(path)
+
+
+events = st.lists(
+    st.tuples(
+        st.floats(0, 86_400, allow_nan=False),
+        st.sampled_from(["GET /get", "GET /status/500", "POST /anything/é"]),
+        st.one_of(
+            st.none(),
+            st.tuples(st.integers(100, 599), st.none()),
+            st.tuples(st.none(), st.sampled_from(["timeout", "connect_error"])),
+        ),
+        st.floats(0, 86_400, allow_nan=False),
+    ),
+    max_size=30,
+)
+
+
+@given(events=events)
+def test_a_line_as_written_reads_as_the_same_line_in_any_json_spelling(tmp_path_factory, events):
+    """The writer's own spelling (a fast path) and another JSON spelling read alike."""
+    folder = tmp_path_factory.mktemp("spellings")
+    written, other = folder / "written.jsonl", folder / "other.jsonl"
+    lines = [HEADER]
+    writer = TraceWriter.create(written, origin=0.0, source="error")
+    for at, request, answer, latency in events:
+        method, path = request.split(" ")
+        event: dict[str, object] = {"event": "arrival", "request": request, "at": round(at, 6)}
+        if answer is None:
+            writer.arrived(at, method, path)
+        else:
+            status, error = answer
+            kind = AnswerKind.STATUS if status is not None else AnswerKind(error)
+            writer.answered(at, method, path, Answer(kind, latency, status or 0))
+            event |= {"event": "answer", "latency": round(latency, 6)}
+            event |= {"status": status} if status is not None else {"error": error}
+        lines.append(json.dumps(event, sort_keys=True, separators=(",", ":")) + "\n")
+    writer.close()
+    other.write_text("".join(lines), encoding="utf-8")
+    assert read_trace(written) == read_trace(other)

@@ -166,7 +166,7 @@ class CircuitBreaker:
             and opened_at is not None
             and self._clock.monotonic() - opened_at < record.open_for
         ):
-            return None  # still within its open wait: `admit` refuses it too, and moves nothing
+            return None  # within its open wait: `admit` refuses it too and moves nothing
         changes: list[Change] = []
         refusal = admit(record, self.config, self._clock.monotonic(), changes)
         if changes:
