@@ -55,6 +55,7 @@ from resilience_cli.scenarios.policies import PolicyOverrides, resolve_policies
 from resilience_cli.scenarios.steps import (
     CALL_KINDS,
     KINDS,
+    CompareSettings,
     DelaySettings,
     ErrorSettings,
     ForceOpenSettings,
@@ -143,6 +144,13 @@ class Step(FrozenModel):
         ResetSettings | None,
         BeforeValidator(_null_is_empty, json_schema_input_type=ResetSettings | None),
     ] = Field(default=None, description="Close the breaker, as `resilience reset`.")
+    compare: Annotated[
+        CompareSettings | None,
+        BeforeValidator(_null_is_empty, json_schema_input_type=CompareSettings | None),
+    ] = Field(
+        default=None,
+        description="Replay the calls made so far through presets, as `resilience compare`.",
+    )
     policies: PolicyOverrides = Field(
         default_factory=PolicyOverrides,
         description="Call steps only: deep-merged over defaults.policies for this step.",
@@ -206,6 +214,7 @@ class Step(FrozenModel):
             ("state", self.state),
             ("force-open", self.force_open),
             ("reset", self.reset),
+            ("compare", self.compare),
         )
         for kind, settings in candidates:
             if settings is not None:

@@ -164,7 +164,7 @@ def test_a_byte_order_mark_is_ignored(tmp_path: Path) -> None:
             "version: 1\ntitle: t\ntags: [smoke]\nsteps: [reset: {}]\n",
             (
                 "t.yaml:3:1 tags: unknown key 'tags'; expected one of version, title, description,"
-                " seed, target, defaults, steps, finally"
+                " seed, target, state, defaults, steps, finally"
             ),
             id="unknown-top-level-key",
         ),
@@ -192,7 +192,7 @@ def test_a_byte_order_mark_is_ignored(tmp_path: Path) -> None:
             HEAD + "  - name: nothing\n",
             (
                 "t.yaml:4:5 steps[0]: step needs exactly one of invoke, delay, error, pause, state,"
-                " force-open, reset"
+                " force-open, reset, compare"
             ),
             id="no-kind",
         ),
@@ -200,7 +200,7 @@ def test_a_byte_order_mark_is_ignored(tmp_path: Path) -> None:
             HEAD + "  - invoke: {}\n    delay: {}\n",
             (
                 "t.yaml:5:5 steps[0].delay: step needs exactly one of invoke, delay, error, pause,"
-                " state, force-open, reset; it has invoke and delay"
+                " state, force-open, reset, compare; it has invoke and delay"
             ),
             id="two-kinds",
         ),

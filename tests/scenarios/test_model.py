@@ -480,7 +480,7 @@ def test_the_schema_uses_the_files_spelling() -> None:
     definitions = schema["$defs"]
     assert isinstance(definitions, dict)
     step = definitions["Step"]
-    kinds = ["invoke", "delay", "error", "pause", "state", "force-open", "reset"]
+    kinds = ["invoke", "delay", "error", "pause", "state", "force-open", "reset", "compare"]
     assert set(kinds) <= set(step["properties"])
     assert step["oneOf"] == [{"required": [kind]} for kind in kinds]
 
