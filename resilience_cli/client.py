@@ -32,14 +32,16 @@ import httpx
 from resilience_cli.failure_rule import DEFAULT_RULE, FailureRule
 from resilience_cli.patterns import BreakerState, Failure, Fallback, Reason
 from resilience_cli.patterns.retry import parse_retry_after
+from resilience_cli.trace._records import Answer, AnswerKind
 
 if TYPE_CHECKING:
     import ssl
-    from collections.abc import Callable
+    from collections.abc import Awaitable, Callable
 
     from resilience_cli.clock import Clock
     from resilience_cli.patterns import CallOutcome, Classifier, Pipeline
     from resilience_cli.request import Request
+    from resilience_cli.trace import Recorder
 
 CONNECTIONS_PER_CLIENT = 5
 _REFUSING = (BreakerState.OPEN, BreakerState.FORCED_OPEN)
@@ -170,6 +172,7 @@ class ResilientClient:
         target: Where requests go; started on the first one.
         concurrency: Calls in flight at most, which sizes the shards.
         on_unreachable: Told once, in one line, when the target cannot be reached at all.
+        recorder: Hears each call's arrival and each upstream answer (`--record`).
     """
 
     def __init__(
@@ -179,8 +182,10 @@ class ResilientClient:
         *,
         concurrency: int = 1,
         on_unreachable: Callable[[str], None] | None = None,
+        recorder: Recorder | None = None,
     ) -> None:
         self.pipeline = pipeline
+        self._recorder = recorder
         self._target = target
         self._on_unreachable = on_unreachable
         self._shards = max(1, math.ceil(concurrency / CONNECTIONS_PER_CLIENT))
@@ -244,7 +249,57 @@ class ResilientClient:
             finally:
                 loads[shard] -= 1
 
-        return await self.pipeline.call(send, classifier)
+        recorder = self._recorder
+        if recorder is None:
+            return await self.pipeline.call(send, classifier)
+        return await self._recorded(recorder, method, path, send, classifier)
+
+    async def _recorded(
+        self,
+        recorder: Recorder,
+        method: str,
+        path: str,
+        send: Callable[[], Awaitable[httpx.Response]],
+        classifier: Classifier[httpx.Response] | None,
+    ) -> CallOutcome[httpx.Response]:
+        """The call, with its arrival and each upstream answer told to `recorder`.
+
+        An attempt cut off by its timer sees only a cancellation, as Ctrl-C would show it:
+        it is told as a timeout once the call goes on (another attempt, or its outcome),
+        which an interrupted call never does.
+        """
+        clock = self.pipeline.clock
+        recorder.arrived(clock.monotonic(), method, path)
+        cut: list[tuple[float, float]] = []
+
+        def tell_cut() -> None:
+            for began, waited in cut:
+                recorder.answered(began, method, path, Answer(AnswerKind.TIMEOUT, waited))
+            cut.clear()
+
+        async def recorded_send() -> httpx.Response:
+            tell_cut()
+            began = clock.monotonic()
+            try:
+                response = await send()
+            except asyncio.CancelledError:
+                cut.append((began, clock.monotonic() - began))
+                raise
+            except httpx.TimeoutException:
+                answer = Answer(AnswerKind.TIMEOUT, clock.monotonic() - began)
+                recorder.answered(began, method, path, answer)
+                raise
+            except (httpx.TransportError, ConnectionError):
+                answer = Answer(AnswerKind.CONNECT_ERROR, clock.monotonic() - began)
+                recorder.answered(began, method, path, answer)
+                raise
+            answer = Answer(AnswerKind.STATUS, clock.monotonic() - began, response.status_code)
+            recorder.answered(began, method, path, answer)
+            return response
+
+        outcome = await self.pipeline.call(recorded_send, classifier)
+        tell_cut()
+        return outcome
 
     def _unreachable(self, error: httpx.ConnectError) -> None:
         tell, self._on_unreachable = self._on_unreachable, None  # once per client

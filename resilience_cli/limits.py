@@ -71,3 +71,7 @@ MAX_BREAKER_NAME: Final = 64
 
 MIN_WATCH_INTERVAL: Final = 0.1
 """`state --watch --interval`: at most ten looks a second at the store."""
+
+MAX_TRACE_RECORDS: Final = 2_000_000
+"""Events in a trace (`--record`, and what `compare` reads): about 160 MB of JSON lines,
+some 80 minutes of arrivals and answers at 100 calls a second with retries."""

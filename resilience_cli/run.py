@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from resilience_cli.request import Request
     from resilience_cli.state import BreakerStore
     from resilience_cli.state.shared_breaker import SharedBreaker
+    from resilience_cli.trace import Recorder
 
 # The failed attempts of the call a worker has in flight; each worker task has its own.
 _IN_FLIGHT: Final[ContextVar[list[Reason] | None]] = ContextVar("in_flight", default=None)
@@ -175,14 +176,24 @@ async def execute(  # noqa: PLR0913 - the run's collaborators, each injected
     on_call: Callable[[CallResult], None] | None = None,
     note: Callable[[str], None] | None = None,
     patient: bool = True,
+    recorder: Recorder | None = None,
 ) -> RunResult:
     """Send the plan's calls through the pipeline and return what happened.
 
     `note` hears about waits for another command's state lock, and once about a target
     that cannot be reached at all; `patient=False` does not wait for the lock at all
-    (clean-up after Ctrl-C).
+    (clean-up after Ctrl-C). `recorder` hears each call's arrival and each upstream
+    answer (`--record`).
     """
-    run = _Run(plan, clock=clock, target=target, events=events, on_call=on_call, note=note)
+    run = _Run(
+        plan,
+        clock=clock,
+        target=target,
+        events=events,
+        on_call=on_call,
+        note=note,
+        recorder=recorder,
+    )
     if isinstance(store, RedisStore):
         # Shared live: no lock, no snapshot; each admission and outcome is a step on the
         # server. Switched off, the breaker is only looked at.
@@ -267,7 +278,9 @@ class _Run:
         events: EventSink | None,
         on_call: Callable[[CallResult], None] | None,
         note: Callable[[str], None] | None,
+        recorder: Recorder | None = None,
     ) -> None:
+        self._recorder = recorder
         self._plan = plan
         self._clock = clock
         self._target = target
@@ -289,7 +302,11 @@ class _Run:
             events=_AttemptWatch(self._events),
         )
         client = ResilientClient(
-            pipeline, target, concurrency=plan.workers, on_unreachable=self._note
+            pipeline,
+            target,
+            concurrency=plan.workers,
+            on_unreachable=self._note,
+            recorder=self._recorder,
         )
         runner = _Workers(client, plan, clock, self._on_call)
         interrupted = False

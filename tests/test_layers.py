@@ -70,6 +70,32 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "resilience_cli.export",
     ),
     "resilience_cli.reporting": ("resilience_cli.cli", "resilience_cli.run"),
+    # Compare: presets replayed against a trace; numbers only, rendered by reporting.
+    "resilience_cli.compare": (
+        "rich",
+        "httpx",
+        "resilience_cli.reporting",
+        "resilience_cli.scenarios",
+        "resilience_cli.run",
+        "resilience_cli.client",
+        "resilience_cli.cli",
+        "resilience_cli.export",
+        "resilience_cli.upstream",
+        "resilience_cli.state",
+    ),
+    # Traces: recorded, read and replayed without HTTP, Rich or a command.
+    "resilience_cli.trace": (
+        "rich",
+        "httpx",
+        "resilience_cli.reporting",
+        "resilience_cli.scenarios",
+        "resilience_cli.run",
+        "resilience_cli.client",
+        "resilience_cli.cli",
+        "resilience_cli.export",
+        "resilience_cli.upstream",
+        "resilience_cli.state",
+    ),
     # Time: the clock answers the time and knows no event loop; the virtual clock's loop
     # lives apart, and `event_loops` alone picks a loop for a clock.
     "resilience_cli.clock": (

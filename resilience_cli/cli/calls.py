@@ -69,6 +69,7 @@ def run_calls(
         seed=options.seed,
         failure_rule=rule,
     )
+    recorder = runtime.open_trace(options.record, clock, source=command)
     try:
         log = open_event_log(
             options.log_file,
@@ -78,6 +79,8 @@ def run_calls(
             warn=output.note,
         )
     except OSError as exc:
+        if recorder is not None:
+            recorder.close()
         raise UsageError(f"--log-file {output.file_problem(options.log_file, exc)}") from None
     progress = _Progress(options.count) if not options.json else None
     interruption = Interruption()
@@ -100,6 +103,7 @@ def run_calls(
                     events=log,
                     on_call=None if progress is None else progress.advance,
                     note=output.note,
+                    recorder=recorder,
                 ),
                 clock,
                 interruption=interruption,
@@ -114,6 +118,7 @@ def run_calls(
         )
     finally:
         log.close()
+        runtime.close_trace(recorder)
     if options.json:
         output.print_json(summary_document(summary))
         if result.interrupted:  # the human summary says it itself; the JSON only marks it

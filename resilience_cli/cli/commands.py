@@ -64,6 +64,11 @@ COMMANDS: Final = (
         "Print the JSON Schema of scenario files, for editors with a YAML language server.",
     ),
     CommandEntry(
+        "compare",
+        "resilience_cli.cli.compare_cmd",
+        "Replay a recorded trace through presets in virtual time and compare them side by side.",
+    ),
+    CommandEntry(
         "logs",
         "resilience_cli.cli.logs",
         "Show the decision log: every breaker transition, retry, rejection and fallback.",

@@ -78,6 +78,7 @@ JsonOption = Annotated[bool, typer_option(BY_NAME["json"])]
 BaseUrlOption = Annotated[str | None, typer_option(BY_NAME["base_url"])]
 LogFileOption = Annotated[Path, typer_option(BY_NAME["log_file"])]
 LockTimeoutOption = Annotated[float, typer_option(BY_NAME["lock_timeout"])]
+RecordOption = Annotated[Path | None, typer_option(BY_NAME["record"])]
 
 
 def call_parameters(command: str) -> list[inspect.Parameter]:
@@ -123,6 +124,7 @@ class CallOptions:
     store_unavailable: str
     lock_timeout: float
     log_file: Path
+    record: Path | None
     virtual_time: bool
     fail_on: str
     policy_flags: Mapping[str, Value]
@@ -143,6 +145,7 @@ class CallOptions:
             store_unavailable=_one(typed, "store_unavailable", str),
             lock_timeout=_one(typed, "lock_timeout", float),
             log_file=_one(typed, "log_file", Path),
+            record=_optional(typed, "record", Path),
             virtual_time=_one(typed, "virtual_time", bool),
             fail_on=_one(typed, "fail_on", str),
             policy_flags={setting.name: typed[setting.name] for setting in POLICY_SETTINGS},

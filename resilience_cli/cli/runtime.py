@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from resilience_cli.clock import Clock
     from resilience_cli.state import JsonFileStore
     from resilience_cli.state.redis_store import RedisStore
+    from resilience_cli.trace import TraceWriter
 
 T = TypeVar("T")
 
@@ -152,3 +153,26 @@ def check_base_url(base_url: str) -> None:
         ) from None
     if url.scheme not in ("http", "https") or not url.host:
         raise UsageError(f"--base-url {base_url!r} must be an http:// or https:// URL with a host")
+
+
+def open_trace(path: Path | None, clock: Clock, *, source: str) -> TraceWriter | None:
+    """The `--record` trace file, created now (its times count from now), or None."""
+    if path is None:
+        return None
+    from resilience_cli.trace import TraceWriter  # noqa: PLC0415
+
+    return TraceWriter.create(path, origin=clock.monotonic(), source=source)
+
+
+def close_trace(writer: TraceWriter | None) -> None:
+    """Complete the trace file, and say on stderr if it was cut short or failed."""
+    if writer is None:
+        return
+    from resilience_cli.cli.output import note  # noqa: PLC0415
+    from resilience_cli.limits import MAX_TRACE_RECORDS  # noqa: PLC0415
+
+    writer.close()
+    if writer.problem is not None:
+        note(writer.problem)
+    elif writer.truncated:
+        note(f"the trace holds its first {MAX_TRACE_RECORDS:,} events only (the bound)")

@@ -17,6 +17,7 @@ from resilience_cli.cli.options import (
     JsonOption,
     LockTimeoutOption,
     LogFileOption,
+    RecordOption,
     StateFileOption,
     StateOption,
     StoreChoice,
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from resilience_cli.scenarios.runner import ScenarioReport, StepReport
     from resilience_cli.state import BreakerStore
     from resilience_cli.state.redis_store import RedisStore
+    from resilience_cli.trace import Recorder, TraceWriter
 
 SHIPPED: Final = Path(__file__).resolve().parent.parent / "scenarios" / "shipped"
 
@@ -241,6 +243,7 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     store_unavailable: StoreUnavailableOption = "local",
     lock_timeout: LockTimeoutOption = defaults.LOCK_TIMEOUT,
     log_file: LogFileOption = defaults.LOG_FILE,
+    record: RecordOption = None,
 ) -> None:
     """Run scenario files: each step like its one-liner, each expectation judged.
 
@@ -250,7 +253,6 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     from resilience_cli.cli import exports, output, runtime  # noqa: PLC0415
     from resilience_cli.cli.prompt import Prompt  # noqa: PLC0415
     from resilience_cli.cli.signals import Interruption  # noqa: PLC0415
-    from resilience_cli.eventlog import open_event_log  # noqa: PLC0415
     from resilience_cli.scenarios.runner import overall_exit_code  # noqa: PLC0415
 
     mode = exports.export_mode(export, export_mode)
@@ -270,12 +272,8 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
         virtual_time=virtual_time,
     )
     interruption = Interruption()
-    try:
-        log = open_event_log(
-            log_file, clock=clock, run_id=uuid.uuid4().hex[:12], command="run", warn=output.note
-        )
-    except OSError as exc:
-        raise UsageError(f"--log-file {output.file_problem(log_file, exc)}") from None
+    recorder = runtime.open_trace(record, clock, source="run")
+    log = _open_run_log(log_file, clock, recorder)
     reports: list[ScenarioReport] = []
     try:
         for source, scenario in loaded:
@@ -301,12 +299,14 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
                 else store,
                 log=log,
                 interruption=interruption,
+                recorder=recorder,
             )
             reports.append(report)
             if report.exit_code == EXIT_INTERRUPTED:
                 break
     finally:
         log.close()
+        runtime.close_trace(recorder)
     _write_reports(reports, json=json, junit=junit, interrupted_exit=interruption.exit_code)
     if export is not None:
         titles = " · ".join(report.scenario.title for report in reports)
@@ -398,6 +398,21 @@ def _write_reports(
         _append(Path(summary_path), github_summary(reports))
 
 
+def _open_run_log(log_file: Path, clock: Clock, recorder: TraceWriter | None) -> EventLog:
+    """The run's decision log; a path that cannot be one closes the trace and is exit 2."""
+    from resilience_cli.cli import output  # noqa: PLC0415
+    from resilience_cli.eventlog import open_event_log  # noqa: PLC0415
+
+    try:
+        return open_event_log(
+            log_file, clock=clock, run_id=uuid.uuid4().hex[:12], command="run", warn=output.note
+        )
+    except OSError as exc:
+        if recorder is not None:
+            recorder.close()
+        raise UsageError(f"--log-file {output.file_problem(log_file, exc)}") from None
+
+
 def _run_one(  # noqa: PLR0913 - the collaborators of one run
     source: str,
     scenario: Scenario,
@@ -410,6 +425,7 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
     store: BreakerStore | RedisStore,
     log: EventLog,
     interruption: Interruption,
+    recorder: Recorder | None,
 ) -> ScenarioReport:
     from resilience_cli.cli import output, runtime  # noqa: PLC0415
     from resilience_cli.reporting.scenario import (  # noqa: PLC0415
@@ -473,6 +489,7 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
             log_line=log.info,
             environ=os.environ,
             faults=switch,
+            recorder=recorder,
         ),
         clock,
         interruption=interruption,

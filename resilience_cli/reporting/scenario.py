@@ -15,6 +15,7 @@ from rich.text import Text
 from resilience_cli import palette
 from resilience_cli.glyphs import UNICODE, Glyphs
 from resilience_cli.measure import RunStatus, StepStatus
+from resilience_cli.reporting.compare import render_comparison
 from resilience_cli.reporting.render import plain, render_breaker, render_summary, state_text
 from resilience_cli.view import View
 
@@ -76,6 +77,8 @@ def render_step(report: StepReport, *, glyphs: Glyphs = UNICODE, view: View = Vi
     parts: list[RenderableType] = []
     if report.summary is not None:
         parts.append(render_summary(report.summary, glyphs=glyphs, view=view))
+    elif report.comparison is not None:
+        parts.append(render_comparison(report.comparison))
     elif report.after is not None:
         if report.step.kind == "pause":
             parts.append(Text(f"paused {report.elapsed:.3f} s"))

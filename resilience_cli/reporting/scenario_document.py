@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Final
 
 from resilience_cli._version import __version__
 from resilience_cli.errors import EXIT_INTERRUPTED
+from resilience_cli.reporting.compare import comparison_document
 from resilience_cli.reporting.document import breaker_document, iso, summary_document
 from resilience_cli.scenarios.runner import overall_exit_code
 
@@ -52,6 +53,7 @@ def _step_document(report: StepReport) -> dict[str, object]:
                 for t in report.transitions
             ],
         },
+        "comparison": None if report.comparison is None else comparison_document(report.comparison),
         "expectations": [_verdict_document(verdict) for verdict in report.verdicts],
         "error": report.error or None,
     }

@@ -54,7 +54,7 @@ def step_problems(step: Step, loc: Loc = ()) -> list[MeaningProblem]:
         )
     for metric, specs in step.expect.items():
         where = (*loc, "expect", metric)
-        unknown = known_metric(metric, call_step=step.is_call)
+        unknown = known_metric(metric, call_step=step.is_call, compare_step=step.kind == "compare")
         if unknown is not None:
             problems.append(MeaningProblem(where, unknown, at_key=True))
         for index, spec in enumerate(specs):

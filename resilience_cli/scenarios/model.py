@@ -56,6 +56,7 @@ from resilience_cli.scenarios.requests import RequestSpec, check_fail_on
 from resilience_cli.scenarios.steps import (
     CALL_KINDS,
     KINDS,
+    CompareSettings,
     DelaySettings,
     ErrorSettings,
     FaultsSettings,
@@ -153,6 +154,13 @@ class Step(FrozenModel):
         description="Change the faults of the scenario's proxy (target: {proxy: ...});"
         " a fault left out is off.",
     )
+    compare: Annotated[
+        CompareSettings | None,
+        BeforeValidator(_null_is_empty, json_schema_input_type=CompareSettings | None),
+    ] = Field(
+        default=None,
+        description="Replay the calls made so far through presets, as `resilience compare`.",
+    )
     policies: PolicyOverrides = Field(
         default_factory=PolicyOverrides,
         description="Call steps only: deep-merged over defaults.policies for this step.",
@@ -217,6 +225,7 @@ class Step(FrozenModel):
             ("force-open", self.force_open),
             ("reset", self.reset),
             ("faults", self.faults),
+            ("compare", self.compare),
         )
         for kind, settings in candidates:
             if settings is not None:

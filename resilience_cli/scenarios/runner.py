@@ -18,6 +18,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from resilience_cli.compare import compare, parse_presets
 from resilience_cli.errors import (
     EXIT_EXPECTATION_FAILED,
     EXIT_INTERNAL,
@@ -31,8 +32,14 @@ from resilience_cli.failure_rule import DEFAULT_RULE, parse_fail_on
 from resilience_cli.measure import RunStatus, StepStatus, summarize
 from resilience_cli.mix import delay_mix, parse_mix, status_mix
 from resilience_cli.run import RunPlan, execute, failure_rules, plan_requests
-from resilience_cli.scenarios.metrics import breaker_step_metrics, call_step_metrics, evaluate
+from resilience_cli.scenarios.metrics import (
+    breaker_step_metrics,
+    call_step_metrics,
+    compare_step_metrics,
+    evaluate,
+)
 from resilience_cli.scenarios.steps import (
+    CompareSettings,
     DelaySettings,
     ErrorSettings,
     FaultsSettings,
@@ -43,12 +50,14 @@ from resilience_cli.scenarios.steps import (
 from resilience_cli.state.breaker import BreakerView, OperatorAction, load_breaker, steer
 from resilience_cli.state.lock_wait import wait_for_transaction
 from resilience_cli.state.redis_store import RedisStore
+from resilience_cli.trace import Tee, Trace, TraceMemory
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping, Sequence
 
     from resilience_cli.client import Target
     from resilience_cli.clock import Clock
+    from resilience_cli.compare import Comparison
     from resilience_cli.failure_rule import FailureRule
     from resilience_cli.measure import RunSummary
     from resilience_cli.patterns import CircuitBreaker, EventSink, Transition
@@ -57,6 +66,7 @@ if TYPE_CHECKING:
     from resilience_cli.scenarios.metrics import Metric, Verdict
     from resilience_cli.scenarios.model import Scenario, Step
     from resilience_cli.state import BreakerStore
+    from resilience_cli.trace import Recorder
 
     # Called before each step (for `--interactive` and the live report) and after it.
     BeforeStep = Callable[[str, int, Step], Awaitable[None]]
@@ -87,6 +97,7 @@ class StepReport:
     verdicts: tuple[Verdict, ...] = ()
     error: str = ""  # why an ERROR step could not run
     error_code: int = 0
+    comparison: Comparison | None = None  # a compare step's replay of the run so far
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +148,8 @@ class _Context:
     log_line: LogLine | None
     environ: Mapping[str, str]
     faults: FaultSwitch | None
+    recorder: Recorder | None
+    memory: TraceMemory | None  # what the run has called so far, for compare steps
 
 
 async def run_scenario(  # noqa: PLR0913 - the run's collaborators, each injected
@@ -155,6 +168,7 @@ async def run_scenario(  # noqa: PLR0913 - the run's collaborators, each injecte
     log_line: LogLine | None = None,
     environ: Mapping[str, str] | None = None,
     faults: FaultSwitch | None = None,
+    recorder: Recorder | None = None,
 ) -> ScenarioReport:
     """Run every step, then `finally`, and judge each step's expectations.
 
@@ -164,9 +178,24 @@ async def run_scenario(  # noqa: PLR0913 - the run's collaborators, each injecte
     `environ` fills in the `${VAR}`s of the file's requests (check them first with
     `expanded_requests`: a variable not set would stop the step that uses it). `faults`
     is the switch of the proxy `target_for` stands in front of, which `faults:` steps set.
+    `recorder` hears each call's arrival and each upstream answer of every call step.
     """
+    memory = None
+    if any(step.kind == "compare" for _, step in scenario.sections()):
+        memory = TraceMemory(origin=clock.monotonic())
+        recorder = memory if recorder is None else Tee(recorder, memory)
     context = _Context(
-        scenario, clock, store, target_for, events, note, log_line, environ or {}, faults
+        scenario,
+        clock,
+        store,
+        target_for,
+        events,
+        note,
+        log_line,
+        environ or {},
+        faults,
+        recorder,
+        memory,
     )
     started_wall, started = clock.wall(), clock.monotonic()
     reports: list[StepReport] = []
@@ -229,7 +258,7 @@ async def _run_step(
 ) -> StepReport:
     clock = context.clock
     began = clock.monotonic()
-    run = _call_step if step.is_call else _breaker_step
+    run = _call_step if step.is_call else _compare_step if step.kind == "compare" else _breaker_step
     try:
         return await run(context, section, index, step, patient=patient)
     except asyncio.CancelledError:  # Ctrl-C before the step's own handling (the lock wait)
@@ -323,6 +352,7 @@ async def _call_step(
         events=context.events,
         note=context.note,
         patient=patient,
+        recorder=context.recorder,
     )
     summary = summarize(result, step.kind, failure_rules(rule, requests))
     verdicts = _judge(step, call_step_metrics(summary, result.tally))
@@ -337,6 +367,33 @@ async def _call_step(
         result.after,
         result.transitions,
         verdicts,
+    )
+
+
+async def _compare_step(
+    context: _Context, section: str, index: int, step: Step, *, patient: bool
+) -> StepReport:
+    """Replay the calls this run has made so far through presets, as `resilience compare`."""
+    del patient  # it waits for nothing
+    clock = context.clock
+    began = clock.monotonic()
+    settings = step.settings
+    if not isinstance(settings, CompareSettings) or context.memory is None:  # pragma: no cover
+        raise TypeError(f"a {step.kind} step is not a compare step")
+    trace = Trace.of(context.memory, "run")
+    if not trace.arrivals:
+        raise UsageError("a compare step needs calls before it to replay; there were none")
+    comparison = compare(trace, parse_presets(",".join(settings.presets)), seed=settings.seed)
+    elapsed = clock.monotonic() - began
+    verdicts = _judge(step, compare_step_metrics(comparison, elapsed))
+    return StepReport(
+        section,
+        index,
+        step,
+        _status(verdicts),
+        elapsed,
+        verdicts=verdicts,
+        comparison=comparison,
     )
 
 

@@ -2,12 +2,13 @@
 
 A call step (`invoke`, `delay`, `error`) takes the flags of its one-liner, with the same
 defaults and bounds (both from the settings table), so a step does exactly what its
-one-liner does. `pause`, `state`, `force-open` and `reset` take what their commands take.
+one-liner does. `pause`, `state`, `force-open` and `reset` take what their commands take;
+`compare` replays the calls the run has made so far through presets.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Final, TypeAlias
+from typing import Annotated, ClassVar, Final, Literal, TypeAlias
 
 from pydantic import (
     Field,
@@ -19,14 +20,24 @@ from pydantic import (
     field_validator,
 )
 
-from resilience_cli.limits import MAX_BANDWIDTH, MAX_REQUESTS
+from resilience_cli.limits import MAX_BANDWIDTH, MAX_REQUESTS, MAX_SEED
 from resilience_cli.mix import parse_mix, parse_status
 from resilience_cli.proxy.faults import FaultProfile
 from resilience_cli.scenarios.fields import FrozenModel, Seconds
 from resilience_cli.scenarios.requests import check_fail_on
 from resilience_cli.settings import BY_NAME
 
-KINDS: Final = ("invoke", "delay", "error", "pause", "state", "force-open", "reset", "faults")
+KINDS: Final = (
+    "invoke",
+    "delay",
+    "error",
+    "pause",
+    "state",
+    "force-open",
+    "reset",
+    "faults",
+    "compare",
+)
 CALL_KINDS: Final = frozenset({"invoke", "delay", "error"})
 
 
@@ -212,6 +223,23 @@ class FaultsSettings(FrozenModel):
         return FaultProfile(**values)
 
 
+# The names of `compare.PRESETS`, spelt out for the schema (a test keeps them equal).
+PresetName: TypeAlias = Literal["ours", "demo", "resilience4j", "polly", "pybreaker", "hystrix"]
+
+
+class CompareSettings(FrozenModel):
+    """`compare`: replay what this run recorded so far through presets, as `resilience compare`."""
+
+    presets: tuple[PresetName, ...] = Field(
+        default=("ours", "resilience4j", "polly", "pybreaker", "hystrix"),
+        min_length=1,
+        description="Presets to replay the run's calls through (docs/patterns.md, Presets).",
+    )
+    seed: StrictInt = Field(
+        default=0, ge=0, le=MAX_SEED, description="Seed for the retries' jitter in the replay."
+    )
+
+
 StepSettings: TypeAlias = (
     InvokeSettings
     | DelaySettings
@@ -221,5 +249,6 @@ StepSettings: TypeAlias = (
     | ForceOpenSettings
     | ResetSettings
     | FaultsSettings
+    | CompareSettings
 )
 CallSettings: TypeAlias = InvokeSettings | DelaySettings | ErrorSettings

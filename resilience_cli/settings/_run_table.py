@@ -204,6 +204,15 @@ RUN_SETTINGS: Final = (
         envvar="RESILIENCE_LOG_FILE",
     ),
     Setting(
+        "--record",
+        Kind.PATH,
+        None,
+        "Write a trace to this file: each call's arrival and what the upstream did with"
+        " each request (JSON lines), for `resilience compare`",
+        panel=_OUTPUT,
+        shown_default="off",
+    ),
+    Setting(
         "--virtual-time",
         Kind.SWITCH,
         default=False,

@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Final
 
-from resilience_cli.errors import CircuitOpenError
+from resilience_cli.errors import CircuitOpenError, ConfigError
 from resilience_cli.patterns.breaker import BreakerState, CircuitBreaker
 from resilience_cli.patterns.events import BreakerTransitioned
 from resilience_cli.state.breaker import BreakerView
@@ -84,6 +84,13 @@ class SharedBreaker:
         unavailable: Unavailable,
         note: Callable[[str], None] | None,
     ) -> None:
+        if config.window_duration is not None:
+            # The script keeps a count-based ring; a time window there is not written yet.
+            raise ConfigError(
+                "breaker.window_duration",
+                "a time-based window runs only on a state file, not on a Redis store;"
+                " use --window-seconds 0 (a count-based window) or a state file",
+            )
         self.store = store
         self.config = config
         self._clock = clock

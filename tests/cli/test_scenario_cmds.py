@@ -225,11 +225,19 @@ def test_an_unknown_scenario_is_a_usage_error():
 
 
 def test_scenarios_lists_the_shipped_ones():
-    """`scenarios --json` lists the six shipped scenarios with their titles."""
+    """`scenarios --json` lists the seven shipped scenarios with their titles."""
     result = invoke("scenarios", "--json")
     names = [item["name"] for item in json.loads(result.stdout)["scenarios"]]
     assert names == sorted(
-        ["bulkhead-rate-limit", "ci-smoke", "circuit-breaker", "fallback", "timeout-retry", "tour"]
+        [
+            "bulkhead-rate-limit",
+            "ci-smoke",
+            "circuit-breaker",
+            "compare-presets",
+            "fallback",
+            "timeout-retry",
+            "tour",
+        ]
     )
     table = invoke("scenarios")
     assert "The tour" in table.stdout

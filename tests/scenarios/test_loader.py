@@ -191,7 +191,7 @@ def test_a_byte_order_mark_is_ignored(tmp_path: Path) -> None:
             HEAD + "  - name: nothing\n",
             (
                 "t.yaml:4:5 steps[0]: step needs exactly one of invoke, delay, error, pause, state,"
-                " force-open, reset, faults"
+                " force-open, reset, faults, compare"
             ),
             id="no-kind",
         ),
@@ -199,7 +199,7 @@ def test_a_byte_order_mark_is_ignored(tmp_path: Path) -> None:
             HEAD + "  - invoke: {}\n    delay: {}\n",
             (
                 "t.yaml:5:5 steps[0].delay: step needs exactly one of invoke, delay, error, pause,"
-                " state, force-open, reset, faults; it has invoke and delay"
+                " state, force-open, reset, faults, compare; it has invoke and delay"
             ),
             id="two-kinds",
         ),

@@ -480,7 +480,17 @@ def test_the_schema_uses_the_files_spelling() -> None:
     definitions = schema["$defs"]
     assert isinstance(definitions, dict)
     step = definitions["Step"]
-    kinds = ["invoke", "delay", "error", "pause", "state", "force-open", "reset", "faults"]
+    kinds = [
+        "invoke",
+        "delay",
+        "error",
+        "pause",
+        "state",
+        "force-open",
+        "reset",
+        "faults",
+        "compare",
+    ]
     assert set(kinds) <= set(step["properties"])
     assert step["oneOf"] == [{"required": [kind]} for kind in kinds]
 

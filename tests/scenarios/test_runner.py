@@ -28,9 +28,10 @@ async def run(scenario, clock, tmp_path, **kwargs):
     )
 
 
-def test_six_scenarios_are_shipped():
-    """The walkthrough's four parts, the tour and the CI smoke run are shipped."""
+def test_seven_scenarios_are_shipped():
+    """The walkthrough's four parts, the tour, the CI smoke run and the preset comparison."""
     assert {path.stem for path in SHIPPED_FILES} == {
+        "compare-presets",
         "circuit-breaker",
         "timeout-retry",
         "bulkhead-rate-limit",

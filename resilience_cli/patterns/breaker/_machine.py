@@ -18,56 +18,20 @@ from resilience_cli.patterns.breaker._transitions import (
     reset,
 )
 from resilience_cli.patterns.breaker._values import (
-    CALL_FAILED,
     CALL_OK,
-    CALL_SLOW,
     RECENT_TRANSITIONS,
     BreakerConfig,
     BreakerState,
     Transition,
     WindowStats,
 )
+from resilience_cli.patterns.breaker._windows import CountWindow, TimeWindow
 from resilience_cli.patterns.events import BreakerTransitioned
 
 if TYPE_CHECKING:
     from resilience_cli.clock import Clock
     from resilience_cli.patterns.breaker._values import SavedBreaker
     from resilience_cli.patterns.events import EventSink
-
-
-class _Window:
-    """A count-based ring of the last `size` outcomes, with running totals."""
-
-    __slots__ = ("_ring", "failures", "slow")
-
-    def __init__(self, size: int) -> None:
-        self._ring: deque[int] = deque(maxlen=size)
-        self.failures = 0
-        self.slow = 0
-
-    @property
-    def calls(self) -> int:
-        return len(self._ring)
-
-    def add(self, flags: int) -> None:
-        ring = self._ring
-        if len(ring) == ring.maxlen:
-            evicted = ring[0]
-            self.failures -= evicted & CALL_FAILED
-            self.slow -= (evicted & CALL_SLOW) >> 1
-        ring.append(flags)
-        self.failures += flags & CALL_FAILED
-        self.slow += (flags & CALL_SLOW) >> 1
-
-    def stats(self) -> WindowStats:
-        return WindowStats(len(self._ring), self.failures, self.slow)
-
-    def clear(self) -> None:
-        self._ring.clear()
-        self.failures = self.slow = 0
-
-    def marks(self) -> tuple[int, ...]:
-        return tuple(self._ring)
 
 
 class CircuitBreaker:
@@ -89,7 +53,11 @@ class CircuitBreaker:
         self.config = config or BreakerConfig()
         self._clock = clock
         self._events = events
-        self._window = _Window(self.config.window_size)
+        duration = self.config.window_duration
+        self._timed = duration is not None
+        self._window: CountWindow | TimeWindow = (
+            CountWindow(self.config.window_size) if duration is None else TimeWindow(int(duration))
+        )
         self._record = BreakerRecord(self._window, self.config.open_for)
         self._transitions: deque[Transition] = deque(maxlen=RECENT_TRANSITIONS)
         self._transition_count = 0  # in this process: marks "since" without trusting clocks
@@ -182,6 +150,29 @@ class CircuitBreaker:
             return record.epoch
         raise CircuitOpenError(refusal.state.value, refusal.retry_in)
 
+    def try_acquire(self) -> int | None:
+        """Admit a call and return its permit, or None: `acquire` without the exception.
+
+        For a caller that refuses many calls in a row (a replay of a long outage), where
+        raising and catching an exception per refusal would cost more than the decision.
+        """
+        record = self._record
+        state = record.state
+        if state is BreakerState.CLOSED:
+            return record.epoch
+        opened_at = record.opened_at
+        if (
+            state is BreakerState.OPEN
+            and opened_at is not None
+            and self._clock.monotonic() - opened_at < record.open_for
+        ):
+            return None  # within its open wait: `admit` refuses it too and moves nothing
+        changes: list[Change] = []
+        refusal = admit(record, self.config, self._clock.monotonic(), changes)
+        if changes:
+            self._apply(changes)
+        return record.epoch if refusal is None else None
+
     def record(self, permit: int, duration: float, failure: str | None = None) -> None:
         """Count the result of an admitted call. `failure` names its failure, None if it won."""
         record = self._record
@@ -195,7 +186,7 @@ class CircuitBreaker:
                 # `count` for a fast success into a window without failed or slow calls,
                 # written out: no rule can fire, so only the counts change.
                 record.consecutive_failures = 0
-                window.add(CALL_OK)
+                window.add(CALL_OK, self._clock.monotonic() if self._timed else 0.0)
                 return
         changes: list[Change] = []
         count(record, self.config, self._clock.monotonic(), permit, failure, slow, changes)
@@ -267,8 +258,10 @@ class CircuitBreaker:
         record = breaker._record
         record.state = saved.state
         record.consecutive_failures = saved.fail_count
-        for mark in saved.window:
-            breaker._window.add(mark)
+        if not breaker._timed:
+            # A time window's calls were not saved with their times (`TimeWindow.marks`).
+            for mark in saved.window:
+                breaker._window.add(mark, now_mono)
         record.opened_at = monotonic_of(saved.opened_at)
         if saved.open_for is not None:
             record.open_for = saved.open_for

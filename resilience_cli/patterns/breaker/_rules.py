@@ -43,7 +43,9 @@ def rate_reason(config: BreakerConfig, calls: int, failures: int, slow: int) -> 
 
 
 def _over(config: BreakerConfig, calls: int) -> str:
-    return f"over {calls} calls, minimum {config.minimum_calls} met"
+    seconds = config.window_duration
+    within = "" if seconds is None else f" in the last {seconds:g}s"
+    return f"over {calls} calls{within}, minimum {config.minimum_calls} met"
 
 
 def open_remaining(opened_at: float, now: float, open_for: float) -> float:

@@ -50,8 +50,8 @@ if TYPE_CHECKING:
             """Slow calls in the window."""
             ...
 
-        def add(self, flags: int) -> None:
-            """Add a call's mark, evicting the oldest when the window is full."""
+        def add(self, flags: int, now: float) -> None:
+            """Add a call's mark at `now`, evicting what falls out of the window."""
 
         def clear(self) -> None:
             """Forget every call."""
@@ -208,7 +208,8 @@ def count(  # noqa: PLR0913, PLR0917 - the step's inputs, each one number or wor
     state = record.state
     if state is _CLOSED:
         record.window.add(
-            (CALL_FAILED if failure is not None else CALL_OK) | (CALL_SLOW if slow else CALL_OK)
+            (CALL_FAILED if failure is not None else CALL_OK) | (CALL_SLOW if slow else CALL_OK),
+            now,
         )
         if failure is None:
             record.consecutive_failures = 0

@@ -41,6 +41,7 @@ class BreakerConfig:
     failure_threshold: int | None = 5
     failure_rate_threshold: float | None = 0.5
     window_size: int = 20
+    window_duration: float | None = None
     minimum_calls: int = 10
     slow_call_duration: float | None = None
     slow_call_rate_threshold: float = 1.0
@@ -55,11 +56,7 @@ class BreakerConfig:
         _check_ratio("breaker.slow_call_rate_threshold", self.slow_call_rate_threshold)
         if self.window_size < 1:
             raise ConfigError("breaker.window_size", f"must be >= 1, got {self.window_size}")
-        if not 1 <= self.minimum_calls <= self.window_size:
-            raise ConfigError(
-                "breaker.minimum_calls",
-                f"must be between 1 and window_size {self.window_size}, got {self.minimum_calls}",
-            )
+        self._check_window()
         if self.slow_call_duration is not None and not _positive(self.slow_call_duration):
             raise ConfigError("breaker.slow_call_duration", "must be > 0 seconds (or off)")
         if not (math.isfinite(self.open_for) and self.open_for >= 0):
@@ -68,6 +65,24 @@ class BreakerConfig:
             raise ConfigError("breaker.half_open_max_calls", "must be >= 1")
         if self.half_open_max_wait is not None and not _positive(self.half_open_max_wait):
             raise ConfigError("breaker.half_open_max_wait", "must be > 0 seconds (or off)")
+
+    def _check_window(self) -> None:
+        duration = self.window_duration
+        if duration is None:
+            if not 1 <= self.minimum_calls <= self.window_size:
+                raise ConfigError(
+                    "breaker.minimum_calls",
+                    f"must be between 1 and window_size {self.window_size},"
+                    f" got {self.minimum_calls}",
+                )
+            return
+        if not (math.isfinite(duration) and duration >= 1 and float(duration).is_integer()):
+            raise ConfigError(
+                "breaker.window_duration", f"must be whole seconds >= 1 (or off), got {duration}"
+            )
+        # Over a time window, as in Resilience4j, the minimum may be any number of calls.
+        if self.minimum_calls < 1:
+            raise ConfigError("breaker.minimum_calls", f"must be >= 1, got {self.minimum_calls}")
 
 
 def _positive(seconds: float) -> bool:

@@ -56,6 +56,10 @@ The namespace (steps: *calls* = `invoke`, `delay`, `error`; *all* = every step k
 | `breaker.forced_open` | Gauge | all | changes into `forced_open` |
 | `elapsed` | Gauge, duration | all | the step's duration |
 
+A `compare` step measures `preset.<name>.<field>` for each preset it replayed, and
+`elapsed` (`_presets.py` lists the fields); a number there may be compared with another
+(`value < preset.pybreaker.let_through`).
+
 Every `<reason>` is present, zero counts too, so `fallback.rate_limited: ["count == 0"]`
 always has data. `<reason>` is one of `timeout`, `deadline_exceeded`, `http_5xx`, `http_429`,
 `unexpected_status`, `connect_error`, `breaker_open`, `bulkhead_full`, `rate_limited`,
@@ -79,6 +83,7 @@ from resilience_cli.scenarios.metrics._namespace import (
     metric_names,
 )
 from resilience_cli.scenarios.metrics._pairing import check_pairing
+from resilience_cli.scenarios.metrics._presets import compare_step_metrics
 from resilience_cli.scenarios.metrics._verdicts import Verdict, evaluate
 
 __all__ = [
@@ -95,6 +100,7 @@ __all__ = [
     "breaker_step_metrics",
     "call_step_metrics",
     "check_pairing",
+    "compare_step_metrics",
     "evaluate",
     "known_metric",
     "metric_names",

@@ -125,22 +125,30 @@ def metric_names(*, call_step: bool) -> tuple[str, ...]:
 def spec_of(name: str) -> MetricSpec | None:
     if name in _BY_NAME:
         return _BY_NAME[name]
+    if name.startswith("preset."):
+        from resilience_cli.scenarios.metrics._presets import preset_spec  # noqa: PLC0415 - it imports this module
+
+        return preset_spec(name)
     if name.startswith(ENDPOINT_PREFIX) and len(name) > len(ENDPOINT_PREFIX):
         return _ENDPOINT_SPEC
     return None
 
 
-def known_metric(name: str, *, call_step: bool) -> str | None:
+def known_metric(name: str, *, call_step: bool, compare_step: bool = False) -> str | None:
     """Check that a step of this kind measures `name`.
 
     Args:
         name: The metric name as written in the scenario file.
         call_step: True for steps that make calls (invoke, delay, error); False for
             state, force-open, reset and pause, which measure only `breaker.*` and `elapsed`.
+        compare_step: True for `compare`, which measures `preset.<name>.<field>` and
+            `elapsed`, and only those.
 
     Returns:
         None when the name is valid here, else a one-line message with a suggestion.
     """
+    if name.startswith("preset.") or compare_step:
+        return _compare_metric_problem(name, compare_step=compare_step)
     spec = spec_of(name)
     if spec is not None:
         if spec.call_step and not call_step:
@@ -150,6 +158,20 @@ def known_metric(name: str, *, call_step: bool) -> str | None:
             )
         return None
     return f"unknown metric {name!r}{_metric_hint(name, call_step=call_step)}"
+
+
+def _compare_metric_problem(name: str, *, compare_step: bool) -> str | None:
+    if name == "elapsed":
+        return None
+    if not name.startswith("preset."):
+        return f"a compare step measures preset.<name>.<field> and elapsed, not {name!r}"
+    if not compare_step:
+        return f"{name!r} is measured only on compare steps"
+    if spec_of(name) is not None:
+        return None
+    from resilience_cli.scenarios.metrics._presets import preset_problem  # noqa: PLC0415 - it imports this module
+
+    return preset_problem(name)
 
 
 def _metric_hint(name: str, *, call_step: bool) -> str:

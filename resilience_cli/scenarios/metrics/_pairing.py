@@ -27,12 +27,18 @@ def check_pairing(metric_name: str, threshold: Threshold) -> str | None:
     spec = spec_of(metric_name)
     if spec is None:
         return known_metric(metric_name, call_step=True)
+    if threshold.reference:
+        other = spec_of(str(threshold.value))
+        if other is None:
+            return f"{threshold.value!r} is not a metric this step can compare with"
+        if (other.kind, other.seconds) != (spec.kind, spec.seconds):
+            return f"{metric_name!r} and {threshold.value!r} are not the same kind of number"
     return pairing_problem(
         metric_name, spec.kind, threshold, seconds=spec.seconds, words=spec.words
     )
 
 
-def pairing_problem(
+def pairing_problem(  # noqa: PLR0911 - one return per kind
     name: str,
     kind: MetricKind,
     threshold: Threshold,
@@ -40,6 +46,10 @@ def pairing_problem(
     seconds: bool = False,
     words: tuple[str, ...] = (),
 ) -> str | None:
+    if threshold.reference:
+        if kind is Label or kind is Trend:
+            return f"{name!r} cannot be compared with another metric; only numbers can"
+        return None
     if kind is Label:
         return _label_problem(name, threshold, words)
     if isinstance(threshold.value, str):

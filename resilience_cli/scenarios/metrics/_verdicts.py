@@ -82,11 +82,41 @@ def evaluate(
         if problem is not None:
             raise ValueError(problem)
         observed = _aggregate(metric, threshold)
+        if observed is not None and threshold.reference:
+            return _against(
+                metric_name, metric, threshold, observed, metrics, strict, abort_on_fail
+            )
         if observed is not None:
             expected = _expected(metric, threshold)
             passed = _compare(observed, threshold.op, expected)
             text = _observed_text(metric, threshold, observed, expected, passed=passed)
     return Verdict(metric_name, threshold, observed, text, passed, strict, abort_on_fail)
+
+
+def _against(  # noqa: PLR0913, PLR0917 - the verdict's parts
+    name: str,
+    metric: Metric,
+    threshold: Threshold,
+    observed: float | str,
+    metrics: Metrics,
+    strict: bool,
+    abort_on_fail: bool,
+) -> Verdict:
+    """Judge `value <op> <other metric>`: no data in the other fails it too."""
+    other_name = str(threshold.value)
+    other = metrics.get(other_name)
+    expected = None if other is None else _aggregate(other, threshold)
+    if expected is None:
+        text = f"no data in {other_name}"
+        return Verdict(name, threshold, observed, text, False, strict, abort_on_fail)  # noqa: FBT003 - a field
+    passed = _compare(observed, threshold.op, expected)
+    scale, suffix = _display_unit(metric, threshold)
+    shown = [
+        value if isinstance(value, str) else f"{_rounded(value * scale)}{suffix}"
+        for value in (observed, expected)
+    ]
+    text = f"value={shown[0]}, {other_name}={shown[1]}"
+    return Verdict(name, threshold, observed, text, passed, strict, abort_on_fail)
 
 
 def _aggregate(metric: Metric, threshold: Threshold) -> float | str | None:

@@ -87,6 +87,7 @@ class Scanner:
             aggregation if percentile is None else f"p({format_number(percentile)})"
         )
         value, unit = self._value(aggregation, op)
+        reference = isinstance(value, str) and "." in value
         self._skip_space()
         if not self._at_end():
             rest = self.text[self.pos :].rstrip()
@@ -103,6 +104,7 @@ class Scanner:
             op=op,
             value=value,
             unit=unit,
+            reference=reference,
         )
 
     # -- tokens ---------------------------------------------------------------------
@@ -196,7 +198,9 @@ class Scanner:
         return self._unit(number, aggregation, start)
 
     def _word(self, aggregation: str, op: str, start: int) -> str:
-        word = self._take(lambda char: char.isascii() and (char.isalnum() or char == "_"))
+        word = self._take(lambda char: char.isascii() and (char.isalnum() or char in "_."))
+        if "." in word:
+            return self._reference(word, aggregation, start)
         if not word.replace("_", "").isalpha() or not word.islower():
             fix = word.lower()
             hint = f"; did you mean {fix!r}?" if fix.replace("_", "").isalpha() else ""
@@ -213,6 +217,17 @@ class Scanner:
             raise ThresholdError(
                 f"a word ({word!r}) can only be compared with == or !=, not {op!r}", start
             )
+        return word
+
+    @staticmethod
+    def _reference(word: str, aggregation: str, start: int) -> str:
+        """Another metric's name as the value: `value < preset.pybreaker.let_through`."""
+        if aggregation != "value":
+            raise ThresholdError(
+                f"another metric ({word!r}) can only be compared as 'value <op> {word}'", start
+            )
+        if word != word.lower() or word.startswith(".") or word.endswith(".") or ".." in word:
+            raise ThresholdError(f"{word!r} is not a metric name", start)
         return word
 
     def _unit(self, number: float, aggregation: str, start: int) -> tuple[float, str | None]:

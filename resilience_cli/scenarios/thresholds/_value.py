@@ -44,6 +44,8 @@ class Threshold:
             A number without a unit is kept as written for the metric to read: on a
             latency Trend it means milliseconds.
         unit: `ms`, `s`, `m` or `%` as written, or None.
+        reference: `value` names another metric of the step (`value <
+            preset.pybreaker.let_through`): the threshold compares the two.
     """
 
     text: str
@@ -52,6 +54,7 @@ class Threshold:
     op: str
     value: float | str
     unit: str | None
+    reference: bool = False
 
     @property
     def aggregation_text(self) -> str:
