@@ -36,7 +36,8 @@ class Comparison:
     source: str
     calls: int
     answers: int
-    duration: float
+    trace_duration: float  # the trace's own span: from its start to its last event
+    duration: float  # the timelines' span: the trace, or the longest replay when longer
     failing_since: float | None
     healed_at: float | None
     seed: int
@@ -78,6 +79,7 @@ def compare(trace: Trace, presets: tuple[Preset, ...], *, seed: int = 0) -> Comp
         source=trace.source,
         calls=len(trace.arrivals),
         answers=len(trace.exchanges),
+        trace_duration=trace.duration,
         duration=max(trace.duration, *(r.replayed.duration for r in results)) if results else 0.0,
         failing_since=failing_since,
         healed_at=healed_at,

@@ -140,7 +140,7 @@ def _heading(comparison: Comparison) -> Text:
     truncated = "; the trace was cut at its bound" if comparison.truncated else ""
     return Text(
         f"Trace of {comparison.calls} calls ({comparison.answers} upstream answers) over"
-        f" {comparison.duration:.2f} s: {said}; seed {comparison.seed}{truncated}"
+        f" {comparison.trace_duration:.2f} s: {said}; seed {comparison.seed}{truncated}"
     )
 
 
@@ -158,12 +158,14 @@ def comparison_document(comparison: Comparison) -> dict[str, object]:
             "source": comparison.source,
             "calls": comparison.calls,
             "answers": comparison.answers,
-            "duration_s": round(comparison.duration, 6),
+            "duration_s": round(comparison.trace_duration, 6),
             "failing_since_s": comparison.failing_since,
             "healed_at_s": comparison.healed_at,
             "truncated": comparison.truncated,
         },
         "seed": comparison.seed,
+        # Replays can run past the trace (a preset's longer timeout): the timelines' span.
+        "timeline_s": round(comparison.duration, 6),
         "presets": {result.name: preset_numbers(result) for result in comparison.results},
     }
 

@@ -110,3 +110,26 @@ def test_bad_input_is_one_line_and_exit_2(recorded, tmp_path):
         assert len(lines) == 1, lines
         assert lines[0].startswith("error: ")
         assert message in lines[0], lines[0]
+
+
+def test_the_heading_gives_the_traces_own_span_when_a_replay_runs_longer(tmp_path):
+    """A 30 s preset timeout stretches the timelines, not what the heading says of the trace."""
+    trace = tmp_path / "t.jsonl"
+    result = runner.invoke(
+        app,
+        [
+            "delay", "-n", "4", "--virtual-time", "--record", str(trace),
+            "--state-file", str(tmp_path / "b.json"), "--log-file", str(tmp_path / "app.log"),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stdout
+    events = [json.loads(line) for line in trace.read_text().splitlines()[1:]]
+    span = max(event["at"] for event in events)
+    shown = runner.invoke(app, ["compare", str(trace), "-p", "polly"], env={"COLUMNS": "120"})
+    document = json.loads(
+        runner.invoke(app, ["compare", str(trace), "-p", "polly", "--json"]).stdout
+    )
+    assert document["trace"]["duration_s"] == pytest.approx(span)
+    assert document["timeline_s"] > span + 20  # Polly's 30 s timeout outlasts the trace
+    assert f"over {span:.2f} s:" in shown.stdout
+    assert f"over {document['timeline_s']:.0f} s" in shown.stdout  # the timelines' line
