@@ -7,7 +7,7 @@ import os
 import sys
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Annotated, Final
+from typing import TYPE_CHECKING, Annotated, Final, TypeGuard
 
 import typer
 
@@ -43,8 +43,21 @@ def format_value(key: str, value: object) -> str | None:
     if isinstance(value, float):
         return f"{value:,.3f}".rstrip("0").rstrip(".")
     if isinstance(value, dict | list):
-        return json.dumps(value, separators=(",", ":"))
+        return _structured(value)
     return str(value)
+
+
+def _structured(value: dict[object, object] | list[object]) -> str:
+    requests = [item for item in value if _is_request(item)] if isinstance(value, list) else []
+    if requests and len(requests) == len(value):
+        # `run.started`'s requests, as a class reads them; `--raw` keeps their headers.
+        return ", ".join(f"{request['method']} {request['path']}" for request in requests)
+    # A space after each comma: a terminal can then wrap the value between items.
+    return json.dumps(value, separators=(", ", ":"))
+
+
+def _is_request(item: object) -> TypeGuard[dict[str, object]]:
+    return isinstance(item, dict) and "method" in item and "path" in item
 
 
 def _seconds_or_as_is(value: float) -> str:

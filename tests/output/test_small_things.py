@@ -70,7 +70,13 @@ def test_logs_round_durations_show_units_and_hide_none():
     waited = logs.format_line(log_line(event="rate_limit.waited", waited=0.01234)).plain
     assert "waited=12.3 ms" in waited
     other = logs.format_line(log_line(event="x.y", share=0.123456, done=True, items=[1, 2])).plain
-    assert "share=0.123 done=true items=[1,2]" in other
+    assert "share=0.123 done=true items=[1, 2]" in other
+    requests = [
+        {"name": "/get", "method": "GET", "path": "/get"},
+        {"name": "create", "method": "POST", "path": "/anything", "headers": {"X-Key": "***"}},
+    ]
+    started = logs.format_line(log_line(event="run.started", requests=requests)).plain
+    assert started.endswith("requests=GET /get, POST /anything")
 
 
 def test_one_instant_reads_the_same_in_every_view():
