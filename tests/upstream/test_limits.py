@@ -8,6 +8,7 @@ import socket
 
 import httpx
 import pytest
+from raw_sockets import address, close_raw, open_raw, read_to_eof
 
 from resilience_cli.errors import ConfigError
 from resilience_cli.upstream import ServerLimits, UpstreamApp, UpstreamServer, serve_forever
@@ -17,26 +18,6 @@ pytestmark = pytest.mark.real_time
 
 GET_HEALTH = b"GET /health HTTP/1.1\r\nHost: upstream\r\n\r\n"
 FLOOD = 16 * 1024 * 1024  # far more than loopback's socket buffers take from a non-reader
-
-
-def address(server):
-    host, port = server.base_url.removeprefix("http://").split(":")
-    return host, int(port)
-
-
-async def open_raw(server):
-    return await asyncio.open_connection(*address(server))
-
-
-async def close_raw(writer):
-    writer.close()
-    with contextlib.suppress(ConnectionError):
-        await writer.wait_closed()
-
-
-async def read_to_eof(reader):
-    async with asyncio.timeout(5):
-        return await reader.read()
 
 
 async def until(condition):

@@ -1,11 +1,11 @@
 import asyncio
-import contextlib
 import logging
 import socket
 import struct
 
 import httpx
 import pytest
+from raw_sockets import close_raw, open_raw, read_to_eof
 
 from resilience_cli.errors import ResilienceError
 from resilience_cli.upstream import UpstreamApp, UpstreamServer, serve_forever
@@ -20,22 +20,6 @@ GET_HEALTH = b"GET /health HTTP/1.1\r\nHost: upstream\r\n\r\n"
 async def server():
     async with UpstreamServer(UpstreamApp(seed=1, max_delay=10.0)) as server:
         yield server
-
-
-async def open_raw(server):
-    host, port = server.base_url.removeprefix("http://").split(":")
-    return await asyncio.open_connection(host, int(port))
-
-
-async def close_raw(writer):
-    writer.close()
-    with contextlib.suppress(ConnectionError):
-        await writer.wait_closed()
-
-
-async def read_to_eof(reader):
-    async with asyncio.timeout(5):
-        return await reader.read()
 
 
 def assert_quiet(caplog):
