@@ -8,8 +8,8 @@ A run with the breaker switched off (`breaker: null`) leaves the state file exac
 was: it takes no lock and writes nothing, and reads the file only to show the breaker.
 
 Each call is counted as it ends (`measure.RunTally`) and then let go: a run keeps no
-list of calls, so its memory does not grow with them (apart from each call's duration,
-8 bytes, for the exact percentiles).
+list of calls, and its durations go into a histogram of bounded size, so its memory does
+not grow with the number of calls.
 
 Ctrl-C (or SIGTERM, SIGHUP) cancels the run's task. The calls in flight are cancelled,
 the breaker state is saved as it stands, and the run returns what it has with
