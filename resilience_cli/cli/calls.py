@@ -67,6 +67,8 @@ def run_calls(
             run_id=uuid.uuid4().hex[:12],
             command=command,
             warn=output.note,
+            max_bytes=options.log_max_bytes,
+            backups=options.log_backups,
         )
     except OSError as exc:
         raise UsageError(f"--log-file {output.file_problem(options.log_file, exc)}") from None

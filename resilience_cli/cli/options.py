@@ -72,6 +72,8 @@ JsonOption = Annotated[bool, typer_option(BY_NAME["json"])]
 BaseUrlOption = Annotated[str | None, typer_option(BY_NAME["base_url"])]
 LogFileOption = Annotated[Path, typer_option(BY_NAME["log_file"])]
 LockTimeoutOption = Annotated[float, typer_option(BY_NAME["lock_timeout"])]
+LogMaxBytesOption = Annotated[int, typer_option(BY_NAME["log_max_bytes"])]
+LogBackupsOption = Annotated[int, typer_option(BY_NAME["log_backups"])]
 
 
 def call_parameters(command: str) -> list[inspect.Parameter]:
@@ -88,7 +90,9 @@ def call_parameters(command: str) -> list[inspect.Parameter]:
     ]
 
 
-SHARED: Final = tuple(setting for setting in SETTINGS if setting.commands == CALL_COMMANDS)
+SHARED: Final = tuple(
+    setting for setting in SETTINGS if set(CALL_COMMANDS) <= set(setting.commands)
+)
 """The settings all three call commands have."""
 
 
@@ -104,6 +108,8 @@ class CallOptions:
     state_file: Path | None
     lock_timeout: float
     log_file: Path
+    log_max_bytes: int
+    log_backups: int
     virtual_time: bool
     policy_flags: Mapping[str, Value]
 
@@ -120,6 +126,8 @@ class CallOptions:
             state_file=_optional(typed, "state_file", Path),
             lock_timeout=_one(typed, "lock_timeout", float),
             log_file=_one(typed, "log_file", Path),
+            log_max_bytes=_one(typed, "log_max_bytes", int),
+            log_backups=_one(typed, "log_backups", int),
             virtual_time=_one(typed, "virtual_time", bool),
             policy_flags={setting.name: typed[setting.name] for setting in POLICY_SETTINGS},
         )

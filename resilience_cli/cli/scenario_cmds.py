@@ -15,7 +15,9 @@ from resilience_cli.cli.options import (  # noqa: TC001 - Typer reads these at r
     BaseUrlOption,
     JsonOption,
     LockTimeoutOption,
+    LogBackupsOption,
     LogFileOption,
+    LogMaxBytesOption,
     StateFileOption,
 )
 from resilience_cli.cli.view import ViewOption  # noqa: TC001 - Typer reads it at run time
@@ -232,6 +234,8 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     state_file: StateFileOption = None,
     lock_timeout: LockTimeoutOption = defaults.LOCK_TIMEOUT,
     log_file: LogFileOption = defaults.LOG_FILE,
+    log_max_bytes: LogMaxBytesOption = defaults.LOG_MAX_BYTES,
+    log_backups: LogBackupsOption = defaults.LOG_BACKUPS,
 ) -> None:
     """Run scenario files: each step like its one-liner, each expectation judged.
 
@@ -255,7 +259,13 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     interruption = Interruption()
     try:
         log = open_event_log(
-            log_file, clock=clock, run_id=uuid.uuid4().hex[:12], command="run", warn=output.note
+            log_file,
+            clock=clock,
+            run_id=uuid.uuid4().hex[:12],
+            command="run",
+            warn=output.note,
+            max_bytes=log_max_bytes,
+            backups=log_backups,
         )
     except OSError as exc:
         raise UsageError(f"--log-file {output.file_problem(log_file, exc)}") from None

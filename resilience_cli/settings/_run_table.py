@@ -10,7 +10,7 @@ from typing import Final
 
 from resilience_cli import defaults, limits
 from resilience_cli.mix import DEFAULT_MIX
-from resilience_cli.settings._setting import Kind, Setting
+from resilience_cli.settings._setting import CALL_COMMANDS, Kind, Setting
 
 _OUTPUT: Final = "Output and state"
 
@@ -51,6 +51,7 @@ RUN_SETTINGS: Final = (
         short="-n",
         low=1,
         high=limits.MAX_CALLS,
+        commands=CALL_COMMANDS,
         per_command=(("delay", 8), ("error", 20)),
         panel=_OUTPUT,
     ),
@@ -62,6 +63,7 @@ RUN_SETTINGS: Final = (
         short="-c",
         low=1,
         high=limits.MAX_CONCURRENCY,
+        commands=CALL_COMMANDS,
         per_command=(("delay", 4), ("error", 1)),
         panel=_OUTPUT,
     ),
@@ -117,6 +119,24 @@ RUN_SETTINGS: Final = (
         "JSON-lines log of every decision",
         panel=_OUTPUT,
         envvar="RESILIENCE_LOG_FILE",
+    ),
+    Setting(
+        "--log-max-bytes",
+        Kind.WHOLE,
+        defaults.LOG_MAX_BYTES,
+        "Size in bytes at which the log rotates: app.log moves to app.log.1 (10485760 = 10 MiB)",
+        low=limits.MIN_LOG_BYTES,
+        high=limits.MAX_LOG_BYTES,
+        panel=_OUTPUT,
+    ),
+    Setting(
+        "--log-backups",
+        Kind.WHOLE,
+        defaults.LOG_BACKUPS,
+        "Rotated logs kept, app.log.1 the newest; 0: none",
+        low=0,
+        high=limits.MAX_LOG_BACKUPS,
+        panel=_OUTPUT,
     ),
     Setting(
         "--virtual-time",

@@ -12,6 +12,8 @@ Value: TypeAlias = int | float | bool | str | Path | None
 T = TypeVar("T")
 
 CALL_COMMANDS: Final = ("invoke", "delay", "error")
+LOAD_COMMANDS: Final = (*CALL_COMMANDS, "stress")
+"""The commands that send calls through the patterns: the call commands and `stress`."""
 
 
 class Kind(StrEnum):
@@ -80,7 +82,8 @@ class Setting:
         switches_pattern: `off` switches its whole pattern off, not just this key.
         null: What `null` means for the key in a scenario file; empty: null is refused.
         notes: Other values worth knowing ("1: no retry"), said in `--help` and files.
-        commands: The commands that have the flag.
+        commands: The commands that have the flag (by default the call commands and
+            `stress`).
         per_command: Defaults that differ by command: `(("delay", 8), ("error", 20))`.
         panel: The `--help` panel.
         envvar: The environment variable that sets it, or empty.
@@ -105,7 +108,7 @@ class Setting:
     switches_pattern: bool = False
     null: str = ""
     notes: tuple[str, ...] = ()
-    commands: tuple[str, ...] = CALL_COMMANDS
+    commands: tuple[str, ...] = LOAD_COMMANDS
     per_command: tuple[tuple[str, Value], ...] = ()
     panel: str = ""
     envvar: str = ""

@@ -37,7 +37,7 @@ def options_table() -> str:
         "|---|---|---|---|---|",
     ]
     for setting in SETTINGS:
-        if setting.commands != CALL_COMMANDS:
+        if not set(CALL_COMMANDS) <= set(setting.commands):
             continue
         flag = f"`{setting.short}/{setting.flag}`" if setting.short else f"`{setting.flag}`"
         if setting.envvar:
