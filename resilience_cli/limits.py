@@ -20,6 +20,18 @@ summed up once a second, and the log rotates), so the bound is one of time: at t
 MAX_CONCURRENCY: Final = 1_000
 """`-c` and `concurrency`; a run also never offers more calls at once than it makes."""
 
+MAX_ARRIVAL_RATE: Final = 100_000.0
+"""A stress run's arrivals per second: far past what one process sends (thousands)."""
+
+MAX_IN_FLIGHT: Final = 100_000
+"""A stress run's `--max-in-flight`: each call in flight is a task of a few KB."""
+
+MIN_INTERVAL: Final = 0.1
+"""A stress run's `--interval`: the live view looks ten times a second at most."""
+
+MAX_INTERVALS: Final = 100_000
+"""Rows in a stress run's series (duration / interval): a row is a few hundred bytes."""
+
 MAX_SEED: Final = 2**63 - 1
 """Seeds are 0 to 2**63 - 1."""
 

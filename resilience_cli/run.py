@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from resilience_cli.state import BreakerStore
 
 # The failed attempts of the call a worker has in flight; each worker task has its own.
-_IN_FLIGHT: Final[ContextVar[list[Reason] | None]] = ContextVar("in_flight", default=None)
+IN_FLIGHT: Final[ContextVar[list[Reason] | None]] = ContextVar("in_flight", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +220,7 @@ class _Run:
             breaker=breaker if use_breaker else None,
             fallback=FALLBACK,
             classifier=HttpClassifier(clock),
-            events=_AttemptWatch(self._events),
+            events=AttemptWatch(self._events),
         )
         client = ResilientClient(
             pipeline, target, concurrency=plan.workers, on_unreachable=self._note
@@ -253,7 +253,7 @@ class _Run:
         )
 
 
-class _AttemptWatch:
+class AttemptWatch:
     """Passes every event on, and notes each failed attempt against the call in flight.
 
     The pipeline reports a call when it ends; a call cancelled mid-way never ends, yet the
@@ -267,8 +267,9 @@ class _AttemptWatch:
         self._forward = forward
 
     def __call__(self, event: Event, /) -> None:
+        """Note a failed attempt against the call in flight, and pass the event on."""
         if isinstance(event, AttemptFailed):
-            failed = _IN_FLIGHT.get()
+            failed = IN_FLIGHT.get()
             if failed is not None:
                 failed.append(Reason(event.reason))
         if self._forward is not None:
@@ -309,7 +310,7 @@ class _Workers:
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
             failed: list[Reason] = []
-            _IN_FLIGHT.set(failed)
+            IN_FLIGHT.set(failed)
             try:
                 outcome = await self._client.request(endpoint.method, endpoint.path)
             except asyncio.CancelledError:

@@ -50,6 +50,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "resilience_cli.reporting",
         "resilience_cli.scenarios",
         "resilience_cli.run",
+        "resilience_cli.stress",
         "resilience_cli.client",
         "resilience_cli.cli",
         "resilience_cli.export",
@@ -64,12 +65,35 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "resilience_cli.scenarios",
         "resilience_cli.cli",
     ),
+    # Stress runs calls as `run` does, beside it: scenarios and the command line use it.
+    "resilience_cli.stress": (
+        "rich",
+        "resilience_cli.reporting",
+        "resilience_cli.scenarios",
+        "resilience_cli.cli",
+        "resilience_cli.export",
+    ),
+    # The fault model is pure data: the upstream and a proxy consult it, it knows neither.
+    "resilience_cli.faults": (
+        "asyncio",
+        "httpx",
+        "rich",
+        "resilience_cli.upstream",
+        "resilience_cli.client",
+        "resilience_cli.run",
+        "resilience_cli.stress",
+        "resilience_cli.cli",
+    ),
     "resilience_cli.scenarios": (
         "resilience_cli.reporting",
         "resilience_cli.cli",
         "resilience_cli.export",
     ),
-    "resilience_cli.reporting": ("resilience_cli.cli", "resilience_cli.run"),
+    "resilience_cli.reporting": (
+        "resilience_cli.cli",
+        "resilience_cli.run",
+        "resilience_cli.stress",
+    ),
     # Time: the clock answers the time and knows no event loop; the virtual clock's loop
     # lives apart, and `event_loops` alone picks a loop for a clock.
     "resilience_cli.clock": (

@@ -62,6 +62,8 @@ def typer_option(setting: Setting) -> typer.models.OptionInfo:
 def _annotation(setting: Setting, command: str) -> object:
     kind = setting.kind.python_type
     option = typer_option(setting)
+    if setting.repeatable:
+        return Annotated[list[kind] | None, option]  # type: ignore[valid-type]
     if setting.flag_default(command) is None:
         return Annotated[kind | None, option]
     return Annotated[kind, option]
@@ -134,16 +136,30 @@ class CallOptions:
 
     def policies(self) -> Policies:
         """The patterns these flags describe; a nonsense value names its flag."""
-        for name, value in self.policy_flags.items():
-            setting = BY_NAME[name]
-            problem = setting.too_large(value)
-            if problem is not None:
-                raise UsageError(f"{setting.flag.split('/')[0]} ({setting.key}): {problem}")
-        try:
-            return build_policies(chosen_by_flags(self.policy_flags))
-        except ConfigError as exc:
-            message = str(exc).removeprefix(f"{exc.field}: ")
-            raise UsageError(f"{flag_of(exc.field)} ({exc.field}): {message}") from None
+        return policies_of(self.policy_flags)
+
+
+def policies_of(policy_flags: Mapping[str, Value]) -> Policies:
+    """The patterns the policy flags describe; a nonsense value names its flag."""
+    for name, value in policy_flags.items():
+        setting = BY_NAME[name]
+        problem = setting.too_large(value)
+        if problem is not None:
+            raise UsageError(f"{setting.flag.split('/')[0]} ({setting.key}): {problem}")
+    try:
+        return build_policies(chosen_by_flags(policy_flags))
+    except ConfigError as exc:
+        message = str(exc).removeprefix(f"{exc.field}: ")
+        raise UsageError(f"{flag_of(exc.field)} ({exc.field}): {message}") from None
+
+
+def typed_values(command: str, values: Mapping[str, object]) -> dict[str, Value]:
+    """The values Typer parsed for `command`'s settings, each checked against its kind."""
+    return {
+        setting.name: _typed(setting, values[setting.name])
+        for setting in SETTINGS
+        if command in setting.commands and not setting.repeatable
+    }
 
 
 def _typed(setting: Setting, value: object) -> Value:

@@ -24,6 +24,6 @@ def schedule_of(texts: Sequence[str]) -> Schedule:
 
 PHASE_HELP = (
     "A fault phase, AT:FAULT, repeatable: from AT into the run, the embedded upstream"
-    " answers with FAULT: healthy, status=CODE[@CHANCE], delay=SECONDS[@CHANCE], or both"
-    " joined by a comma (10s:status=500@0.6, 25s:delay=3s@0.3, 40s:healthy)."
+    " answers with FAULT: healthy, status=CODE@CHANCE, delay=SECONDS@CHANCE (a chance left"
+    " out is 1), or both joined by a comma: 10s:status=500@0.6, 25s:delay=3s@0.3, 40s:healthy."
 )

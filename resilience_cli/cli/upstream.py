@@ -162,7 +162,8 @@ def fault(
     fault: Annotated[
         str | None,
         typer.Argument(
-            help="healthy, status=CODE[@CHANCE], delay=SECONDS[@CHANCE], or both joined by a"
+            help="healthy, status=CODE@CHANCE, delay=SECONDS@CHANCE (a chance left out is 1),"
+            " or both joined by a"
             " comma; leave it out to see what holds now.",
             show_default=False,
         ),

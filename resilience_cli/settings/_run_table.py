@@ -22,7 +22,10 @@ RUN_SETTINGS: Final = (
         DEFAULT_MIX,
         "Weighted paths /path:weight,..., drawn with the seed; a comma before a digit stays"
         " in the path: /status/200,500:1 is one path",
-        commands=("invoke",),
+        commands=("invoke", "stress"),
+        # Under stress the faults are the phases': the default mix's own 500s and slow
+        # calls would blur them.
+        per_command=(("stress", "/get:1"),),
     ),
     Setting(
         "--seconds",
@@ -41,6 +44,65 @@ RUN_SETTINGS: Final = (
         "The status the upstream answers: 500, or a choice such as 200,500 or"
         " 200:0.7,500:0.3 (weighted)",
         commands=("error",),
+    ),
+    # -- what a stress run asks for ----------------------------------------------------------
+    Setting(
+        "--duration",
+        Kind.TEXT,
+        None,
+        "How long arrivals come: 30s, 500ms, 5m or a number of seconds, at most a day"
+        " (--stages set it themselves)",
+        commands=("stress",),
+        shown_default="30s",
+    ),
+    Setting(
+        "--arrival-rate",
+        Kind.NUMBER,
+        None,
+        "Arrivals per second, scheduled by the clock whatever the answers (open loop); with"
+        " --stages, the rate they start from",
+        unit="/s",
+        low=0,
+        high=limits.MAX_ARRIVAL_RATE,
+        commands=("stress",),
+        shown_default="20/s (0 with --stages)",
+    ),
+    Setting(
+        "--stages",
+        Kind.TEXT,
+        None,
+        "Ramp the arrival rate as k6 does, DURATION:RATE,... (10s:50,20s:200,10s:0): a"
+        " straight line to each stage's rate over its duration",
+        commands=("stress",),
+    ),
+    Setting(
+        "--max-in-flight",
+        Kind.WHOLE,
+        500,
+        "Calls in flight at most; an arrival past it is dropped and counted, never delayed",
+        low=1,
+        high=limits.MAX_IN_FLIGHT,
+        commands=("stress",),
+    ),
+    Setting(
+        "--interval",
+        Kind.SECONDS,
+        1.0,
+        "Seconds per row of the time series, per progress line and per timeline cell",
+        unit="s",
+        low=limits.MIN_INTERVAL,
+        high=3600,
+        commands=("stress",),
+    ),
+    Setting(
+        "--phase",
+        Kind.TEXT,
+        None,
+        "A fault phase AT:FAULT, repeatable: from AT into the run the embedded upstream"
+        " applies FAULT: healthy, status=CODE@CHANCE, delay=SECONDS@CHANCE (a chance left out"
+        " is 1), or both joined by a comma: 10s:status=500@0.6, 25s:delay=3s@0.3, 40s:healthy",
+        commands=("stress",),
+        repeatable=True,
     ),
     # -- the run ---------------------------------------------------------------------------
     Setting(

@@ -84,6 +84,7 @@ class Setting:
         notes: Other values worth knowing ("1: no retry"), said in `--help` and files.
         commands: The commands that have the flag (by default the call commands and
             `stress`).
+        repeatable: The flag may be given again and again (`--phase`); a list.
         per_command: Defaults that differ by command: `(("delay", 8), ("error", 20))`.
         panel: The `--help` panel.
         envvar: The environment variable that sets it, or empty.
@@ -109,6 +110,7 @@ class Setting:
     null: str = ""
     notes: tuple[str, ...] = ()
     commands: tuple[str, ...] = LOAD_COMMANDS
+    repeatable: bool = False
     per_command: tuple[tuple[str, Value], ...] = ()
     panel: str = ""
     envvar: str = ""

@@ -1,9 +1,10 @@
 """The options tables of the README and docs/patterns.md, made from the settings table.
 
 Each table sits between two markers, `<!-- settings:NAME -->` and `<!-- /settings -->`,
-where NAME is `options` (the README's table of the call commands' options) or a
-pattern (`retry`, `breaker`, ...: its table in docs/patterns.md). A test regenerates
-every block and compares, so the docs cannot drift from the table; after adding a knob,
+where NAME is `options` (the README's table of the call commands' options), `stress`
+(the options only `stress` has, or shares with `invoke`) or a pattern (`retry`,
+`breaker`, ...: its table in docs/patterns.md). A test regenerates every block and
+compares, so the docs cannot drift from the table; after adding a knob,
 
     python -m resilience_cli.settings.docs README.md docs/patterns.md
 
@@ -50,6 +51,20 @@ def options_table() -> str:
     return "\n".join(rows) + "\n"
 
 
+def stress_table() -> str:
+    """The README's table of `stress`'s own options (the shared ones are in `options`)."""
+    rows = ["| flag | default | range | |", "|---|---|---|---|"]
+    for setting in SETTINGS:
+        if "stress" not in setting.commands or set(CALL_COMMANDS) <= set(setting.commands):
+            continue
+        flag = f"`{setting.flag}`" + (" (repeatable)" if setting.repeatable else "")
+        rows.append(
+            f"| {flag} | {_shown(setting, setting.default_text('stress'))} |"
+            f" {setting.range_text} | {_meaning(setting, flag=True)} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
 def pattern_table(pattern: str) -> str:
     """A pattern's table in docs/patterns.md: key, flag, defaults, range, meaning, anchors."""
     from resilience_cli.patterns import Policies  # noqa: PLC0415 - the library's defaults
@@ -75,7 +90,7 @@ def pattern_table(pattern: str) -> str:
 
 def blocks() -> dict[str, str]:
     """Every generated block by its marker name."""
-    generated = {"options": options_table()}
+    generated = {"options": options_table(), "stress": stress_table()}
     generated.update({pattern.name: pattern_table(pattern.name) for pattern in PATTERNS})
     return generated
 
