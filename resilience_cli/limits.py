@@ -32,6 +32,9 @@ MIN_INTERVAL: Final = 0.1
 MAX_INTERVALS: Final = 100_000
 """Rows in a stress run's series (duration / interval): a row is a few hundred bytes."""
 
+MAX_PORT: Final = 65_535
+"""`--metrics-port`: the highest TCP port."""
+
 MAX_SEED: Final = 2**63 - 1
 """Seeds are 0 to 2**63 - 1."""
 

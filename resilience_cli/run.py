@@ -71,6 +71,22 @@ class CallResult:
     outcome: CallOutcome[httpx.Response]
 
 
+class CallMeter(Protocol):
+    """Counts a run's calls for its metrics (`metrics.RunMeter` is one); an event sink too."""
+
+    def attach(self, patterns: Pipeline[httpx.Response]) -> None:
+        """Read the gauges from these patterns."""
+        ...
+
+    def call(self, outcome: CallOutcome[httpx.Response], duration: float) -> None:
+        """A call finished after `duration` seconds."""
+        ...
+
+    def __call__(self, event: Event, /) -> None:
+        """A pattern decided something."""
+        ...
+
+
 class Calls(Protocol):
     """The calls of a plan, in order: a tuple, or a seeded draw made as the run goes."""
 
@@ -159,6 +175,7 @@ async def execute(  # noqa: PLR0913 - the run's collaborators, each injected
     target: Target,
     events: EventSink | None = None,
     on_call: Callable[[CallResult], None] | None = None,
+    on_pipeline: Callable[[Pipeline[httpx.Response]], None] | None = None,
     note: Callable[[str], None] | None = None,
     patient: bool = True,
 ) -> RunResult:
@@ -166,9 +183,11 @@ async def execute(  # noqa: PLR0913 - the run's collaborators, each injected
 
     `note` hears about waits for another command's state lock, and once about a target
     that cannot be reached at all; `patient=False` does not wait for the lock at all
-    (clean-up after Ctrl-C).
+    (clean-up after Ctrl-C). `on_pipeline` is handed the pipeline before the first call
+    (the metrics read its patterns' gauges).
     """
     run = _Run(plan, clock=clock, target=target, events=events, on_call=on_call, note=note)
+    run.on_pipeline = on_pipeline
     if plan.policies.breaker is None:
         # Switched off: the persisted breaker is only shown, never locked or rewritten.
         snapshot = store.load()
@@ -208,6 +227,7 @@ class _Run:
         self._events = events
         self._on_call = on_call
         self._note = note
+        self.on_pipeline: Callable[[Pipeline[httpx.Response]], None] | None = None
 
     async def __call__(self, breaker: CircuitBreaker, *, use_breaker: bool) -> RunResult:
         plan, clock, target = self._plan, self._clock, self._target
@@ -222,6 +242,8 @@ class _Run:
             classifier=HttpClassifier(clock),
             events=AttemptWatch(self._events),
         )
+        if self.on_pipeline is not None:
+            self.on_pipeline(pipeline)
         client = ResilientClient(
             pipeline, target, concurrency=plan.workers, on_unreachable=self._note
         )

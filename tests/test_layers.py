@@ -68,6 +68,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     # Stress runs calls as `run` does, beside it: scenarios and the command line use it.
     "resilience_cli.stress": (
         "rich",
+        "prometheus_client",
         "resilience_cli.reporting",
         "resilience_cli.scenarios",
         "resilience_cli.cli",
@@ -85,6 +86,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "resilience_cli.cli",
     ),
     "resilience_cli.scenarios": (
+        "prometheus_client",
         "resilience_cli.reporting",
         "resilience_cli.cli",
         "resilience_cli.export",
@@ -93,6 +95,19 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "resilience_cli.cli",
         "resilience_cli.run",
         "resilience_cli.stress",
+    ),
+    # Metrics read the patterns and count outcomes; the commands wire them to a run.
+    "resilience_cli.metrics": (
+        "rich",
+        "httpx",
+        "resilience_cli.reporting",
+        "resilience_cli.scenarios",
+        "resilience_cli.run",
+        "resilience_cli.stress",
+        "resilience_cli.client",
+        "resilience_cli.upstream",
+        "resilience_cli.cli",
+        "resilience_cli.export",
     ),
     # Time: the clock answers the time and knows no event loop; the virtual clock's loop
     # lives apart, and `event_loops` alone picks a loop for a clock.

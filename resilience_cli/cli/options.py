@@ -76,6 +76,8 @@ LogFileOption = Annotated[Path, typer_option(BY_NAME["log_file"])]
 LockTimeoutOption = Annotated[float, typer_option(BY_NAME["lock_timeout"])]
 LogMaxBytesOption = Annotated[int, typer_option(BY_NAME["log_max_bytes"])]
 LogBackupsOption = Annotated[int, typer_option(BY_NAME["log_backups"])]
+MetricsPortOption = Annotated[int | None, typer_option(BY_NAME["metrics_port"])]
+MetricsFileOption = Annotated[Path | None, typer_option(BY_NAME["metrics_file"])]
 
 
 def call_parameters(command: str) -> list[inspect.Parameter]:
@@ -114,6 +116,8 @@ class CallOptions:
     log_backups: int
     virtual_time: bool
     policy_flags: Mapping[str, Value]
+    metrics_port: int | None = None
+    metrics_file: Path | None = None
 
     @classmethod
     def parse(cls, values: Mapping[str, object]) -> CallOptions:
@@ -132,6 +136,8 @@ class CallOptions:
             log_backups=_one(typed, "log_backups", int),
             virtual_time=_one(typed, "virtual_time", bool),
             policy_flags={setting.name: typed[setting.name] for setting in POLICY_SETTINGS},
+            metrics_port=_optional(typed, "metrics_port", int),
+            metrics_file=_optional(typed, "metrics_file", Path),
         )
 
     def policies(self) -> Policies:

@@ -18,6 +18,8 @@ from resilience_cli.cli.options import (  # noqa: TC001 - Typer reads these at r
     LogBackupsOption,
     LogFileOption,
     LogMaxBytesOption,
+    MetricsFileOption,
+    MetricsPortOption,
     StateFileOption,
 )
 from resilience_cli.cli.view import ViewOption  # noqa: TC001 - Typer reads it at run time
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
     from resilience_cli.client import Target
     from resilience_cli.clock import Clock
     from resilience_cli.eventlog import EventLog
+    from resilience_cli.metrics import RunMeter
     from resilience_cli.scenarios import Scenario
     from resilience_cli.scenarios.model import Step
     from resilience_cli.scenarios.runner import ScenarioReport, StepReport
@@ -236,6 +239,8 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     log_file: LogFileOption = defaults.LOG_FILE,
     log_max_bytes: LogMaxBytesOption = defaults.LOG_MAX_BYTES,
     log_backups: LogBackupsOption = defaults.LOG_BACKUPS,
+    metrics_port: MetricsPortOption = None,
+    metrics_file: MetricsFileOption = None,
 ) -> None:
     """Run scenario files: each step like its one-liner, each expectation judged.
 
@@ -243,6 +248,7 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     130 on Ctrl-C, 143 on SIGTERM, 129 on SIGHUP (after the `finally` steps ran).
     """
     from resilience_cli.cli import exports, output, runtime  # noqa: PLC0415
+    from resilience_cli.cli.metrics import metered  # noqa: PLC0415
     from resilience_cli.cli.prompt import Prompt  # noqa: PLC0415
     from resilience_cli.cli.signals import Interruption  # noqa: PLC0415
     from resilience_cli.eventlog import open_event_log  # noqa: PLC0415
@@ -271,12 +277,10 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
         raise UsageError(f"--log-file {output.file_problem(log_file, exc)}") from None
     reports: list[ScenarioReport] = []
     try:
-        for source, scenario in loaded:
-            if seed is not None:
-                scenario = scenario.model_copy(update={"seed": seed})  # noqa: PLW2901
-            report = _run_one(
-                source,
-                scenario,
+        with metered(metrics_port, metrics_file) as meter:
+            reports = _run_all(
+                loaded,
+                seed=seed,
                 clock=clock,
                 out=out,
                 base_url=base_url,
@@ -285,10 +289,8 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
                 store=store,
                 log=log,
                 interruption=interruption,
+                meter=meter,
             )
-            reports.append(report)
-            if report.exit_code == EXIT_INTERRUPTED:
-                break
     finally:
         log.close()
     _write_reports(reports, json=json, junit=junit, interrupted_exit=interruption.exit_code)
@@ -302,6 +304,45 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
             output.note("interrupted: the finally steps ran and the state is saved")
         code = interruption.exit_code
     raise typer.Exit(code)
+
+
+def _run_all(  # noqa: PLR0913 - what each file's run needs
+    loaded: list[tuple[str, Scenario]],
+    *,
+    seed: int | None,
+    clock: Clock,
+    out: ScenarioOutput,
+    base_url: str | None,
+    virtual_time: bool,
+    prompt: Prompt | None,
+    store: BreakerStore,
+    log: EventLog,
+    interruption: Interruption,
+    meter: RunMeter | None,
+) -> list[ScenarioReport]:
+    """Run each file in turn; an interruption stops the ones after it."""
+    reports: list[ScenarioReport] = []
+    for source, loaded_scenario in loaded:
+        scenario = (
+            loaded_scenario if seed is None else loaded_scenario.model_copy(update={"seed": seed})
+        )
+        report = _run_one(
+            source,
+            scenario,
+            clock=clock,
+            out=out,
+            base_url=base_url,
+            virtual_time=virtual_time,
+            prompt=prompt,
+            store=store,
+            log=log,
+            interruption=interruption,
+            meter=meter,
+        )
+        reports.append(report)
+        if report.exit_code == EXIT_INTERRUPTED:
+            break
+    return reports
 
 
 def _say_why_a_step_could_not_run(reports: list[ScenarioReport]) -> None:
@@ -355,6 +396,7 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
     store: BreakerStore,
     log: EventLog,
     interruption: Interruption,
+    meter: RunMeter | None = None,
 ) -> ScenarioReport:
     from resilience_cli.cli import output, runtime  # noqa: PLC0415
     from resilience_cli.reporting.scenario import (  # noqa: PLC0415
@@ -402,6 +444,7 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
             virtual_time=virtual_time,
             note=output.note,
             log_line=log.info,
+            meter=meter,
         ),
         clock,
         interruption=interruption,

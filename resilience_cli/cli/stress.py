@@ -68,6 +68,8 @@ class StressOptions:
     log_backups: int
     virtual_time: bool
     policies: Policies
+    metrics_port: int | None = None
+    metrics_file: Path | None = None
 
     @classmethod
     def parse(cls, values: Mapping[str, object]) -> StressOptions:
@@ -103,6 +105,12 @@ class StressOptions:
             policies=policies_of(
                 {setting.name: typed[setting.name] for setting in POLICY_SETTINGS}
             ),
+            metrics_port=None
+            if typed["metrics_port"] is None
+            else int(_number(typed["metrics_port"])),
+            metrics_file=None
+            if typed["metrics_file"] is None
+            else Path(str(typed["metrics_file"])),
         )
 
 
@@ -145,6 +153,7 @@ def run_stress_command(options: StressOptions, view: View | None, export: Path |
     """Plan, run (with the dashboard or progress lines), log and report one stress run."""
     from resilience_cli.cli import output, runtime  # noqa: PLC0415
     from resilience_cli.cli.calls import parse_mix  # noqa: PLC0415
+    from resilience_cli.cli.metrics import metered  # noqa: PLC0415
     from resilience_cli.cli.phases import schedule_of  # noqa: PLC0415
     from resilience_cli.cli.signals import Interruption  # noqa: PLC0415
     from resilience_cli.cli.stress_watch import watcher_for  # noqa: PLC0415
@@ -194,7 +203,7 @@ def run_stress_command(options: StressOptions, view: View | None, export: Path |
             phases=str(schedule),
             seed=options.seed,
         )
-        with screen:
+        with metered(options.metrics_port, options.metrics_file) as meter, screen:
             result = runtime.run(
                 run_stress(
                     plan,
@@ -204,6 +213,7 @@ def run_stress_command(options: StressOptions, view: View | None, export: Path |
                     faults=faults,
                     events=log,
                     watcher=screen,
+                    meter=meter,
                     note=output.note,
                 ),
                 clock,

@@ -27,6 +27,7 @@ from resilience_cli.errors import (
 )
 from resilience_cli.measure import RunStatus, StepStatus, summarize
 from resilience_cli.mix import delay_mix, parse_mix, status_mix
+from resilience_cli.patterns.events import both
 from resilience_cli.run import RunPlan, execute, plan_mix
 from resilience_cli.scenarios.metrics import breaker_step_metrics, call_step_metrics, evaluate
 from resilience_cli.scenarios.steps import (
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
     from resilience_cli.clock import Clock
     from resilience_cli.measure import RunSummary
     from resilience_cli.patterns import CircuitBreaker, EventSink, Transition
-    from resilience_cli.run import MixDraw
+    from resilience_cli.run import CallMeter, MixDraw
     from resilience_cli.scenarios.metrics import Metric, Verdict
     from resilience_cli.scenarios.model import Scenario, Step
     from resilience_cli.state import BreakerStore
@@ -128,6 +129,7 @@ class _Context:
     events: EventSink | None
     note: Callable[[str], None] | None
     log_line: LogLine | None
+    meter: CallMeter | None = None
 
 
 async def run_scenario(  # noqa: PLR0913 - the run's collaborators, each injected
@@ -144,14 +146,16 @@ async def run_scenario(  # noqa: PLR0913 - the run's collaborators, each injecte
     virtual_time: bool = False,
     note: Callable[[str], None] | None = None,
     log_line: LogLine | None = None,
+    meter: CallMeter | None = None,
 ) -> ScenarioReport:
     """Run every step, then `finally`, and judge each step's expectations.
 
     `target_for` makes a fresh target per call step (a target is closed after its step).
     `log_line` writes the run-level lines an operator step adds to its breaker's events
     (`state.replaced`, `breaker.reset`), as the `force-open` and `reset` commands do.
+    `meter` counts the calls of every call step, and reads each step's patterns.
     """
-    context = _Context(scenario, clock, store, target_for, events, note, log_line)
+    context = _Context(scenario, clock, store, target_for, events, note, log_line, meter)
     started_wall, started = clock.wall(), clock.monotonic()
     reports: list[StepReport] = []
     status = RunStatus.PASSED
@@ -263,10 +267,16 @@ def _calls(step: Step, seed: int) -> MixDraw:
     return plan_mix(settings.count, mix, seed)
 
 
+def _with_meter(events: EventSink | None, meter: CallMeter | None) -> EventSink | None:
+    if meter is None:
+        return events
+    return meter if events is None else both(events, meter)
+
+
 async def _call_step(
     context: _Context, section: str, index: int, step: Step, *, patient: bool
 ) -> StepReport:
-    scenario = context.scenario
+    scenario, meter = context.scenario, context.meter
     plan = RunPlan(
         calls=_calls(step, scenario.seed),
         policies=scenario.resolved_policies(step),
@@ -278,7 +288,11 @@ async def _call_step(
         clock=context.clock,
         store=context.store,
         target=context.target_for(),
-        events=context.events,
+        events=_with_meter(context.events, meter),
+        on_call=None
+        if meter is None
+        else lambda done: meter.call(done.outcome, done.outcome.duration),
+        on_pipeline=None if meter is None else meter.attach,
         note=context.note,
         patient=patient,
     )

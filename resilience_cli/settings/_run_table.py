@@ -201,6 +201,23 @@ RUN_SETTINGS: Final = (
         panel=_OUTPUT,
     ),
     Setting(
+        "--metrics-port",
+        Kind.WHOLE,
+        None,
+        "Serve Prometheus metrics at http://127.0.0.1:PORT/metrics while the run goes"
+        " (loopback only; 0: any free port, said on stderr)",
+        low=0,
+        high=limits.MAX_PORT,
+        panel=_OUTPUT,
+    ),
+    Setting(
+        "--metrics-file",
+        Kind.PATH,
+        None,
+        "Write the run's final metrics to this file in node_exporter's textfile format (out.prom)",
+        panel=_OUTPUT,
+    ),
+    Setting(
         "--virtual-time",
         Kind.SWITCH,
         default=False,

@@ -34,8 +34,8 @@ from resilience_cli.measure import Latencies, RunTally
 from resilience_cli.measure.series import Gauges, Moment, StressSeries
 from resilience_cli.patterns import Pipeline, Reason
 from resilience_cli.patterns.breaker import RECENT_TRANSITIONS
-from resilience_cli.patterns.events import BreakerTransitioned
-from resilience_cli.run import IN_FLIGHT, AttemptWatch, plan_mix
+from resilience_cli.patterns.events import BreakerTransitioned, both
+from resilience_cli.run import IN_FLIGHT, AttemptWatch, CallMeter, plan_mix
 from resilience_cli.state.breaker import BreakerView, load_breaker
 from resilience_cli.state.lock_wait import wait_for_transaction
 from resilience_cli.state.memento import to_snapshot
@@ -177,6 +177,14 @@ class LiveView:
         return self.plan.max_in_flight
 
 
+class StressMeter(CallMeter, Protocol):
+    """Counts a stress run for its metrics (`metrics.RunMeter` is one): drops too."""
+
+    def dropped(self) -> None:
+        """An arrival was dropped."""
+        ...
+
+
 class StressWatcher(Protocol):
     """Hears a stress run as it goes: every `TICK` of its clock, and every closed interval."""
 
@@ -198,23 +206,25 @@ async def run_stress(  # noqa: PLR0913 - the run's collaborators, each injected
     faults: LiveFaults | None = None,
     events: EventSink | None = None,
     watcher: StressWatcher | None = None,
+    meter: StressMeter | None = None,
     note: Callable[[str], None] | None = None,
     patient: bool = True,
 ) -> StressResult:
     """Run the plan's arrivals through the pipeline and return what happened over time.
 
     `faults` start their schedule at the first arrival. The breaker is restored, locked
-    and saved as `run.execute` does it.
+    and saved as `run.execute` does it. `meter` hears of every call, drop and event.
     """
     stress = _Stress(
         plan,
         clock=clock,
         target=target,
         faults=faults,
-        events=events,
+        events=_joined(events, meter),
         watcher=watcher,
         note=note,
     )
+    stress.meter = meter
     if plan.policies.breaker is None:
         snapshot = store.load()
         breaker = load_breaker(snapshot, None, clock=clock, events=None, location=store.location)
@@ -230,6 +240,12 @@ async def run_stress(  # noqa: PLR0913 - the run's collaborators, each injected
         result = await stress(breaker, use_breaker=True)
         transaction.replace(to_snapshot(breaker))
     return result
+
+
+def _joined(events: EventSink | None, meter: StressMeter | None) -> EventSink | None:
+    if meter is None:
+        return events
+    return meter if events is None else both(events, meter)
 
 
 class _Transitions:
@@ -286,6 +302,7 @@ class _Stress:
         self._calls: set[asyncio.Task[None]] = set()
         self._pipeline: Pipeline[httpx.Response] | None = None
         self._breaker: CircuitBreaker | None = None
+        self.meter: StressMeter | None = None
 
     async def __call__(self, breaker: CircuitBreaker, *, use_breaker: bool) -> StressResult:
         plan, clock = self._plan, self._clock
@@ -304,6 +321,8 @@ class _Stress:
             events=AttemptWatch(self._transitions),
         )
         self._pipeline = pipeline
+        if self.meter is not None:
+            self.meter.attach(pipeline)
         bulkhead = plan.policies.bulkhead
         reaching = plan.max_in_flight if bulkhead is None else bulkhead.max_concurrent
         client = ResilientClient(
@@ -385,6 +404,8 @@ class _Stress:
             if self._in_flight >= plan.max_in_flight:
                 self._dropped += 1
                 self._series.drop(at)
+                if self.meter is not None:
+                    self.meter.dropped()
                 continue
             self._in_flight += 1
             self._peak = max(self._peak, self._in_flight)
@@ -407,6 +428,8 @@ class _Stress:
         self._tally.add(endpoint.label, outcome, latency)
         self._close_due(now - self._started)
         self._series.complete(now - self._started, outcome, latency)
+        if self.meter is not None:
+            self.meter.call(outcome, latency)
 
     async def _cut(self) -> None:
         """Cancel the calls still in flight; each counts its failed attempts as it goes."""
