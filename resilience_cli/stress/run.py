@@ -332,6 +332,7 @@ class _Stress:
             on_unreachable=self._note,
         )
         interrupted = False
+        await client.start()  # before the first arrival: start-up is nobody's lateness
         self._started = clock.monotonic()
         if self._faults is not None:
             self._faults.start()

@@ -238,3 +238,18 @@ async def test_a_run_keeps_counts_not_calls(clock, tmp_path):
     small = await held(2)
     large = await held(20)
     assert (large - small) / 3600 < 100  # bytes per extra arrival: its row share only
+
+
+async def test_the_target_starts_before_the_first_arrival_is_due(clock, tmp_path):
+    """A target whose start holds the loop 0.5 s: no arrival is late for it, nor slower."""
+
+    class SlowStart(InProcessTarget):
+        async def start(self) -> str:
+            clock.jump(0.5)  # imports, a server, TLS: the loop is busy, nothing else runs
+            return await super().start()
+
+    result = await stress(clock, tmp_path, plan(duration=2), target=SlowStart(3, clock.wall))
+    assert result.lateness.max == 0.0
+    assert result.tally.total().latencies.max < 0.1
+    assert result.arrivals == 40
+    assert result.elapsed == pytest.approx(2.0)
