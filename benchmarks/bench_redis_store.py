@@ -38,7 +38,7 @@ from _upstream import pin_to_cpu0, upstream_process
 
 from resilience_cli.clock import SystemClock
 from resilience_cli.eventlog import open_event_log
-from resilience_cli.mix import Endpoint
+from resilience_cli.mix import parse_mix
 from resilience_cli.patterns import BulkheadConfig, Policies, RateLimiterConfig
 from resilience_cli.run import RunPlan, execute
 from resilience_cli.state import JsonFileStore
@@ -48,7 +48,7 @@ from resilience_cli.targets import RemoteTarget
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-GET = Endpoint("/get", "GET", "/get")
+(GET,) = parse_mix("/get")
 BUDGET = 0.8
 
 
