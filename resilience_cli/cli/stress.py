@@ -302,6 +302,7 @@ def _report(
             max_in_flight=options.max_in_flight,
             phases=phases,
             planned_rate=profile.total / profile.duration,
+            achieved_rate=result.achieved_rate,
         )
         output.print_json(document)
         if result.interrupted:

@@ -254,13 +254,17 @@ def stress_document(  # noqa: PLR0913 - the parts of a stress run the document h
     max_in_flight: int,
     phases: str,
     planned_rate: float,
+    achieved_rate: float | None,
 ) -> dict[str, object]:
-    """The `stress` part of `resilience stress --json`: the schedule, the drops, the series."""
+    """The `stress` part of `resilience stress --json`: the schedule, the drops, the series.
+
+    `achieved_rate` is the arrivals over the span their launches took (`StressResult`).
+    """
     return {
         "duration_s": round(duration, 6),
         "interval_s": interval,
         "target_rate": round(planned_rate, 6),
-        "achieved_rate": round(arrivals / duration, 3) if duration > 0 else None,
+        "achieved_rate": None if achieved_rate is None else round(achieved_rate, 3),
         "arrivals": arrivals,
         "dropped": dropped,
         "max_in_flight": max_in_flight,

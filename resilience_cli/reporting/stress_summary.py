@@ -53,6 +53,10 @@ class FinishedStress(Protocol):
     def interval(self) -> float: ...  # noqa: D102
     @property
     def planned_rate(self) -> float: ...  # noqa: D102
+    @property
+    def achieved_rate(self) -> float | None: ...  # noqa: D102
+    @property
+    def launch_span(self) -> float: ...  # noqa: D102
 
 
 def render_stress(
@@ -62,10 +66,12 @@ def render_stress(
     load = Table.grid(padding=(0, 2))
     load.add_column(no_wrap=True)
     load.add_column()
-    achieved = result.arrivals / result.duration if result.duration > 0 else 0.0
+    achieved = result.achieved_rate or 0.0
+    # Over the span the launches took: the schedule's, stretched by a late last launch.
+    span = result.launch_span or result.duration
     load.add_row(
         "arrivals",
-        f"{result.arrivals:,} in {seconds_text(result.duration)}: {achieved:,.1f}/s"
+        f"{result.arrivals:,} in {seconds_text(span)}: {achieved:,.1f}/s"
         f" (asked {result.planned_rate:,.4g}/s)",
     )
     load.add_row(

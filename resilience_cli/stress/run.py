@@ -128,6 +128,17 @@ class StressResult:
     elapsed: float
     interrupted: bool
     target: str
+    launch_span: float = 0.0
+
+    @property
+    def achieved_rate(self) -> float | None:
+        """Arrivals per second over the span their launches took (None if none passed).
+
+        A late loop never skips an arrival: it launches it late, so the last launch comes
+        after the schedule's end, and the rate falls below the target. An interrupted run
+        counts the time it had.
+        """
+        return self.arrivals / self.launch_span if self.launch_span > 0 else None
 
     @property
     def transitions(self) -> tuple[Transition, ...]:
@@ -359,6 +370,7 @@ class _Stress:
         self._lateness = Latencies()
         self._series = StressSeries(plan.windows)
         self._arrivals = self._dropped = 0
+        self._launch_span: float | None = None  # seconds the launches took, once they end
         self._closed = 0  # rows closed so far
         self._in_flight = self._peak = 0
         self._started = 0.0
@@ -411,6 +423,8 @@ class _Stress:
             task = asyncio.current_task()
             if task is not None:
                 task.uncancel()  # handled here: save and report what we have
+            if self._launch_span is None:  # cut while arrivals came: the time they had
+                self._launch_span = clock.monotonic() - self._started
             await self._cut()
         finally:
             await client.aclose()
@@ -438,6 +452,7 @@ class _Stress:
             elapsed=elapsed,
             interrupted=interrupted,
             target=self._target.describe(),
+            launch_span=self._launch_span or 0.0,
         )
 
     # -- the run ---------------------------------------------------------------------------
@@ -461,13 +476,15 @@ class _Stress:
         requests = iter(plan_requests(plan.profile.arrival_count, plan.mix, plan.seed))
         recorder = self.recorder
         loop = asyncio.get_running_loop()
+        late = 0.0
         for at, request in zip(plan.profile.arrivals(), requests, strict=False):
             due = started + at
             now = clock.monotonic()
             if due > now:
                 await asyncio.sleep(due - now)
                 now = clock.monotonic()
-            self._lateness.add(max(0.0, now - due))
+            late = max(0.0, now - due)
+            self._lateness.add(late)
             self._arrivals += 1
             self._close_due(at)
             self._series.arrive(at)
@@ -484,6 +501,8 @@ class _Stress:
             task = loop.create_task(self._call(client, request, due))
             self._calls.add(task)
             task.add_done_callback(self._calls.discard)
+        # The schedule's span, stretched by as much as its last launch was late.
+        self._launch_span = plan.profile.duration + late
 
     async def _call(self, client: ResilientClient, request: Request, due: float) -> None:
         failed: list[Reason] = []

@@ -159,6 +159,7 @@ async def test_a_seed_gives_the_same_run_every_time(clock, tmp_path):
             max_in_flight=result.plan.max_in_flight,
             phases="",
             planned_rate=result.planned_rate,
+            achieved_rate=result.achieved_rate,
         )
 
     the_plan = plan(duration=30, breaker=BreakerConfig(open_for=5))
@@ -253,3 +254,63 @@ async def test_the_target_starts_before_the_first_arrival_is_due(clock, tmp_path
     assert result.tally.total().latencies.max < 0.1
     assert result.arrivals == 40
     assert result.elapsed == pytest.approx(2.0)
+
+
+def stalling_target(clock, on_request: int, seconds: float):
+    """An in-process target whose `on_request`-th request holds the whole loop `seconds`."""
+    seen = 0
+
+    class StallingTarget(InProcessTarget):
+        def transport(self) -> httpx.AsyncBaseTransport | None:
+            inner = super().transport()
+
+            class Stall(httpx.AsyncBaseTransport):
+                async def handle_async_request(self, request):
+                    nonlocal seen
+                    seen += 1
+                    if seen == on_request:
+                        clock.jump(seconds)  # the loop is busy: no arrival is launched
+                    assert inner is not None
+                    return await inner.handle_async_request(request)
+
+            return Stall()
+
+    return StallingTarget(3, clock.wall)
+
+
+def achieved_rate(result) -> object:
+    return stress_document(
+        rows=result.rows,
+        moments=result.moments,
+        transition_count=result.transition_count,
+        arrivals=result.arrivals,
+        dropped=result.dropped,
+        lateness=result.lateness,
+        duration=result.duration,
+        interval=result.interval,
+        max_in_flight=result.plan.max_in_flight,
+        phases="",
+        planned_rate=result.planned_rate,
+        achieved_rate=result.achieved_rate,
+    )["achieved_rate"]
+
+
+async def test_the_achieved_rate_counts_the_span_the_launches_took(clock, tmp_path):
+    """A loop held 1 s at 9.45 s launches the rest late, the last 0.5 s late: 200 in 10.5 s."""
+    on_time = await stress(clock, tmp_path / "a", plan())
+    assert achieved_rate(on_time) == 20.0
+    late = await stress(clock, tmp_path / "b", plan(), target=stalling_target(clock, 190, 1.0))
+    assert late.arrivals == 200
+    assert late.lateness.max == pytest.approx(0.95)  # the arrival due at 9.5 s
+    assert achieved_rate(late) == pytest.approx(200 / 10.5, abs=1e-3)
+
+
+async def test_an_interrupted_run_rates_its_arrivals_over_the_time_they_had(clock, tmp_path):
+    """Cut at 4 s into a 10 s run at 20/s: 80 arrivals in 4 s is 20/s, not 80 in 10 s."""
+    task = asyncio.ensure_future(stress(clock, tmp_path, plan()))
+    await asyncio.sleep(3.99)
+    task.cancel()
+    result = await task
+    assert result.interrupted
+    assert result.arrivals == 80
+    assert achieved_rate(result) == pytest.approx(20.0, abs=0.1)
