@@ -10,6 +10,8 @@ from typing import Final
 
 LOG_FILE: Final = Path("logs/app.log")  # the decision log, relative to the working folder
 LOCK_TIMEOUT: Final = 10.0  # seconds a command waits for another one's state lock
+LOG_MAX_BYTES: Final = 10 * 1024 * 1024  # the log rotates before it passes 10 MiB
+LOG_BACKUPS: Final = 3  # rotated logs kept: app.log.1 (the newest) to app.log.3
 
 TIMEOUT_ATTEMPT: Final = 2.0  # the teaching demo's client timeout: /delay/3 times out
 TIMEOUT_TOTAL: Final = 10.0

@@ -11,13 +11,29 @@ from typing import Final
 MAX_SECONDS: Final = 86_400.0
 """Every duration: timeouts, backoff, waits, open windows, pauses, `--seconds`: a day."""
 
-MAX_CALLS: Final = 1_000_000
-"""`-n` and a step's `count`. A run keeps 8 bytes a call (its duration), but the decision
-log still writes about 0.5 KB a call while the breaker refuses them: 1,000,000 calls can
-write ~0.5 GB of log. The bound rises once repeated decisions are summarised in the log."""
+MAX_CALLS: Final = 100_000_000
+"""`-n`, a step's `count`, and a stress run's arrivals. Neither memory nor the log grows
+with calls any more (durations go into a fixed-size histogram, repeated decisions are
+summed up once a second, and the log rotates), so the bound is one of time: at the
+10,000 to 15,000 calls a second a virtual-time run makes here, 10**8 calls take hours."""
 
 MAX_CONCURRENCY: Final = 1_000
 """`-c` and `concurrency`; a run also never offers more calls at once than it makes."""
+
+MAX_ARRIVAL_RATE: Final = 100_000.0
+"""A stress run's arrivals per second: far past what one process sends (thousands)."""
+
+MAX_IN_FLIGHT: Final = 100_000
+"""A stress run's `--max-in-flight`: each call in flight is a task of a few KB."""
+
+MIN_INTERVAL: Final = 0.1
+"""A stress run's `--interval`: the live view looks ten times a second at most."""
+
+MAX_INTERVALS: Final = 100_000
+"""Rows in a stress run's series (duration / interval): a row is a few hundred bytes."""
+
+MAX_PORT: Final = 65_535
+"""`--metrics-port`: the highest TCP port."""
 
 MAX_SEED: Final = 2**63 - 1
 """Seeds are 0 to 2**63 - 1."""
@@ -75,3 +91,12 @@ MIN_WATCH_INTERVAL: Final = 0.1
 MAX_TRACE_RECORDS: Final = 2_000_000
 """Events in a trace (`--record`, and what `compare` reads): about 160 MB of JSON lines,
 some 80 minutes of arrivals and answers at 100 calls a second with retries."""
+
+MIN_LOG_BYTES: Final = 4096
+"""`--log-max-bytes`: at least a page, so that a rotated file holds a few lines."""
+
+MAX_LOG_BYTES: Final = 2**40
+"""`--log-max-bytes`: a TiB."""
+
+MAX_LOG_BACKUPS: Final = 100
+"""`--log-backups`."""

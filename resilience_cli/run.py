@@ -8,8 +8,8 @@ A run with the breaker switched off (`breaker: null`) leaves the state file exac
 was: it takes no lock and writes nothing, and reads the file only to show the breaker.
 
 Each call is counted as it ends (`measure.RunTally`) and then let go: a run keeps no
-list of calls, so its memory does not grow with them (apart from each call's duration,
-8 bytes, for the exact percentiles).
+list of calls, and its durations go into a histogram of bounded size, so its memory does
+not grow with the number of calls.
 
 Ctrl-C (or SIGTERM, SIGHUP) cancels the run's task. The calls in flight are cancelled,
 the breaker state is saved as it stands, and the run returns what it has with
@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     from resilience_cli.trace import Recorder
 
 # The failed attempts of the call a worker has in flight; each worker task has its own.
-_IN_FLIGHT: Final[ContextVar[list[Reason] | None]] = ContextVar("in_flight", default=None)
+IN_FLIGHT: Final[ContextVar[list[Reason] | None]] = ContextVar("in_flight", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +73,22 @@ class CallResult:
     request: Request
     began: float
     outcome: CallOutcome[httpx.Response]
+
+
+class CallMeter(Protocol):
+    """Counts a run's calls for its metrics (`metrics.RunMeter` is one); an event sink too."""
+
+    def attach(self, patterns: Pipeline[httpx.Response]) -> None:
+        """Read the gauges from these patterns."""
+        ...
+
+    def call(self, outcome: CallOutcome[httpx.Response], duration: float) -> None:
+        """A call finished after `duration` seconds."""
+        ...
+
+    def __call__(self, event: Event, /) -> None:
+        """A pattern decided something."""
+        ...
 
 
 class Calls(Protocol):
@@ -174,6 +190,7 @@ async def execute(  # noqa: PLR0913 - the run's collaborators, each injected
     target: Target,
     events: EventSink | None = None,
     on_call: Callable[[CallResult], None] | None = None,
+    on_pipeline: Callable[[Pipeline[httpx.Response]], None] | None = None,
     note: Callable[[str], None] | None = None,
     patient: bool = True,
     recorder: Recorder | None = None,
@@ -183,7 +200,8 @@ async def execute(  # noqa: PLR0913 - the run's collaborators, each injected
     `note` hears about waits for another command's state lock, and once about a target
     that cannot be reached at all; `patient=False` does not wait for the lock at all
     (clean-up after Ctrl-C). `recorder` hears each call's arrival and each upstream
-    answer (`--record`).
+    answer (`--record`). `on_pipeline` is handed the pipeline before the first call (the
+    metrics read its patterns' gauges).
     """
     run = _Run(
         plan,
@@ -194,6 +212,7 @@ async def execute(  # noqa: PLR0913 - the run's collaborators, each injected
         note=note,
         recorder=recorder,
     )
+    run.on_pipeline = on_pipeline
     if isinstance(store, RedisStore):
         # Shared live: no lock, no snapshot; each admission and outcome is a step on the
         # server. Switched off, the breaker is only looked at.
@@ -287,6 +306,7 @@ class _Run:
         self._events = events
         self._on_call = on_call
         self._note = note
+        self.on_pipeline: Callable[[Pipeline[httpx.Response]], None] | None = None
 
     async def __call__(self, side: _InMemory | _Shared) -> RunResult:
         plan, clock, target = self._plan, self._clock, self._target
@@ -299,8 +319,10 @@ class _Run:
             shared_breaker=side.shared,
             fallback=FALLBACK,
             classifier=HttpClassifier(clock, plan.failure_rule),
-            events=_AttemptWatch(self._events),
+            events=AttemptWatch(self._events),
         )
+        if self.on_pipeline is not None:
+            self.on_pipeline(pipeline)
         client = ResilientClient(
             pipeline,
             target,
@@ -336,7 +358,7 @@ class _Run:
         )
 
 
-class _AttemptWatch:
+class AttemptWatch:
     """Passes every event on, and notes each failed attempt against the call in flight.
 
     The pipeline reports a call when it ends; a call cancelled mid-way never ends, yet the
@@ -350,8 +372,9 @@ class _AttemptWatch:
         self._forward = forward
 
     def __call__(self, event: Event, /) -> None:
+        """Note a failed attempt against the call in flight, and pass the event on."""
         if isinstance(event, AttemptFailed):
-            failed = _IN_FLIGHT.get()
+            failed = IN_FLIGHT.get()
             if failed is not None:
                 failed.append(Reason(event.reason))
         if self._forward is not None:
@@ -392,7 +415,7 @@ class _Workers:
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
             failed: list[Reason] = []
-            _IN_FLIGHT.set(failed)
+            IN_FLIGHT.set(failed)
             try:
                 outcome = await self._client.send(request)
             except asyncio.CancelledError:

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
     from resilience_cli.client import Target
     from resilience_cli.proxy import FaultProxy, FaultSwitch
-    from resilience_cli.upstream import UpstreamServer
+    from resilience_cli.upstream import ASGIApp, UpstreamServer
+    from resilience_cli.upstream.fault_control import LiveFaults
 
 EMBEDDED_HOST = "127.0.0.1"
 IN_PROCESS_URL = "http://upstream.invalid"
@@ -49,12 +50,24 @@ class RemoteTarget:
         return redact_url(self.base_url)
 
 
+def embedded_app(seed: int, wall: Callable[[], float], faults: LiveFaults | None) -> ASGIApp:
+    """The embedded app; with faults, it consults them and answers `/fault` too."""
+    from resilience_cli.upstream import UpstreamApp  # noqa: PLC0415 - lazy
+    from resilience_cli.upstream.fault_control import FaultControl  # noqa: PLC0415 - lazy
+
+    app = UpstreamApp(seed, wall=wall, faults=faults)
+    return app if faults is None else FaultControl(app, faults)
+
+
 class EmbeddedTarget:
     """The embedded upstream, served on an ephemeral loopback port while a command runs."""
 
-    def __init__(self, seed: int, wall: Callable[[], float]) -> None:
+    def __init__(
+        self, seed: int, wall: Callable[[], float], faults: LiveFaults | None = None
+    ) -> None:
         self._seed = seed
         self._wall = wall
+        self._faults = faults
         self._server: UpstreamServer | None = None
         self._served_at: str | None = None
 
@@ -64,15 +77,11 @@ class EmbeddedTarget:
         No connection cap: the command's own client, sized by its concurrency, is the one
         caller, and a cap below it would answer the run's own calls with 503.
         """
-        from resilience_cli.upstream import (  # noqa: PLC0415 - lazy
-            ServerLimits,
-            UpstreamApp,
-            UpstreamServer,
-        )
+        from resilience_cli.upstream import ServerLimits, UpstreamServer  # noqa: PLC0415 - lazy
 
         if self._server is None:
             server = UpstreamServer(
-                UpstreamApp(self._seed, wall=self._wall),
+                embedded_app(self._seed, self._wall, self._faults),
                 EMBEDDED_HOST,
                 0,
                 limits=ServerLimits(max_connections=None),
@@ -119,10 +128,10 @@ class InProcessTarget:
     This is what virtual-time runs use: nothing is in flight outside the event loop.
     """
 
-    def __init__(self, seed: int, wall: Callable[[], float]) -> None:
-        from resilience_cli.upstream import UpstreamApp  # noqa: PLC0415 - lazy
-
-        self._transport = httpx.ASGITransport(app=UpstreamApp(seed, wall=wall))
+    def __init__(
+        self, seed: int, wall: Callable[[], float], faults: LiveFaults | None = None
+    ) -> None:
+        self._transport = httpx.ASGITransport(app=embedded_app(seed, wall, faults))
 
     async def start(self) -> str:
         """A placeholder URL: the transport never resolves it."""

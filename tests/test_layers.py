@@ -50,6 +50,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "resilience_cli.reporting",
         "resilience_cli.scenarios",
         "resilience_cli.run",
+        "resilience_cli.stress",
         "resilience_cli.client",
         "resilience_cli.cli",
         "resilience_cli.export",
@@ -64,12 +65,50 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "resilience_cli.scenarios",
         "resilience_cli.cli",
     ),
+    # Stress runs calls as `run` does, beside it: scenarios and the command line use it.
+    "resilience_cli.stress": (
+        "rich",
+        "prometheus_client",
+        "resilience_cli.reporting",
+        "resilience_cli.scenarios",
+        "resilience_cli.cli",
+        "resilience_cli.export",
+    ),
+    # The fault model is pure data: the upstream and a proxy consult it, it knows neither.
+    "resilience_cli.faults": (
+        "asyncio",
+        "httpx",
+        "rich",
+        "resilience_cli.upstream",
+        "resilience_cli.client",
+        "resilience_cli.run",
+        "resilience_cli.stress",
+        "resilience_cli.cli",
+    ),
     "resilience_cli.scenarios": (
+        "prometheus_client",
         "resilience_cli.reporting",
         "resilience_cli.cli",
         "resilience_cli.export",
     ),
-    "resilience_cli.reporting": ("resilience_cli.cli", "resilience_cli.run"),
+    "resilience_cli.reporting": (
+        "resilience_cli.cli",
+        "resilience_cli.run",
+        "resilience_cli.stress",
+    ),
+    # Metrics read the patterns and count outcomes; the commands wire them to a run.
+    "resilience_cli.metrics": (
+        "rich",
+        "httpx",
+        "resilience_cli.reporting",
+        "resilience_cli.scenarios",
+        "resilience_cli.run",
+        "resilience_cli.stress",
+        "resilience_cli.client",
+        "resilience_cli.upstream",
+        "resilience_cli.cli",
+        "resilience_cli.export",
+    ),
     # Compare: presets replayed against a trace; numbers only, rendered by reporting.
     "resilience_cli.compare": (
         "rich",

@@ -18,6 +18,7 @@ from resilience_cli.view import View
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
+    from resilience_cli.metrics import RunMeter
     from resilience_cli.request import Request
     from resilience_cli.run import CallResult
 
@@ -42,9 +43,11 @@ def run_calls(
 ) -> None:
     """Plan, run, log and report one call command (`view`: None picks by the terminal)."""
     from resilience_cli.cli import output, runtime  # noqa: PLC0415
+    from resilience_cli.cli.metrics import metered  # noqa: PLC0415
     from resilience_cli.cli.signals import Interruption  # noqa: PLC0415
     from resilience_cli.eventlog import open_event_log  # noqa: PLC0415
     from resilience_cli.measure import summarize  # noqa: PLC0415
+    from resilience_cli.patterns.events import both  # noqa: PLC0415
     from resilience_cli.reporting import render_summary, summary_document  # noqa: PLC0415
     from resilience_cli.run import (  # noqa: PLC0415
         RunPlan,
@@ -77,6 +80,8 @@ def run_calls(
             run_id=uuid.uuid4().hex[:12],
             command=command,
             warn=output.note,
+            max_bytes=options.log_max_bytes,
+            backups=options.log_backups,
         )
     except OSError as exc:
         if recorder is not None:
@@ -93,15 +98,19 @@ def run_calls(
             fail_on=rule.describe(),
             requests=[request.described() for request in mix],
         )
-        with progress or _NoProgress():
+        with (
+            metered(options.metrics_port, options.metrics_file) as meter,
+            progress or _NoProgress(),
+        ):
             result = runtime.run(
                 execute(
                     plan,
                     clock=clock,
                     store=store,
                     target=target,
-                    events=log,
-                    on_call=None if progress is None else progress.advance,
+                    events=log if meter is None else both(log, meter),
+                    on_call=_on_call(progress, meter),
+                    on_pipeline=None if meter is None else meter.attach,
                     note=output.note,
                     recorder=recorder,
                 ),
@@ -130,6 +139,21 @@ def run_calls(
         )
     if result.interrupted:
         raise typer.Exit(interruption.exit_code)
+
+
+def _on_call(
+    progress: _Progress | None, meter: RunMeter | None
+) -> Callable[[CallResult], None] | None:
+    """What hears of each finished call: the progress bar, the meter, both or neither."""
+    if meter is None:
+        return None if progress is None else progress.advance
+
+    def heard(result: CallResult) -> None:
+        meter.call(result.outcome, result.outcome.duration)
+        if progress is not None:
+            progress.advance(result)
+
+    return heard
 
 
 class _NoProgress:

@@ -29,6 +29,11 @@ COMMANDS: Final = (
     ),
     CommandEntry("error", _CALLS, "N calls to /status/500, which open the circuit breaker."),
     CommandEntry(
+        "stress",
+        "resilience_cli.cli.stress",
+        "Open-loop load for a duration, with fault phases and a live dashboard.",
+    ),
+    CommandEntry(
         "state",
         _BREAKER,
         "Show the breaker: state, fail count, opened_at, time to half-open, recent transitions.",

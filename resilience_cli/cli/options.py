@@ -65,6 +65,8 @@ def _annotation(setting: Setting, command: str) -> object:
     option = typer_option(setting)
     if setting.kind is Kind.TEXTS:
         return Annotated[list[str] | None, option]
+    if setting.repeatable:
+        return Annotated[list[kind] | None, option]  # type: ignore[valid-type]
     if setting.flag_default(command) is None:
         return Annotated[kind | None, option]
     return Annotated[kind, option]
@@ -79,6 +81,10 @@ BaseUrlOption = Annotated[str | None, typer_option(BY_NAME["base_url"])]
 LogFileOption = Annotated[Path, typer_option(BY_NAME["log_file"])]
 LockTimeoutOption = Annotated[float, typer_option(BY_NAME["lock_timeout"])]
 RecordOption = Annotated[Path | None, typer_option(BY_NAME["record"])]
+LogMaxBytesOption = Annotated[int, typer_option(BY_NAME["log_max_bytes"])]
+LogBackupsOption = Annotated[int, typer_option(BY_NAME["log_backups"])]
+MetricsPortOption = Annotated[int | None, typer_option(BY_NAME["metrics_port"])]
+MetricsFileOption = Annotated[Path | None, typer_option(BY_NAME["metrics_file"])]
 
 
 def call_parameters(command: str) -> list[inspect.Parameter]:
@@ -95,7 +101,9 @@ def call_parameters(command: str) -> list[inspect.Parameter]:
     ]
 
 
-SHARED: Final = tuple(setting for setting in SETTINGS if setting.commands == CALL_COMMANDS)
+SHARED: Final = tuple(
+    setting for setting in SETTINGS if set(CALL_COMMANDS) <= set(setting.commands)
+)
 """The settings all three call commands have."""
 
 
@@ -125,9 +133,13 @@ class CallOptions:
     lock_timeout: float
     log_file: Path
     record: Path | None
+    log_max_bytes: int
+    log_backups: int
     virtual_time: bool
     fail_on: str
     policy_flags: Mapping[str, Value]
+    metrics_port: int | None = None
+    metrics_file: Path | None = None
 
     @classmethod
     def parse(cls, values: Mapping[str, object]) -> CallOptions:
@@ -146,9 +158,13 @@ class CallOptions:
             lock_timeout=_one(typed, "lock_timeout", float),
             log_file=_one(typed, "log_file", Path),
             record=_optional(typed, "record", Path),
+            log_max_bytes=_one(typed, "log_max_bytes", int),
+            log_backups=_one(typed, "log_backups", int),
             virtual_time=_one(typed, "virtual_time", bool),
             fail_on=_one(typed, "fail_on", str),
             policy_flags={setting.name: typed[setting.name] for setting in POLICY_SETTINGS},
+            metrics_port=_optional(typed, "metrics_port", int),
+            metrics_file=_optional(typed, "metrics_file", Path),
         )
 
     @property
@@ -158,30 +174,50 @@ class CallOptions:
 
     def failure_rule(self) -> FailureRule:
         """What counts as a failure, from `--fail-on`; a bad item is a usage error."""
-        from resilience_cli.failure_rule import (  # noqa: PLC0415
-            DEFAULT_FAIL_ON,
-            DEFAULT_RULE,
-            parse_fail_on,
-        )
-
-        try:
-            rule = parse_fail_on(self.fail_on)
-        except ValueError as exc:
-            raise UsageError(f"--fail-on: {exc}") from None
-        return DEFAULT_RULE if rule == parse_fail_on(DEFAULT_FAIL_ON) else rule
+        return failure_rule_of(self.fail_on)
 
     def policies(self) -> Policies:
         """The patterns these flags describe; a nonsense value names its flag."""
-        for name, value in self.policy_flags.items():
-            setting = BY_NAME[name]
-            problem = setting.too_large(value)
-            if problem is not None:
-                raise UsageError(f"{setting.flag.split('/')[0]} ({setting.key}): {problem}")
-        try:
-            return build_policies(chosen_by_flags(self.policy_flags))
-        except ConfigError as exc:
-            message = str(exc).removeprefix(f"{exc.field}: ")
-            raise UsageError(f"{flag_of(exc.field)} ({exc.field}): {message}") from None
+        return policies_of(self.policy_flags)
+
+
+def failure_rule_of(fail_on: str) -> FailureRule:
+    """What counts as a failure, from `--fail-on`; a bad item is a usage error."""
+    from resilience_cli.failure_rule import (  # noqa: PLC0415
+        DEFAULT_FAIL_ON,
+        DEFAULT_RULE,
+        parse_fail_on,
+    )
+
+    try:
+        rule = parse_fail_on(fail_on)
+    except ValueError as exc:
+        raise UsageError(f"--fail-on: {exc}") from None
+    return DEFAULT_RULE if rule == parse_fail_on(DEFAULT_FAIL_ON) else rule
+
+
+def policies_of(policy_flags: Mapping[str, Value]) -> Policies:
+    """The patterns the policy flags describe; a nonsense value names its flag."""
+    for name, value in policy_flags.items():
+        setting = BY_NAME[name]
+        problem = setting.too_large(value)
+        if problem is not None:
+            raise UsageError(f"{setting.flag.split('/')[0]} ({setting.key}): {problem}")
+    try:
+        return build_policies(chosen_by_flags(policy_flags))
+    except ConfigError as exc:
+        message = str(exc).removeprefix(f"{exc.field}: ")
+        raise UsageError(f"{flag_of(exc.field)} ({exc.field}): {message}") from None
+
+
+def typed_values(command: str, values: Mapping[str, object]) -> dict[str, Value]:
+    """The values Typer parsed for `command`'s settings, each checked against its kind."""
+    return {
+        setting.name: _typed(setting, values[setting.name])
+        for setting in SETTINGS
+        # Lists (`--phase`, `-H`) are read where they are used (`cli.request_flags`).
+        if command in setting.commands and not setting.repeatable and setting.kind is not Kind.TEXTS
+    }
 
 
 def _typed(setting: Setting, value: object) -> Value:

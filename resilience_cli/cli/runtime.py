@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from resilience_cli.state import JsonFileStore
     from resilience_cli.state.redis_store import RedisStore
     from resilience_cli.trace import TraceWriter
+    from resilience_cli.upstream.fault_control import LiveFaults
 
 T = TypeVar("T")
 
@@ -122,8 +123,19 @@ def choose_clock(*, virtual_time: bool) -> Clock:
     return VirtualClock(wall_origin=WallOrigin.NOW)
 
 
-def choose_target(base_url: str | None, seed: int, clock: Clock, *, virtual_time: bool) -> Target:
-    """The URL the user gave, the embedded upstream on loopback, or in-process (virtual time)."""
+def choose_target(
+    base_url: str | None,
+    seed: int,
+    clock: Clock,
+    *,
+    virtual_time: bool,
+    faults: LiveFaults | None = None,
+) -> Target:
+    """The URL the user gave, the embedded upstream on loopback, or in-process (virtual time).
+
+    Fault phases (`faults`) change how the embedded upstream answers; they are refused
+    with any other URL, whose answers are not ours to change.
+    """
     from resilience_cli.targets import EmbeddedTarget, InProcessTarget, RemoteTarget  # noqa: PLC0415
 
     if virtual_time:
@@ -132,9 +144,14 @@ def choose_target(base_url: str | None, seed: int, clock: Clock, *, virtual_time
                 "--virtual-time runs against the in-process upstream; drop --base-url"
                 " (or RESILIENCE_BASE_URL) to use it"
             )
-        return InProcessTarget(seed, clock.wall)
+        return InProcessTarget(seed, clock.wall, faults)
     if base_url is None:
-        return EmbeddedTarget(seed, clock.wall)
+        return EmbeddedTarget(seed, clock.wall, faults)
+    if faults is not None and faults.schedule:
+        raise UsageError(
+            "fault phases change how the embedded upstream answers, not another server;"
+            " drop --base-url (or RESILIENCE_BASE_URL) to use them"
+        )
     check_base_url(base_url)
     return RemoteTarget(base_url)
 

@@ -16,7 +16,11 @@ from resilience_cli.cli.options import (
     BreakerNameOption,
     JsonOption,
     LockTimeoutOption,
+    LogBackupsOption,
     LogFileOption,
+    LogMaxBytesOption,
+    MetricsFileOption,
+    MetricsPortOption,
     RecordOption,
     StateFileOption,
     StateOption,
@@ -28,6 +32,8 @@ from resilience_cli.errors import EXIT_INTERRUPTED, UsageError
 from resilience_cli.limits import MAX_SEED
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from rich.console import Group
 
     from resilience_cli.cli.prompt import Prompt
@@ -36,6 +42,7 @@ if TYPE_CHECKING:
     from resilience_cli.client import Target
     from resilience_cli.clock import Clock
     from resilience_cli.eventlog import EventLog
+    from resilience_cli.metrics import RunMeter
     from resilience_cli.proxy import FaultSwitch
     from resilience_cli.scenarios import Scenario
     from resilience_cli.scenarios.model import Step
@@ -244,6 +251,10 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     lock_timeout: LockTimeoutOption = defaults.LOCK_TIMEOUT,
     log_file: LogFileOption = defaults.LOG_FILE,
     record: RecordOption = None,
+    log_max_bytes: LogMaxBytesOption = defaults.LOG_MAX_BYTES,
+    log_backups: LogBackupsOption = defaults.LOG_BACKUPS,
+    metrics_port: MetricsPortOption = None,
+    metrics_file: MetricsFileOption = None,
 ) -> None:
     """Run scenario files: each step like its one-liner, each expectation judged.
 
@@ -251,6 +262,7 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     130 on Ctrl-C, 143 on SIGTERM, 129 on SIGHUP (after the `finally` steps ran).
     """
     from resilience_cli.cli import exports, output, runtime  # noqa: PLC0415
+    from resilience_cli.cli.metrics import metered  # noqa: PLC0415
     from resilience_cli.cli.prompt import Prompt  # noqa: PLC0415
     from resilience_cli.cli.signals import Interruption  # noqa: PLC0415
     from resilience_cli.scenarios.runner import overall_exit_code  # noqa: PLC0415
@@ -273,37 +285,36 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     )
     interruption = Interruption()
     recorder = runtime.open_trace(record, clock, source="run")
-    log = _open_run_log(log_file, clock, recorder)
+    log = _open_run_log(log_file, clock, recorder, max_bytes=log_max_bytes, backups=log_backups)
+
+    def store_for(scenario: Scenario) -> BreakerStore | RedisStore:
+        """The file's `state:` key, unless a flag or the environment names a store."""
+        if scenario.state is None or state or state_file is not None:
+            return store
+        return runtime.open_store(
+            StoreChoice(None, scenario.state, breaker, store_unavailable),
+            clock,
+            lock_timeout,
+            virtual_time=virtual_time,
+        )
+
     reports: list[ScenarioReport] = []
     try:
-        for source, scenario in loaded:
-            if seed is not None:
-                scenario = scenario.model_copy(update={"seed": seed})  # noqa: PLW2901
-            own = scenario.state is not None and not state and state_file is None
-            report = _run_one(
-                source,
-                scenario,
+        with metered(metrics_port, metrics_file) as meter:
+            reports = _run_all(
+                loaded,
+                seed=seed,
                 clock=clock,
                 out=out,
                 base_url=base_url,
                 virtual_time=virtual_time,
                 prompt=prompt,
-                # The file's `state:` key, unless a flag or the environment names a store.
-                store=runtime.open_store(
-                    StoreChoice(None, scenario.state, breaker, store_unavailable),
-                    clock,
-                    lock_timeout,
-                    virtual_time=virtual_time,
-                )
-                if own
-                else store,
+                store_for=store_for,
                 log=log,
                 interruption=interruption,
                 recorder=recorder,
+                meter=meter,
             )
-            reports.append(report)
-            if report.exit_code == EXIT_INTERRUPTED:
-                break
     finally:
         log.close()
         runtime.close_trace(recorder)
@@ -359,6 +370,47 @@ def _check_endpoints(loaded: list[tuple[str, Scenario]], base_url: str | None) -
             )
 
 
+def _run_all(  # noqa: PLR0913 - what each file's run needs
+    loaded: list[tuple[str, Scenario]],
+    *,
+    seed: int | None,
+    clock: Clock,
+    out: ScenarioOutput,
+    base_url: str | None,
+    virtual_time: bool,
+    prompt: Prompt | None,
+    store_for: Callable[[Scenario], BreakerStore | RedisStore],
+    log: EventLog,
+    interruption: Interruption,
+    recorder: Recorder | None,
+    meter: RunMeter | None,
+) -> list[ScenarioReport]:
+    """Run each file in turn; an interruption stops the ones after it."""
+    reports: list[ScenarioReport] = []
+    for source, loaded_scenario in loaded:
+        scenario = (
+            loaded_scenario if seed is None else loaded_scenario.model_copy(update={"seed": seed})
+        )
+        report = _run_one(
+            source,
+            scenario,
+            clock=clock,
+            out=out,
+            base_url=base_url,
+            virtual_time=virtual_time,
+            prompt=prompt,
+            store=store_for(scenario),
+            log=log,
+            interruption=interruption,
+            recorder=recorder,
+            meter=meter,
+        )
+        reports.append(report)
+        if report.exit_code == EXIT_INTERRUPTED:
+            break
+    return reports
+
+
 def _say_why_a_step_could_not_run(reports: list[ScenarioReport]) -> None:
     """One `error:` line on stderr for the first step that could not run (exit 2 or 3).
 
@@ -398,14 +450,27 @@ def _write_reports(
         _append(Path(summary_path), github_summary(reports))
 
 
-def _open_run_log(log_file: Path, clock: Clock, recorder: TraceWriter | None) -> EventLog:
+def _open_run_log(
+    log_file: Path,
+    clock: Clock,
+    recorder: TraceWriter | None,
+    *,
+    max_bytes: int,
+    backups: int,
+) -> EventLog:
     """The run's decision log; a path that cannot be one closes the trace and is exit 2."""
     from resilience_cli.cli import output  # noqa: PLC0415
     from resilience_cli.eventlog import open_event_log  # noqa: PLC0415
 
     try:
         return open_event_log(
-            log_file, clock=clock, run_id=uuid.uuid4().hex[:12], command="run", warn=output.note
+            log_file,
+            clock=clock,
+            run_id=uuid.uuid4().hex[:12],
+            command="run",
+            warn=output.note,
+            max_bytes=max_bytes,
+            backups=backups,
         )
     except OSError as exc:
         if recorder is not None:
@@ -426,6 +491,7 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
     log: EventLog,
     interruption: Interruption,
     recorder: Recorder | None,
+    meter: RunMeter | None = None,
 ) -> ScenarioReport:
     from resilience_cli.cli import output, runtime  # noqa: PLC0415
     from resilience_cli.reporting.scenario import (  # noqa: PLC0415
@@ -490,6 +556,7 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
             environ=os.environ,
             faults=switch,
             recorder=recorder,
+            meter=meter,
         ),
         clock,
         interruption=interruption,

@@ -4,16 +4,16 @@ The layer both sides read: the run feeds it, scenarios judge from it, reporting 
 it. It holds numbers only, with no Rich, no httpx and nothing of the layers that use it
 (a test checks the imports):
 
-- `Latencies`: durations, with count, min, max, mean and nearest-rank percentiles;
-  mergeable. `percentile` is the one nearest-rank percentile of the project.
+- `Latencies`: durations in a log-bucketed histogram: exact count, min and max, and
+  nearest-rank percentiles within 0.5 % of the exact ones; mergeable. `percentile` is
+  the exact nearest rank of a sorted list, the figure the histogram estimates.
 - `RunTally`: a run's counters (calls by kind and endpoint, retries, attempts, reasons),
   fed each finished call as it ends; the run keeps no list of calls.
 - `RunSummary` and `summarize`: the end-of-run numbers every report shows.
 - `StepStatus` and `RunStatus`: how a scenario step and a scenario ended.
 
-Memory is bounded by design, apart from what exact percentiles need: today `Latencies`
-keeps 8 bytes per call. The streaming statistics of the stress work (a log-bucketed
-histogram, a time series per interval) belong here, behind the same interfaces.
+Memory is bounded by design: counters, and histograms of at most a few thousand
+buckets, whatever the number of calls.
 """
 
 from resilience_cli.measure.latencies import Latencies, percentile

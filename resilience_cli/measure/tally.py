@@ -38,8 +38,8 @@ class EndpointTally:
         self.retries = 0
         self.latencies = Latencies()
 
-    def add(self, outcome: CallOutcome[T]) -> None:
-        """Count one finished call."""
+    def add(self, outcome: CallOutcome[T], latency: float | None = None) -> None:
+        """Count one finished call; `latency` (else its own duration) goes to `latencies`."""
         self.calls += 1
         kind = outcome.kind
         if kind is OutcomeKind.SUCCESS:
@@ -51,7 +51,7 @@ class EndpointTally:
         else:
             self.failed += 1
         self.retries += outcome.retries
-        self.latencies.add(outcome.duration)
+        self.latencies.add(outcome.duration if latency is None else latency)
 
     @classmethod
     def combined(cls, parts: Collection[EndpointTally]) -> EndpointTally:
@@ -84,12 +84,16 @@ class RunTally:
         self.attempts = 0
         self.cut_short = 0
 
-    def add(self, label: str, outcome: CallOutcome[T]) -> None:
-        """Count one finished call to the endpoint `label`."""
+    def add(self, label: str, outcome: CallOutcome[T], latency: float | None = None) -> None:
+        """Count one finished call to the endpoint `label`.
+
+        `latency` is what its latency is taken to be, when not its own duration: a stress
+        run counts from the arrival's scheduled time, so that a late start counts too.
+        """
         row = self._endpoints.get(label)
         if row is None:
             row = self._endpoints[label] = EndpointTally()
-        row.add(outcome)
+        row.add(outcome, latency)
         if outcome.kind in _GAVE_UP and outcome.reason is not None:
             self._fallbacks[outcome.reason] += 1
         self.attempts += len(outcome.attempts)

@@ -113,6 +113,16 @@ class EventSink(Protocol):
         ...
 
 
+def both(first: EventSink, second: EventSink) -> EventSink:
+    """A sink that hands every event to `first`, then to `second`."""
+
+    def each(event: Event, /) -> None:
+        first(event)
+        second(event)
+
+    return each
+
+
 class EventList:
     """A sink that keeps events in a list, for tests and for end-of-run reports."""
 

@@ -31,6 +31,7 @@ from resilience_cli.errors import (
 from resilience_cli.failure_rule import DEFAULT_RULE, parse_fail_on
 from resilience_cli.measure import RunStatus, StepStatus, summarize
 from resilience_cli.mix import delay_mix, parse_mix, status_mix
+from resilience_cli.patterns.events import both
 from resilience_cli.run import RunPlan, execute, failure_rules, plan_requests
 from resilience_cli.scenarios.metrics import (
     breaker_step_metrics,
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
     from resilience_cli.patterns import CircuitBreaker, EventSink, Transition
     from resilience_cli.proxy.faults import FaultSwitch
     from resilience_cli.request import Request
+    from resilience_cli.run import CallMeter
     from resilience_cli.scenarios.metrics import Metric, Verdict
     from resilience_cli.scenarios.model import Scenario, Step
     from resilience_cli.state import BreakerStore
@@ -150,6 +152,7 @@ class _Context:
     faults: FaultSwitch | None
     recorder: Recorder | None
     memory: TraceMemory | None  # what the run has called so far, for compare steps
+    meter: CallMeter | None = None
 
 
 async def run_scenario(  # noqa: PLR0913 - the run's collaborators, each injected
@@ -169,6 +172,7 @@ async def run_scenario(  # noqa: PLR0913 - the run's collaborators, each injecte
     environ: Mapping[str, str] | None = None,
     faults: FaultSwitch | None = None,
     recorder: Recorder | None = None,
+    meter: CallMeter | None = None,
 ) -> ScenarioReport:
     """Run every step, then `finally`, and judge each step's expectations.
 
@@ -179,6 +183,7 @@ async def run_scenario(  # noqa: PLR0913 - the run's collaborators, each injecte
     `expanded_requests`: a variable not set would stop the step that uses it). `faults`
     is the switch of the proxy `target_for` stands in front of, which `faults:` steps set.
     `recorder` hears each call's arrival and each upstream answer of every call step.
+    `meter` counts the calls of every call step, and reads each step's patterns.
     """
     memory = None
     if any(step.kind == "compare" for _, step in scenario.sections()):
@@ -196,6 +201,7 @@ async def run_scenario(  # noqa: PLR0913 - the run's collaborators, each injecte
         faults,
         recorder,
         memory,
+        meter,
     )
     started_wall, started = clock.wall(), clock.monotonic()
     reports: list[StepReport] = []
@@ -328,6 +334,12 @@ def _requests(context: _Context, step: Step) -> tuple[Request, ...]:
     return mix
 
 
+def _with_meter(events: EventSink | None, meter: CallMeter | None) -> EventSink | None:
+    if meter is None:
+        return events
+    return meter if events is None else both(events, meter)
+
+
 async def _call_step(
     context: _Context, section: str, index: int, step: Step, *, patient: bool
 ) -> StepReport:
@@ -337,6 +349,7 @@ async def _call_step(
         raise TypeError(f"a {step.kind} step makes no calls")
     requests = _requests(context, step)
     rule = _failure_rule(scenario, step)
+    meter = context.meter
     plan = RunPlan(
         calls=plan_requests(settings.count, requests, scenario.seed),
         policies=scenario.resolved_policies(step),
@@ -349,7 +362,11 @@ async def _call_step(
         clock=context.clock,
         store=context.store,
         target=context.target_for(),
-        events=context.events,
+        events=_with_meter(context.events, meter),
+        on_call=None
+        if meter is None
+        else lambda done: meter.call(done.outcome, done.outcome.duration),
+        on_pipeline=None if meter is None else meter.attach,
         note=context.note,
         patient=patient,
         recorder=context.recorder,

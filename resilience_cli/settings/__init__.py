@@ -25,6 +25,7 @@ from resilience_cli.settings._policy_table import PATTERNS, POLICY_SETTINGS
 from resilience_cli.settings._run_table import RUN_SETTINGS
 from resilience_cli.settings._setting import (
     CALL_COMMANDS,
+    LOAD_COMMANDS,
     Kind,
     Pattern,
     Setting,
@@ -48,6 +49,7 @@ __all__ = [
     "BY_KEY",
     "BY_NAME",
     "CALL_COMMANDS",
+    "LOAD_COMMANDS",
     "PATTERNS",
     "POLICY_SETTINGS",
     "RUN_SETTINGS",

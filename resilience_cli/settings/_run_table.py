@@ -10,7 +10,7 @@ from typing import Final
 
 from resilience_cli import defaults, limits
 from resilience_cli.mix import DEFAULT_MIX
-from resilience_cli.settings._setting import Kind, Setting
+from resilience_cli.settings._setting import CALL_COMMANDS, Kind, Setting
 
 _OUTPUT: Final = "Output and state"
 _REQUEST: Final = "What each call sends"
@@ -23,7 +23,10 @@ RUN_SETTINGS: Final = (
         DEFAULT_MIX,
         "Weighted paths /path:weight,..., drawn with the seed; a comma before a digit stays"
         " in the path: /status/200,500:1 is one path",
-        commands=("invoke",),
+        commands=("invoke", "stress"),
+        # Under stress the faults are the phases': the default mix's own 500s and slow
+        # calls would blur them.
+        per_command=(("stress", "/get:1"),),
     ),
     Setting(
         "--seconds",
@@ -43,13 +46,13 @@ RUN_SETTINGS: Final = (
         " 200:0.7,500:0.3 (weighted)",
         commands=("error",),
     ),
-    # -- what each call sends (invoke) --------------------------------------------------
+    # -- what each call sends (invoke, stress) ------------------------------------------
     Setting(
         "--method",
         Kind.TEXT,
         "GET",
         "HTTP method of every call: GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS",
-        commands=("invoke",),
+        commands=("invoke", "stress"),
         panel=_REQUEST,
     ),
     Setting(
@@ -59,7 +62,7 @@ RUN_SETTINGS: Final = (
         "A header sent with every call, 'Name: value' (repeat for more); ${VAR} takes the"
         " value from the environment, and it is never shown",
         short="-H",
-        commands=("invoke",),
+        commands=("invoke", "stress"),
         panel=_REQUEST,
         shown_default="none",
     ),
@@ -68,7 +71,7 @@ RUN_SETTINGS: Final = (
         Kind.TEXTS,
         None,
         "A query parameter name=value added to every call (repeat for more); ${VAR} expands",
-        commands=("invoke",),
+        commands=("invoke", "stress"),
         panel=_REQUEST,
         shown_default="none",
     ),
@@ -78,7 +81,7 @@ RUN_SETTINGS: Final = (
         None,
         "The body of every call, or @FILE to send a file's content; ${VAR} expands",
         short="-d",
-        commands=("invoke",),
+        commands=("invoke", "stress"),
         panel=_REQUEST,
         shown_default="none",
     ),
@@ -87,7 +90,7 @@ RUN_SETTINGS: Final = (
         Kind.TEXT,
         None,
         "A JSON body, sent with Content-Type: application/json; ${VAR} expands inside its strings",
-        commands=("invoke",),
+        commands=("invoke", "stress"),
         panel=_REQUEST,
         shown_default="none",
     ),
@@ -99,6 +102,65 @@ RUN_SETTINGS: Final = (
         " answer not listed succeeds, a timeout or error not listed falls back uncounted",
         panel=_REQUEST,
     ),
+    # -- what a stress run asks for ----------------------------------------------------------
+    Setting(
+        "--duration",
+        Kind.TEXT,
+        None,
+        "How long arrivals come: 30s, 500ms, 5m or a number of seconds, at most a day"
+        " (--stages set it themselves)",
+        commands=("stress",),
+        shown_default="30s",
+    ),
+    Setting(
+        "--arrival-rate",
+        Kind.NUMBER,
+        None,
+        "Arrivals per second, scheduled by the clock whatever the answers (open loop); with"
+        " --stages, the rate they start from",
+        unit="/s",
+        low=0,
+        high=limits.MAX_ARRIVAL_RATE,
+        commands=("stress",),
+        shown_default="20/s (0 with --stages)",
+    ),
+    Setting(
+        "--stages",
+        Kind.TEXT,
+        None,
+        "Ramp the arrival rate as k6 does, DURATION:RATE,... (10s:50,20s:200,10s:0): a"
+        " straight line to each stage's rate over its duration",
+        commands=("stress",),
+    ),
+    Setting(
+        "--max-in-flight",
+        Kind.WHOLE,
+        500,
+        "Calls in flight at most; an arrival past it is dropped and counted, never delayed",
+        low=1,
+        high=limits.MAX_IN_FLIGHT,
+        commands=("stress",),
+    ),
+    Setting(
+        "--interval",
+        Kind.SECONDS,
+        1.0,
+        "Seconds per row of the time series, per progress line and per timeline cell",
+        unit="s",
+        low=limits.MIN_INTERVAL,
+        high=3600,
+        commands=("stress",),
+    ),
+    Setting(
+        "--phase",
+        Kind.TEXT,
+        None,
+        "A fault phase AT:FAULT, repeatable: from AT into the run the embedded upstream"
+        " applies FAULT: healthy, status=CODE@CHANCE, delay=SECONDS@CHANCE (a chance left out"
+        " is 1), or both joined by a comma: 10s:status=500@0.6, 25s:delay=3s@0.3, 40s:healthy",
+        commands=("stress",),
+        repeatable=True,
+    ),
     # -- the run ---------------------------------------------------------------------------
     Setting(
         "--count",
@@ -108,6 +170,7 @@ RUN_SETTINGS: Final = (
         short="-n",
         low=1,
         high=limits.MAX_CALLS,
+        commands=CALL_COMMANDS,
         per_command=(("delay", 8), ("error", 20)),
         panel=_OUTPUT,
     ),
@@ -119,6 +182,7 @@ RUN_SETTINGS: Final = (
         short="-c",
         low=1,
         high=limits.MAX_CONCURRENCY,
+        commands=CALL_COMMANDS,
         per_command=(("delay", 4), ("error", 1)),
         panel=_OUTPUT,
     ),
@@ -211,6 +275,41 @@ RUN_SETTINGS: Final = (
         " each request (JSON lines), for `resilience compare`",
         panel=_OUTPUT,
         shown_default="off",
+    ),
+    Setting(
+        "--log-max-bytes",
+        Kind.WHOLE,
+        defaults.LOG_MAX_BYTES,
+        "Size in bytes at which the log rotates: app.log moves to app.log.1 (10485760 = 10 MiB)",
+        low=limits.MIN_LOG_BYTES,
+        high=limits.MAX_LOG_BYTES,
+        panel=_OUTPUT,
+    ),
+    Setting(
+        "--log-backups",
+        Kind.WHOLE,
+        defaults.LOG_BACKUPS,
+        "Rotated logs kept, app.log.1 the newest; 0: none",
+        low=0,
+        high=limits.MAX_LOG_BACKUPS,
+        panel=_OUTPUT,
+    ),
+    Setting(
+        "--metrics-port",
+        Kind.WHOLE,
+        None,
+        "Serve Prometheus metrics at http://127.0.0.1:PORT/metrics while the run goes"
+        " (loopback only; 0: any free port, said on stderr)",
+        low=0,
+        high=limits.MAX_PORT,
+        panel=_OUTPUT,
+    ),
+    Setting(
+        "--metrics-file",
+        Kind.PATH,
+        None,
+        "Write the run's final metrics to this file in node_exporter's textfile format (out.prom)",
+        panel=_OUTPUT,
     ),
     Setting(
         "--virtual-time",

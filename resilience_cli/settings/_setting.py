@@ -12,6 +12,8 @@ Value: TypeAlias = int | float | bool | str | Path | None
 T = TypeVar("T")
 
 CALL_COMMANDS: Final = ("invoke", "delay", "error")
+LOAD_COMMANDS: Final = (*CALL_COMMANDS, "stress")
+"""The commands that send calls through the patterns: the call commands and `stress`."""
 
 
 class Kind(StrEnum):
@@ -82,7 +84,9 @@ class Setting:
         switches_pattern: `off` switches its whole pattern off, not just this key.
         null: What `null` means for the key in a scenario file; empty: null is refused.
         notes: Other values worth knowing ("1: no retry"), said in `--help` and files.
-        commands: The commands that have the flag.
+        commands: The commands that have the flag (by default the call commands and
+            `stress`).
+        repeatable: The flag may be given again and again (`--phase`); a list.
         per_command: Defaults that differ by command: `(("delay", 8), ("error", 20))`.
         panel: The `--help` panel.
         envvar: The environment variable that sets it, or empty.
@@ -107,7 +111,8 @@ class Setting:
     switches_pattern: bool = False
     null: str = ""
     notes: tuple[str, ...] = ()
-    commands: tuple[str, ...] = CALL_COMMANDS
+    commands: tuple[str, ...] = LOAD_COMMANDS
+    repeatable: bool = False
     per_command: tuple[tuple[str, Value], ...] = ()
     panel: str = ""
     envvar: str = ""

@@ -1,9 +1,10 @@
 """The options tables of the README and docs/patterns.md, made from the settings table.
 
 Each table sits between two markers, `<!-- settings:NAME -->` and `<!-- /settings -->`,
-where NAME is `options` (the README's table of the call commands' options) or a
-pattern (`retry`, `breaker`, ...: its table in docs/patterns.md). A test regenerates
-every block and compares, so the docs cannot drift from the table; after adding a knob,
+where NAME is `options` (the README's table of the call commands' options), `stress`
+(the options only `stress` has, or shares with `invoke`) or a pattern (`retry`,
+`breaker`, ...: its table in docs/patterns.md). A test regenerates every block and
+compares, so the docs cannot drift from the table; after adding a knob,
 
     python -m resilience_cli.settings.docs README.md docs/patterns.md
 
@@ -37,7 +38,7 @@ def options_table() -> str:
         "|---|---|---|---|---|",
     ]
     for setting in SETTINGS:
-        if setting.commands != CALL_COMMANDS:
+        if not set(CALL_COMMANDS) <= set(setting.commands):
             continue
         flag = f"`{setting.short}/{setting.flag}`" if setting.short else f"`{setting.flag}`"
         if setting.envvar:
@@ -46,6 +47,21 @@ def options_table() -> str:
         rows.append(
             f"| {flag} | {key} | {_defaults(setting)} | {setting.range_text} |"
             f" {_meaning(setting, flag=True)} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+def stress_table() -> str:
+    """The README's table of `stress`'s own options (the shared ones are in `options`)."""
+    rows = ["| flag | default | range | |", "|---|---|---|---|"]
+    for setting in SETTINGS:
+        if "stress" not in setting.commands or set(CALL_COMMANDS) <= set(setting.commands):
+            continue
+        flag = f"`{setting.short}/{setting.flag}`" if setting.short else f"`{setting.flag}`"
+        flag += " (repeatable)" if setting.repeatable else ""
+        rows.append(
+            f"| {flag} | {_shown(setting, setting.default_text('stress'))} |"
+            f" {setting.range_text} | {_meaning(setting, flag=True)} |"
         )
     return "\n".join(rows) + "\n"
 
@@ -75,7 +91,7 @@ def pattern_table(pattern: str) -> str:
 
 def blocks() -> dict[str, str]:
     """Every generated block by its marker name."""
-    generated = {"options": options_table()}
+    generated = {"options": options_table(), "stress": stress_table()}
     generated.update({pattern.name: pattern_table(pattern.name) for pattern in PATTERNS})
     return generated
 

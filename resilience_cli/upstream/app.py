@@ -27,6 +27,11 @@ Endpoints (bodies are JSON like httpbin's unless said otherwise):
 - `/health`: `{"status": "ok", "upstream": "resilience-cli"}`: the second key tells a
   client that the endpoints httpbin lacks (`EMBEDDED_ONLY`) are here.
 
+Faults: given `faults` (`fault_control.LiveFaults`), the app asks it, before answering
+any request but `/health`, what happens to this one: it may wait, and it may answer with
+a status instead (an empty body, and `x-resilience-fault` saying why). `faults.py` holds
+the model.
+
 An unknown path is a 404 and a bad parameter a 400, both with `{"error": "..."}`. Numbers
 are plain ASCII decimals, finite and bounded (`params.py`). Every answer carries httpbin's
 CORS headers. `tests/thirdparty/test_httpbin_compat.py` compares all this with the real
@@ -43,7 +48,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from email.utils import formatdate
-from typing import Final
+from typing import TYPE_CHECKING, Final, Protocol
 from urllib.parse import parse_qsl
 
 from resilience_cli.endpoints import UPSTREAM_NAME
@@ -57,6 +62,9 @@ from resilience_cli.upstream.params import (
     parse_seed,
     parse_status_choices,
 )
+
+if TYPE_CHECKING:
+    from resilience_cli.faults import Effect
 
 Scope = MutableMapping[str, object]
 """An ASGI connection scope."""
@@ -116,6 +124,14 @@ _FORM: Final = "application/x-www-form-urlencoded"
 _Headers = list[tuple[bytes, bytes]]
 # status, extra headers, body, content type
 _Reply = tuple[int, _Headers, bytes, bytes]
+
+
+class FaultSource(Protocol):
+    """What the app asks before answering: what happens to the request arriving now."""
+
+    def effect(self) -> Effect:
+        """The effect drawn for this request."""
+        ...
 
 
 class ClientGoneError(ConnectionError):
@@ -190,9 +206,10 @@ class UpstreamApp:
         max_delay: Cap on `/delay/{seconds}`, in seconds (httpbin caps at 10).
         wall: Wall clock for HTTP-dates, so a virtual-time run dates its `Retry-After`
             in virtual time.
+        faults: Consulted before answering each request but `/health`; None: no faults.
     """
 
-    __slots__ = ("_max_delay", "_rng", "_seeded", "_wall")
+    __slots__ = ("_faults", "_max_delay", "_rng", "_seeded", "_wall")
 
     def __init__(
         self,
@@ -200,6 +217,7 @@ class UpstreamApp:
         *,
         max_delay: float = HTTPBIN_MAX_DELAY,
         wall: Callable[[], float] = time.time,
+        faults: FaultSource | None = None,
     ) -> None:
         if not (math.isfinite(max_delay) and max_delay >= 0):
             raise ConfigError("upstream.max_delay", f"must be >= 0 seconds, got {max_delay}")
@@ -207,6 +225,7 @@ class UpstreamApp:
         self._seeded: dict[int, random.Random] = {}
         self._max_delay = max_delay
         self._wall = wall
+        self._faults = faults
 
     @property
     def max_delay(self) -> float:
@@ -232,6 +251,8 @@ class UpstreamApp:
         try:
             if route is None or (slash and not param) or (request.param is None) == route[0]:
                 reply = _error(404, f"not found: {path}")
+            elif self._faults is not None and name != "health":
+                reply = await self._faulted(request, route[1])
             else:
                 reply = await route[1](self, request)
         except BadRequestError as exc:
@@ -249,6 +270,18 @@ class UpstreamApp:
         headers.append((b"access-control-allow-credentials", b"true"))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+    async def _faulted(self, request: _Request, handler: _Handler) -> _Reply:
+        """The request as the fault in force has it: delayed, answered with a status, or not."""
+        effect = self._faults.effect() if self._faults is not None else None
+        if effect is None or (effect.status is None and not effect.delay):
+            return await handler(self, request)
+        if effect.delay:
+            await asyncio.sleep(effect.delay)
+        if effect.status is None:
+            return await handler(self, request)
+        why = f"status={effect.status}" + (f",delay={effect.delay:g}s" if effect.delay else "")
+        return effect.status, [(b"x-resilience-fault", why.encode("ascii"))], b"", _TEXT
 
     async def _get(self, request: _Request) -> _Reply:
         if request.method not in _GET_ONLY:

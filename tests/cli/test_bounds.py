@@ -41,7 +41,7 @@ def one_line_error(result) -> str:
     [
         (("-c", DIGITS_400), "'-c' / '--concurrency'"),
         (("-c", "1001"), "less than or equal to 1000"),
-        (("-n", "1000001"), "less than or equal to 1000000"),
+        (("-n", "100000001"), "less than or equal to 100000000"),
         (("-n", "2147483648"), "'-n' / '--count'"),
         (("--seed", DIGITS_5000), "'--seed'"),
         (("--seed", "-1"), "greater than or equal to 0"),

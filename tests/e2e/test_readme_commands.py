@@ -31,6 +31,16 @@ NOT_RUN_HERE = {
     "make bench": "runs the benchmarks, which never run beside the tests",
     "make format": "rewrites the working tree",
     "pip install .": "installs the package; these tests run the installed one",
+    "resilience upstream serve --phase 0s:delay=200ms --phase 20s:status=500@0.6": (
+        "serves until Ctrl-C; tests/upstream/test_fault_control.py serves and steers one"
+    ),
+    "resilience stress --duration 2m --metrics-port 9464 --phase 30s:status=500@0.6 --phase"
+    " 70s:healthy": (
+        "two minutes of real time to be scraped; tests/e2e/test_stress_metrics.py runs and"
+        " scrapes one"
+    ),
+    "resilience upstream fault status=503@0.5": "needs the server above, in another terminal",
+    "resilience upstream fault --clear": "needs the server above, in another terminal",
     "HYPOTHESIS_PROFILE=explore RESILIENCE_FUZZ_SCALE=50 .venv/bin/pytest tests/fuzz": (
         "the nightly fuzz run, minutes long; tests/fuzz runs in this suite at its daily scale"
     ),

@@ -54,11 +54,16 @@ def start(args: list[str], cwd: Path) -> subprocess.Popen[str]:
 
 
 def wait_for_failures(log: Path, count: int, process: subprocess.Popen[str]) -> None:
-    """Wait until the decision log shows `count` failed attempts (not for a fixed time)."""
+    """Wait until the decision log shows `count` failed attempts (not for a fixed time).
+
+    Repeats within a second are one line with their `count`, written when the second ends.
+    """
     deadline = time.monotonic() + 60
     while True:
         text = log.read_text() if log.exists() else ""
-        if text.count('"attempt.failed"') >= count:
+        entries = [json.loads(line) for line in text.splitlines() if line.endswith("}")]
+        failed = [entry for entry in entries if entry["event"] == "attempt.failed"]
+        if sum(int(entry.get("count", 1)) for entry in failed) >= count:
             return
         assert process.poll() is None, "the run ended before it was stopped"
         assert time.monotonic() < deadline, "the failures never came"

@@ -89,7 +89,7 @@ def result(**overrides) -> RunResult:
     ],
 )
 def test_percentile_is_nearest_rank(values, fraction, expected):
-    """Percentiles use the exact nearest-rank method, and an empty list gives 0."""
+    """The exact nearest rank of a sorted list (what the histogram estimates); none gives 0."""
     assert percentile(values, fraction) == expected
 
 

@@ -27,12 +27,12 @@ def problems(text: str, source: str = "t.yaml") -> list[str]:
         ),
         pytest.param(
             HEAD + f"  - invoke: {{count: {BIG}}}\n",
-            "t.yaml:4:21 steps[0].invoke.count: must be <= 1,000,000",
+            "t.yaml:4:21 steps[0].invoke.count: must be <= 100,000,000",
             id="count",
         ),
         pytest.param(
             HEAD + f"  - invoke: {{count: {10**400}}}\n",
-            "t.yaml:4:21 steps[0].invoke.count: must be <= 1,000,000",
+            "t.yaml:4:21 steps[0].invoke.count: must be <= 100,000,000",
             id="count-10**400",
         ),
         pytest.param(

@@ -19,7 +19,9 @@ Metric kinds and their aggregations:
 
 A Counter's `rate` is count / total, a share of the step's calls rather than k6's events
 per second (that is `throughput`), and 0 when there were no calls. `p(N)` is the nearest
-rank, and `med` is `p(50)`: the same figures as the run summary's p50/p95/p99 columns.
+rank (read from a histogram, within 0.5 % of the exact value; `min`, `max` and `count`
+are exact), and `med` is `p(50)`: the same figures as the run summary's p50/p95/p99
+columns.
 A bare scalar expectation means `value == <scalar>`, so `calls: 20` checks the count.
 A Trend with no samples has no data, and its thresholds fail, as in k6.
 
