@@ -126,6 +126,6 @@ def render_dashboard(
     if view.rows:
         parts += [
             Text("last intervals", style=palette.STRONG),
-            series_table(view.rows[-ROWS_SHOWN:]),
+            series_table(view.rows[-ROWS_SHOWN:], brief=True),
         ]
     return Group(*parts)

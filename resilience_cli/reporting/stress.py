@@ -168,8 +168,12 @@ def moments_table(moments: Sequence[Moment], glyphs: Glyphs, *, last: int | None
     return table
 
 
-def series_table(rows: Sequence[IntervalRow], *, title: str = "") -> Table:
-    """One line per interval: arrivals, what became of the calls, latency, the patterns."""
+def series_table(rows: Sequence[IntervalRow], *, title: str = "", brief: bool = False) -> Table:
+    """One line per interval: arrivals, what became of the calls, latency, the patterns.
+
+    `brief` (the dashboard, 100 columns) counts the fallbacks without their reasons, which
+    its `calls` line gives for the whole run: with them, the columns were cut to `arriva…`.
+    """
     table = Table(title=title or None, title_justify="left", box=None, pad_edge=False)
     for column in ("t", "arrivals", "done", "ok", "rec", "fallback", "drop", "p50", "p99"):
         table.add_column(column, justify="right", no_wrap=True)
@@ -180,13 +184,15 @@ def series_table(rows: Sequence[IntervalRow], *, title: str = "") -> Table:
         gauges = row.gauges
         fallbacks = row.fallbacks + row.failed
         table.add_row(
-            f"{row.end:g}",
+            _at(row.end),
             str(row.arrivals),
             str(row.completions),
             Text(str(row.succeeded), palette.GOOD if row.succeeded else ""),
             Text(str(row.recovered), palette.RECOVERED if row.recovered else ""),
             Text(
-                f"{fallbacks} {reasons_text(row.by_reason)}".strip() if fallbacks else "0",
+                f"{fallbacks} {reasons_text(row.by_reason)}".strip()
+                if fallbacks and not brief
+                else str(fallbacks),
                 palette.CAUTION if fallbacks else "",
             ),
             Text(str(row.dropped), palette.BAD if row.dropped else ""),
@@ -199,6 +205,11 @@ def series_table(rows: Sequence[IntervalRow], *, title: str = "") -> Table:
             "-" if gauges.tokens is None else f"{max(gauges.tokens, 0.0):.1f}",
         )
     return table
+
+
+def _at(seconds: float) -> str:
+    """`19`, `22.7`: an interval's end, to a tenth of a second (a last, cut interval)."""
+    return f"{seconds:.1f}".removesuffix(".0")
 
 
 def _milliseconds(seconds: float) -> float:

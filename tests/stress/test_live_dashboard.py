@@ -9,7 +9,9 @@ import pytest
 from rich.console import Console
 
 from resilience_cli.cli.stress_watch import DRAW_SHARE, LiveDashboard
-from resilience_cli.patterns import Policies
+from resilience_cli.measure.series import Gauges, IntervalRow
+from resilience_cli.patterns import BreakerState, Policies, Reason
+from resilience_cli.reporting.dashboard import render_dashboard
 from resilience_cli.request import Request
 from resilience_cli.state import JsonFileStore
 from resilience_cli.stress.profile import LoadProfile
@@ -109,3 +111,30 @@ async def test_the_last_frame_stays_on_screen(view):
     text = console.file.getvalue()
     assert "resilience stress" in text
     assert "3.0 s of 3.0 s" in text
+
+
+def degraded_row(end: float) -> IntervalRow:
+    """A second of a degraded run: fallbacks of three reasons, the breaker just opened."""
+    return IntervalRow(
+        start=end - 1, end=end, target_rate=50.0, arrivals=50, dropped=0, completions=104,
+        succeeded=4, recovered=2, fallbacks=98, failed=0,
+        by_reason=((Reason.BREAKER_OPEN, 61), (Reason.BULKHEAD_FULL, 35), (Reason.HTTP_5XX, 2)),
+        p50=0.008, p95=1.2, p99=3.05,
+        gauges=Gauges(BreakerState.OPEN, 56, 1, 0, 2.0),
+        states=(BreakerState.CLOSED, BreakerState.OPEN),
+    )  # fmt: skip
+
+
+async def test_the_last_intervals_fit_100_columns_with_every_heading_whole(view):
+    """With fallbacks of three reasons, the dashboard's table was cut to `arriva…`, `do…`."""
+    degraded = dataclasses.replace(view, rows=(*view.rows, degraded_row(4), degraded_row(4.7137)))
+    console = Console(file=io.StringIO(), width=100, color_system=None)
+    console.print(render_dashboard(degraded, width=100))
+    shown = console.file.getvalue()
+    heading = next(line for line in shown.splitlines() if "arrivals" in line and "tokens" in line)
+    assert heading.split() == [
+        "t", "arrivals", "done", "ok", "rec", "fallback", "drop", "p50", "p99",
+        "breaker", "bulkhead", "tokens",
+    ]  # fmt: skip
+    assert "…" not in shown
+    assert any(line.lstrip().startswith("4.7 ") for line in shown.splitlines())  # not 4.7137
