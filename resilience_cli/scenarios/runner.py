@@ -69,7 +69,7 @@ if TYPE_CHECKING:
     from resilience_cli.scenarios.model import Scenario, Step
     from resilience_cli.scenarios.stress_step import TargetFor, WatchFor
     from resilience_cli.state import BreakerStore
-    from resilience_cli.stress.run import StressMeter
+    from resilience_cli.stress.run import StressMeter, StressResult
     from resilience_cli.trace import Recorder
 
     # Called before each step (for `--interactive` and the live report) and after it.
@@ -102,6 +102,7 @@ class StepReport:
     error: str = ""  # why an ERROR step could not run
     error_code: int = 0
     comparison: Comparison | None = None  # a compare step's replay of the run so far
+    stress: StressResult | None = None  # a stress step's run over time: its series, its load
 
 
 @dataclass(frozen=True, slots=True)
@@ -426,6 +427,7 @@ async def _stress_step(
         result.after,
         result.transitions,
         verdicts,
+        stress=result,
     )
 
 

@@ -50,3 +50,13 @@ def test_phases_against_another_server_are_refused_before_any_call(in_tmp):
     assert "error: phased.yaml: step 'load': fault phases change how the embedded" in result.output
     assert "Traceback" not in result.output
     assert not (in_tmp / "logs" / "app.log").exists()
+
+
+@pytest.mark.usefixtures("in_tmp")
+def test_a_stress_step_report_shows_its_breaker_timeline():
+    """The step's report has the load and a timeline cell a second: closed, open, closed."""
+    result = CliRunner().invoke(app, ["run", "stress-demo", "--virtual-time", "--view", "full"])
+    assert result.exit_code == 0, result.output
+    assert "500 in 25.0 s: 20.0/s (asked 20/s)" in result.stdout
+    assert "CCCCCCOOOOOOOOOCCCCCCCCCC" in result.stdout
+    assert "fault phases     6s:status=500@0.6 14s:healthy" in result.stdout

@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from resilience_cli.errors import UsageError
 from resilience_cli.measure import RunStatus
 from resilience_cli.measure.series import Window
 from resilience_cli.scenarios import ScenarioError, parse_scenario
@@ -172,6 +173,9 @@ async def test_a_stress_step_is_judged_over_windows_of_its_run(clock, tmp_path):
       outcome.ok[0s..6s]: rate == 1
       breaker.state[6s..14s]: open
       breaker.opened[6s..14s]: value >= 1
+      breaker.transitions[6s..14s]: value >= 2
+      breaker.closed[last 12s]: value == 1
+      dropped[0s..6s]: count == 0
       fallback.breaker_open[6s..14s]: count > 0
       fallback.breaker_open[last 6s]: rate == 0
       latency[last 6s]: p(99) < 50ms
@@ -203,3 +207,25 @@ async def test_with_the_breaker_off_its_windows_have_no_data(clock, tmp_path):
     report = await run(text + "      breaker.state[6s..14s]: open\n", clock, tmp_path)
     (verdict,) = report.verdicts
     assert (verdict.passed, verdict.observed_text) == (False, "no data")
+
+
+async def test_a_target_that_refuses_the_phases_is_an_error_of_the_step(clock, tmp_path):
+    """Phases a target cannot apply: the step is an error naming the step, exit 2."""
+
+    def refusing(faults=None):
+        del faults
+        raise UsageError("fault phases change how the embedded upstream answers")
+
+    scenario = parse_scenario(DEMO + "      dropped: count == 0\n", "t.yaml")
+    report = await run_scenario(
+        scenario,
+        source="t.yaml",
+        clock=clock,
+        store=JsonFileStore(tmp_path / "breaker.json", clock=clock),
+        target_for=refusing,
+        virtual_time=True,
+    )
+    assert report.status is RunStatus.ERROR
+    (step,) = report.steps
+    assert step.error == "step 'load': fault phases change how the embedded upstream answers"
+    assert report.exit_code == 2

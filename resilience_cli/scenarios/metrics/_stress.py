@@ -86,6 +86,7 @@ def stress_step_metrics(
 def _windowed(  # noqa: PLR0911 - one return per family
     base: str, span: SpanTally, states: tuple[BreakerState, ...]
 ) -> Metric | None:
+    """`base` over a window (one of `WINDOWED`, which `known_metric` saw to)."""
     calls = span.calls
     counts = {
         "calls": span.calls,
@@ -109,7 +110,5 @@ def _windowed(  # noqa: PLR0911 - one return per family
         return States(tuple(state.value for state in states)) if states else None
     if base == "breaker.transitions":
         return Gauge(max(0, len(states) - 1))
-    into = {name: state for state, name in INTO_STATE.items()}
-    if base in into:
-        return Gauge(sum(1 for state in states[1:] if state == into[base]))
-    return None
+    into = {name: state for state, name in INTO_STATE.items()}[base]  # breaker.opened, ...
+    return Gauge(sum(1 for state in states[1:] if state == into))
