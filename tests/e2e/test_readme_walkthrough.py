@@ -246,7 +246,8 @@ def load_over_time(folder: Folder, result: subprocess.CompletedProcess[str]) -> 
     assert {"breaker.state[6s..14s]", "fallback.breaker_open[last 6s]"} <= held
     assert folder.logged("expectation.failed") == []
     lines = [line for line in result.stderr.splitlines() if line.startswith("stress ")]
-    assert len(lines) == 25  # a line a second, off a terminal
+    # A line a second, off a terminal, and a short last one if calls end after the 25th.
+    assert 25 <= len(lines) <= 26
 
 
 # The lines that need the embedded upstream itself: fault phases change it, not a URL.
