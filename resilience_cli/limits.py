@@ -76,6 +76,9 @@ what the embedded upstream accepts."""
 MAX_REQUESTS: Final = 1_000
 """Entries in a scenario's `requests:`."""
 
+MAX_PHASES: Final = 1_000
+"""Fault phases in a scenario's stress step."""
+
 MAX_BANDWIDTH: Final = 1_000_000_000.0
 """The proxy's bandwidth fault, bytes per second."""
 

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from resilience_cli.state import BreakerStore
     from resilience_cli.state.redis_store import RedisStore
     from resilience_cli.trace import Recorder, TraceWriter
+    from resilience_cli.upstream.fault_control import LiveFaults
 
 SHIPPED: Final = Path(__file__).resolve().parent.parent / "scenarios" / "shipped"
 
@@ -271,6 +272,7 @@ def run(  # noqa: PLR0913 - one flag per output and per runtime choice
     loaded = _load_all(files)
     _check_environment(loaded)
     if not virtual_time:
+        _check_phases(loaded, base_url)
         _check_endpoints(loaded, base_url)
     out = exports.scenario_output(json=json, export=export, mode=mode, view=view)
     clock = runtime.choose_clock(virtual_time=virtual_time)
@@ -340,6 +342,23 @@ def _check_environment(loaded: list[tuple[str, Scenario]]) -> None:
             expanded_requests(scenario, os.environ)
         except ValueError as exc:
             raise UsageError(f"{source}: {exc}") from None
+
+
+def _check_phases(loaded: list[tuple[str, Scenario]], base_url: str | None) -> None:
+    """A stress step's phases against a target not ours: exit 2 before anything runs."""
+    for source, scenario in loaded:
+        url = base_url if base_url is not None else _scenario_url(scenario)
+        phased = [
+            step.name
+            for _, step in scenario.sections()
+            if step.stress is not None and step.stress.phases
+        ]
+        if url is not None and phased:
+            raise UsageError(
+                f"{source}: step {phased[0]!r}: fault phases change how the embedded upstream"
+                " answers, not another server; drop --base-url (or RESILIENCE_BASE_URL, or the"
+                " file's target URL) to use them"
+            )
 
 
 def _check_endpoints(loaded: list[tuple[str, Scenario]], base_url: str | None) -> None:
@@ -494,6 +513,7 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
     meter: RunMeter | None = None,
 ) -> ScenarioReport:
     from resilience_cli.cli import output, runtime  # noqa: PLC0415
+    from resilience_cli.cli.stress_watch import watcher_for  # noqa: PLC0415
     from resilience_cli.reporting.scenario import (  # noqa: PLC0415
         render_scenario_end,
         render_step,
@@ -504,8 +524,10 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
     url = base_url if base_url is not None else _scenario_url(scenario)
     switch = _fault_switch(scenario)
 
-    def target_for() -> Target:
-        target = runtime.choose_target(url, scenario.seed, clock, virtual_time=virtual_time)
+    def target_for(faults: LiveFaults | None = None) -> Target:
+        target = runtime.choose_target(
+            url, scenario.seed, clock, virtual_time=virtual_time, faults=faults
+        )
         if switch is None:
             return target
         from resilience_cli.targets import ProxiedTarget  # noqa: PLC0415
@@ -557,6 +579,7 @@ def _run_one(  # noqa: PLR0913 - the collaborators of one run
             faults=switch,
             recorder=recorder,
             meter=meter,
+            watch=watcher_for,
         ),
         clock,
         interruption=interruption,

@@ -17,6 +17,7 @@ from resilience_cli.glyphs import UNICODE, Glyphs
 from resilience_cli.measure import RunStatus, StepStatus
 from resilience_cli.reporting.compare import render_comparison
 from resilience_cli.reporting.render import plain, render_breaker, render_summary, state_text
+from resilience_cli.reporting.stress_summary import render_stress
 from resilience_cli.view import View
 
 if TYPE_CHECKING:
@@ -77,6 +78,9 @@ def render_step(report: StepReport, *, glyphs: Glyphs = UNICODE, view: View = Vi
     parts: list[RenderableType] = []
     if report.summary is not None:
         parts.append(render_summary(report.summary, glyphs=glyphs, view=view))
+        if report.stress is not None and report.step.stress is not None:
+            phases = " ".join(report.step.stress.phases)
+            parts.append(render_stress(report.stress, phases=phases, glyphs=glyphs, view=view))
     elif report.comparison is not None:
         parts.append(render_comparison(report.comparison))
     elif report.after is not None:

@@ -2,7 +2,8 @@
 
 - a step's thresholds parse, name a metric its kind measures, and fit that metric
   (`thresholds.py`, `metrics.py`);
-- `policies:` appears on call steps only;
+- `policies:` appears on call and stress steps only; a stress step's windows fall in
+  its run;
 - each step's policies, merged over `defaults.policies`, are in range: checked by building
   the patterns' configs with the one builder the flags use too (`settings.build_policies`),
   so the ranges live in one place, and each refusal points at the layer that set the key;
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Final
 
 from resilience_cli.errors import ConfigError
 from resilience_cli.scenarios.keypaths import Loc, MeaningProblem, format_loc
-from resilience_cli.scenarios.metrics import check_pairing, known_metric
+from resilience_cli.scenarios.metrics import check_pairing, known_metric, split_window
 from resilience_cli.scenarios.policies import merged
 from resilience_cli.scenarios.thresholds import ThresholdError
 from resilience_cli.settings import build_policies
@@ -44,17 +45,25 @@ def step_problems(step: Step, loc: Loc = ()) -> list[MeaningProblem]:
         Every problem found, in file order.
     """
     problems: list[MeaningProblem] = []
-    if "policies" in step.model_fields_set and not step.is_call:
+    if "policies" in step.model_fields_set and not step.takes_policies:
         problems.append(
             MeaningProblem(
                 (*loc, "policies"),
-                f"policies apply to call steps only (invoke, delay, error), not {step.kind}",
+                "policies apply to call and stress steps only (invoke, delay, error,"
+                f" stress), not {step.kind}",
                 at_key=True,
             )
         )
     for metric, specs in step.expect.items():
         where = (*loc, "expect", metric)
-        unknown = known_metric(metric, call_step=step.is_call, compare_step=step.kind == "compare")
+        unknown = known_metric(
+            metric,
+            call_step=step.takes_policies,
+            compare_step=step.kind == "compare",
+            stress_step=step.kind == "stress",
+        )
+        if unknown is None:
+            unknown = _window_problem(step, metric)
         if unknown is not None:
             problems.append(MeaningProblem(where, unknown, at_key=True))
         for index, spec in enumerate(specs):
@@ -69,6 +78,20 @@ def step_problems(step: Step, loc: Loc = ()) -> list[MeaningProblem]:
             if mismatch is not None:
                 problems.append(MeaningProblem((*where, index, "threshold"), mismatch))
     return problems
+
+
+def _window_problem(step: Step, metric: str) -> str | None:
+    """A stress step's window that misses its run: after the arrivals end, or longer."""
+    settings = step.stress
+    _, spec = split_window(metric)
+    if settings is None or spec is None:
+        return None
+    duration = settings.profile().duration
+    if spec.last is not None and spec.last > duration:
+        return f"{metric!r}: the arrivals last {duration:g}s, less than {spec}"
+    if spec.start is not None and spec.start >= duration:
+        return f"{metric!r} starts after the arrivals end, at {duration:g}s"
+    return None
 
 
 def scenario_problems(scenario: Scenario) -> list[MeaningProblem]:

@@ -66,6 +66,7 @@ from resilience_cli.scenarios.steps import (
     ResetSettings,
     StateSettings,
     StepSettings,
+    StressSettings,
 )
 from resilience_cli.settings import BY_NAME
 
@@ -161,9 +162,17 @@ class Step(FrozenModel):
         default=None,
         description="Replay the calls made so far through presets, as `resilience compare`.",
     )
+    stress: Annotated[
+        StressSettings | None,
+        BeforeValidator(_null_is_empty, json_schema_input_type=StressSettings | None),
+    ] = Field(
+        default=None,
+        description="Open-loop arrivals for a duration, with fault phases, as `resilience"
+        " stress`; expectations may name a window of it: breaker.state[10s..25s].",
+    )
     policies: PolicyOverrides = Field(
         default_factory=PolicyOverrides,
-        description="Call steps only: deep-merged over defaults.policies for this step.",
+        description="Call and stress steps only: deep-merged over defaults.policies for this step.",
     )
     expect: dict[StrictStr, Thresholds] = Field(
         default_factory=dict,
@@ -215,6 +224,11 @@ class Step(FrozenModel):
         """True for the steps that make calls: invoke, delay, error."""
         return self.kind in CALL_KINDS
 
+    @property
+    def takes_policies(self) -> bool:
+        """True for the steps that send calls through the patterns: call steps and stress."""
+        return self.is_call or self.kind == "stress"
+
     def _kinds(self) -> Iterator[tuple[str, StepSettings]]:
         candidates: tuple[tuple[str, StepSettings | None], ...] = (
             ("invoke", self.invoke),
@@ -226,6 +240,7 @@ class Step(FrozenModel):
             ("reset", self.reset),
             ("faults", self.faults),
             ("compare", self.compare),
+            ("stress", self.stress),
         )
         for kind, settings in candidates:
             if settings is not None:
@@ -425,7 +440,7 @@ class Scenario(FrozenModel):
             specs = self.request_specs(step)
             if specs:
                 yield from ((step.name, spec.path) for spec in specs)
-            elif isinstance(step.settings, InvokeSettings):
+            elif isinstance(step.settings, InvokeSettings | StressSettings):
                 yield from ((step.name, r.path) for r in parse_mix(step.settings.mix))
 
     def resolved_fail_on(self, step: Step) -> str | None:

@@ -2,8 +2,9 @@
 
 Every step does what its one-liner does, on the same state file: a call step is
 `execute()` with the step's merged policies, `state` reads the breaker, `force-open` and
-`reset` steer it, `pause` lets time pass (virtual time passes at once), and `faults`
-changes what the scenario's proxy does to the calls that follow.
+`reset` steer it, `pause` lets time pass (virtual time passes at once), `faults`
+changes what the scenario's proxy does to the calls that follow, and `stress` is
+`resilience stress` with the step's policies (`stress_step.py`).
 
 - A strict expectation that fails marks the run failed; one with `abort_on_fail` also
   skips the remaining steps. An advisory one (`strict: false`) is shown, never counted.
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 
 from resilience_cli.compare import compare, parse_presets
 from resilience_cli.errors import (
@@ -48,6 +49,7 @@ from resilience_cli.scenarios.steps import (
     InvokeSettings,
     PauseSettings,
 )
+from resilience_cli.scenarios.stress_step import run_stress_step
 from resilience_cli.state.breaker import BreakerView, OperatorAction, load_breaker, steer
 from resilience_cli.state.lock_wait import wait_for_transaction
 from resilience_cli.state.redis_store import RedisStore
@@ -56,7 +58,6 @@ from resilience_cli.trace import Tee, Trace, TraceMemory
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping, Sequence
 
-    from resilience_cli.client import Target
     from resilience_cli.clock import Clock
     from resilience_cli.compare import Comparison
     from resilience_cli.failure_rule import FailureRule
@@ -64,10 +65,11 @@ if TYPE_CHECKING:
     from resilience_cli.patterns import CircuitBreaker, EventSink, Transition
     from resilience_cli.proxy.faults import FaultSwitch
     from resilience_cli.request import Request
-    from resilience_cli.run import CallMeter
     from resilience_cli.scenarios.metrics import Metric, Verdict
     from resilience_cli.scenarios.model import Scenario, Step
+    from resilience_cli.scenarios.stress_step import TargetFor, WatchFor
     from resilience_cli.state import BreakerStore
+    from resilience_cli.stress.run import StressMeter, StressResult
     from resilience_cli.trace import Recorder
 
     # Called before each step (for `--interactive` and the live report) and after it.
@@ -100,6 +102,7 @@ class StepReport:
     error: str = ""  # why an ERROR step could not run
     error_code: int = 0
     comparison: Comparison | None = None  # a compare step's replay of the run so far
+    stress: StressResult | None = None  # a stress step's run over time: its series, its load
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +147,7 @@ class _Context:
     scenario: Scenario
     clock: Clock
     store: BreakerStore | RedisStore
-    target_for: Callable[[], Target]
+    target_for: TargetFor
     events: EventSink | None
     note: Callable[[str], None] | None
     log_line: LogLine | None
@@ -152,7 +155,8 @@ class _Context:
     faults: FaultSwitch | None
     recorder: Recorder | None
     memory: TraceMemory | None  # what the run has called so far, for compare steps
-    meter: CallMeter | None = None
+    meter: StressMeter | None = None
+    watch: WatchFor | None = None
 
 
 async def run_scenario(  # noqa: PLR0913 - the run's collaborators, each injected
@@ -161,7 +165,7 @@ async def run_scenario(  # noqa: PLR0913 - the run's collaborators, each injecte
     source: str,
     clock: Clock,
     store: BreakerStore | RedisStore,
-    target_for: Callable[[], Target],
+    target_for: TargetFor,
     events: EventSink | None = None,
     before_step: BeforeStep | None = None,
     after_step: AfterStep | None = None,
@@ -172,11 +176,13 @@ async def run_scenario(  # noqa: PLR0913 - the run's collaborators, each injecte
     environ: Mapping[str, str] | None = None,
     faults: FaultSwitch | None = None,
     recorder: Recorder | None = None,
-    meter: CallMeter | None = None,
+    meter: StressMeter | None = None,
+    watch: WatchFor | None = None,
 ) -> ScenarioReport:
     """Run every step, then `finally`, and judge each step's expectations.
 
-    `target_for` makes a fresh target per call step (a target is closed after its step).
+    `target_for` makes a fresh target per call step (a target is closed after its step);
+    a stress step with phases hands it the faults its embedded upstream applies.
     `log_line` writes the run-level lines an operator step adds to its breaker's events
     (`state.replaced`, `breaker.reset`), as the `force-open` and `reset` commands do.
     `environ` fills in the `${VAR}`s of the file's requests (check them first with
@@ -184,6 +190,7 @@ async def run_scenario(  # noqa: PLR0913 - the run's collaborators, each injecte
     is the switch of the proxy `target_for` stands in front of, which `faults:` steps set.
     `recorder` hears each call's arrival and each upstream answer of every call step.
     `meter` counts the calls of every call step, and reads each step's patterns.
+    `watch` makes what a stress step shows while it runs (its dashboard, its lines).
     """
     memory = None
     if any(step.kind == "compare" for _, step in scenario.sections()):
@@ -202,6 +209,7 @@ async def run_scenario(  # noqa: PLR0913 - the run's collaborators, each injecte
         recorder,
         memory,
         meter,
+        watch,
     )
     started_wall, started = clock.wall(), clock.monotonic()
     reports: list[StepReport] = []
@@ -264,7 +272,7 @@ async def _run_step(
 ) -> StepReport:
     clock = context.clock
     began = clock.monotonic()
-    run = _call_step if step.is_call else _compare_step if step.kind == "compare" else _breaker_step
+    run = _call_step if step.is_call else _OTHER_STEPS.get(step.kind, _breaker_step)
     try:
         return await run(context, section, index, step, patient=patient)
     except asyncio.CancelledError:  # Ctrl-C before the step's own handling (the lock wait)
@@ -334,7 +342,7 @@ def _requests(context: _Context, step: Step) -> tuple[Request, ...]:
     return mix
 
 
-def _with_meter(events: EventSink | None, meter: CallMeter | None) -> EventSink | None:
+def _with_meter(events: EventSink | None, meter: StressMeter | None) -> EventSink | None:
     if meter is None:
         return events
     return meter if events is None else both(events, meter)
@@ -384,6 +392,42 @@ async def _call_step(
         result.after,
         result.transitions,
         verdicts,
+    )
+
+
+async def _stress_step(
+    context: _Context, section: str, index: int, step: Step, *, patient: bool
+) -> StepReport:
+    """`resilience stress` as a step; its expectations see windows of the run too."""
+    scenario = context.scenario
+    result, summary, metrics = await run_stress_step(
+        step,
+        policies=scenario.resolved_policies(step),
+        rule=_failure_rule(scenario, step),
+        seed=scenario.seed,
+        clock=context.clock,
+        store=context.store,
+        target_for=context.target_for,
+        events=context.events,
+        meter=context.meter,
+        note=context.note,
+        patient=patient,
+        recorder=context.recorder,
+        watch=context.watch,
+    )
+    verdicts = _judge(step, metrics)
+    return StepReport(
+        section,
+        index,
+        step,
+        StepStatus.INTERRUPTED if result.interrupted else _status(verdicts),
+        result.elapsed,
+        summary,
+        result.before,
+        result.after,
+        result.transitions,
+        verdicts,
+        stress=result,
     )
 
 
@@ -438,6 +482,10 @@ async def _breaker_step(
         transitions=transitions,
         verdicts=verdicts,
     )
+
+
+# The steps that are neither call steps nor breaker steps, by kind.
+_OTHER_STEPS: Final = {"compare": _compare_step, "stress": _stress_step}
 
 
 def _set_faults(context: _Context, settings: FaultsSettings) -> None:

@@ -3,12 +3,13 @@
 A call step (`invoke`, `delay`, `error`) takes the flags of its one-liner, with the same
 defaults and bounds (both from the settings table), so a step does exactly what its
 one-liner does. `pause`, `state`, `force-open` and `reset` take what their commands take;
-`compare` replays the calls the run has made so far through presets.
+`compare` replays the calls the run has made so far through presets; `stress` is
+`resilience stress`: open-loop arrivals for a duration, with fault phases.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Final, Literal, TypeAlias
+from typing import Annotated, ClassVar, Final, Literal, Self, TypeAlias
 
 from pydantic import (
     Field,
@@ -18,14 +19,23 @@ from pydantic import (
     StrictStr,
     WithJsonSchema,
     field_validator,
+    model_validator,
 )
 
-from resilience_cli.limits import MAX_BANDWIDTH, MAX_REQUESTS, MAX_SEED
+from resilience_cli.faults import Schedule, parse_phase
+from resilience_cli.limits import (
+    MAX_BANDWIDTH,
+    MAX_INTERVALS,
+    MAX_PHASES,
+    MAX_REQUESTS,
+    MAX_SEED,
+)
 from resilience_cli.mix import parse_mix, parse_status
 from resilience_cli.proxy.faults import FaultProfile
 from resilience_cli.scenarios.fields import FrozenModel, Seconds
 from resilience_cli.scenarios.requests import check_fail_on
 from resilience_cli.settings import BY_NAME
+from resilience_cli.stress.profile import LoadProfile, check_profile, parse_stages
 
 KINDS: Final = (
     "invoke",
@@ -37,6 +47,7 @@ KINDS: Final = (
     "reset",
     "faults",
     "compare",
+    "stress",
 )
 CALL_KINDS: Final = frozenset({"invoke", "delay", "error"})
 
@@ -240,6 +251,118 @@ class CompareSettings(FrozenModel):
     )
 
 
+_ARRIVAL_RATE: Final = BY_NAME["arrival_rate"]
+_MAX_IN_FLIGHT: Final = BY_NAME["max_in_flight"]
+_INTERVAL: Final = BY_NAME["interval"]
+_STRESS_DEFAULT_RATE: Final = 20.0  # as `resilience stress`: the limiter's own default
+_STRESS_DEFAULT_DURATION: Final = 30.0
+
+
+def _check_phase(text: str) -> str:
+    parse_phase(text)  # the same rules as `--phase`; its ValueError says what is wrong
+    return text
+
+
+_ArrivalRate: TypeAlias = (
+    Annotated[StrictInt, Field(ge=0, le=_ARRIVAL_RATE.high)]
+    | Annotated[StrictFloat, Field(ge=0, le=_ARRIVAL_RATE.high)]
+)
+
+
+class StressSettings(FrozenModel):
+    """`stress`: open-loop arrivals for a duration, as `resilience stress` makes them.
+
+    `phases` change the embedded upstream over the run, as `--phase` does; its
+    expectations may name a metric over a window of the run (`breaker.state[10s..25s]`).
+    """
+
+    duration: Annotated[Seconds, Field(gt=0)] | None = Field(
+        default=None,
+        description="How long arrivals come: 30s, 500ms, 5m; default 30s (stages set it"
+        " themselves).",
+    )
+    arrival_rate: _ArrivalRate | None = Field(
+        default=None,
+        description=_ARRIVAL_RATE.help + "; default 20 (0 with stages).",
+    )
+    stages: StrictStr | None = Field(default=None, description=str(BY_NAME["stages"].help) + ".")
+    max_in_flight: StrictInt = Field(
+        default=_MAX_IN_FLIGHT.typed_default("stress", int),
+        ge=_MAX_IN_FLIGHT.low,
+        le=_MAX_IN_FLIGHT.high,
+        description=_MAX_IN_FLIGHT.help + ".",
+    )
+    interval: Seconds = Field(
+        default=_INTERVAL.typed_default("stress", float),
+        ge=_INTERVAL.low,
+        le=_INTERVAL.high,
+        description=_INTERVAL.help + ".",
+    )
+    phases: tuple[StrictStr, ...] = Field(
+        default=(),
+        max_length=MAX_PHASES,
+        description="Fault phases of the embedded upstream, AT:FAULT as --phase takes them:"
+        " 10s:status=500@0.6, 25s:delay=3s@0.3, 40s:healthy.",
+    )
+    mix: StrictStr = Field(default=_MIX.typed_default("stress", str), description=_MIX.help + ".")
+    fail_on: StrictStr | None = Field(
+        default=None,
+        description=_FAIL_ON.help
+        + " (--fail-on); default: defaults.fail_on, else "
+        + str(_FAIL_ON.default)
+        + ".",
+    )
+
+    @field_validator("mix")
+    @classmethod
+    def _mix(cls, value: str) -> str:
+        return _check_mix(value)
+
+    @field_validator("fail_on")
+    @classmethod
+    def _fail_on(cls, value: str | None) -> str | None:
+        return check_fail_on(value)
+
+    @field_validator("phases")
+    @classmethod
+    def _phases(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        Schedule.of(parse_phase(text) for text in value)  # in order, none at the same time
+        return value
+
+    @field_validator("stages")
+    @classmethod
+    def _stages(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_stages(value)
+        return value
+
+    @model_validator(mode="after")
+    def _one_schedule(self) -> Self:
+        if self.stages is not None and self.duration is not None:
+            raise ValueError("stages set the duration themselves; drop duration")
+        duration = self.profile().duration  # too long, too many arrivals: refused here
+        if duration / self.interval > MAX_INTERVALS:
+            raise ValueError(
+                f"interval {self.interval:g}s makes {duration / self.interval:,.0f} rows of"
+                f" {duration:g} s; at most {MAX_INTERVALS:,}"
+            )
+        return self
+
+    def profile(self) -> LoadProfile:
+        """The arrival schedule: the stages, or the rate for the duration.
+
+        Raises:
+            ValueError: A schedule no run should attempt (too long, too many arrivals).
+        """
+        if self.stages is not None:
+            return parse_stages(self.stages, float(self.arrival_rate or 0.0))
+        rate = _STRESS_DEFAULT_RATE if self.arrival_rate is None else float(self.arrival_rate)
+        duration = _STRESS_DEFAULT_DURATION if self.duration is None else self.duration
+        profile = LoadProfile.constant(rate, duration)
+        check_profile(profile)
+        return profile
+
+
 StepSettings: TypeAlias = (
     InvokeSettings
     | DelaySettings
@@ -250,5 +373,6 @@ StepSettings: TypeAlias = (
     | ResetSettings
     | FaultsSettings
     | CompareSettings
+    | StressSettings
 )
 CallSettings: TypeAlias = InvokeSettings | DelaySettings | ErrorSettings

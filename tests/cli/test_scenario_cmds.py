@@ -225,7 +225,7 @@ def test_an_unknown_scenario_is_a_usage_error():
 
 
 def test_scenarios_lists_the_shipped_ones():
-    """`scenarios --json` lists the seven shipped scenarios with their titles."""
+    """`scenarios --json` lists the eight shipped scenarios with their titles."""
     result = invoke("scenarios", "--json")
     names = [item["name"] for item in json.loads(result.stdout)["scenarios"]]
     assert names == sorted(
@@ -235,6 +235,7 @@ def test_scenarios_lists_the_shipped_ones():
             "circuit-breaker",
             "compare-presets",
             "fallback",
+            "stress-demo",
             "timeout-retry",
             "tour",
         ]

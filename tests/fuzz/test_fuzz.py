@@ -53,7 +53,9 @@ def _attempts(path: Path) -> int | None:
     total = 0
     for _, step in scenario.sections():
         count = getattr(step.settings, "count", 0)
-        retry = scenario.resolved_policies(step).retry if step.is_call else None
+        if step.stress is not None:  # a stress step's calls are its arrivals
+            count = step.stress.profile().arrival_count
+        retry = scenario.resolved_policies(step).retry if step.takes_policies else None
         total += count * (1 if retry is None else retry.attempts)
     return total
 

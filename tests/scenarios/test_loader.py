@@ -191,7 +191,7 @@ def test_a_byte_order_mark_is_ignored(tmp_path: Path) -> None:
             HEAD + "  - name: nothing\n",
             (
                 "t.yaml:4:5 steps[0]: step needs exactly one of invoke, delay, error, pause, state,"
-                " force-open, reset, faults, compare"
+                " force-open, reset, faults, compare, stress"
             ),
             id="no-kind",
         ),
@@ -199,7 +199,7 @@ def test_a_byte_order_mark_is_ignored(tmp_path: Path) -> None:
             HEAD + "  - invoke: {}\n    delay: {}\n",
             (
                 "t.yaml:5:5 steps[0].delay: step needs exactly one of invoke, delay, error, pause,"
-                " state, force-open, reset, faults, compare; it has invoke and delay"
+                " state, force-open, reset, faults, compare, stress; it has invoke and delay"
             ),
             id="two-kinds",
         ),
@@ -397,8 +397,8 @@ def test_a_newer_version_is_the_only_problem_reported() -> None:
         pytest.param(
             HEAD + "  - state:\n    policies: {retry: null}\n",
             (
-                "t.yaml:5:5 steps[0].policies: policies apply to call steps only (invoke, delay,"
-                " error), not state"
+                "t.yaml:5:5 steps[0].policies: policies apply to call and stress steps only"
+                " (invoke, delay, error, stress), not state"
             ),
             id="policies-on-state",
         ),

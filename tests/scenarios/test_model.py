@@ -490,6 +490,7 @@ def test_the_schema_uses_the_files_spelling() -> None:
         "reset",
         "faults",
         "compare",
+        "stress",
     ]
     assert set(kinds) <= set(step["properties"])
     assert step["oneOf"] == [{"required": [kind]} for kind in kinds]

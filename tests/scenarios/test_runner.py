@@ -22,15 +22,16 @@ async def run(scenario, clock, tmp_path, **kwargs):
         source="test.yaml",
         clock=clock,
         store=store,
-        target_for=lambda: InProcessTarget(scenario.seed, clock.wall),
+        target_for=lambda faults=None: InProcessTarget(scenario.seed, clock.wall, faults),
         virtual_time=True,
         **kwargs,
     )
 
 
-def test_seven_scenarios_are_shipped():
-    """The walkthrough's four parts, the tour, the CI smoke run and the preset comparison."""
+def test_eight_scenarios_are_shipped():
+    """The walkthrough's five parts, the tour, the CI smoke run and the preset comparison."""
     assert {path.stem for path in SHIPPED_FILES} == {
+        "stress-demo",
         "compare-presets",
         "circuit-breaker",
         "timeout-retry",

@@ -16,6 +16,7 @@ Metric kinds and their aggregations:
 | Trend | `count`, `avg`, `min`, `med`, `max`, `p(N)` | `ms`, `s`, `m`; none means ms (k6) |
 | Gauge | `value` | durations: `ms`, `s` or `m`, required; others: none |
 | Label | `value`, with `==` or `!=` only | a word |
+| States | `value`, with `==` (one of them) or `!=` (none of them) | a word |
 
 A Counter's `rate` is count / total, a share of the step's calls rather than k6's events
 per second (that is `throughput`), and 0 when there were no calls. `p(N)` is the nearest
@@ -25,7 +26,8 @@ columns.
 A bare scalar expectation means `value == <scalar>`, so `calls: 20` checks the count.
 A Trend with no samples has no data, and its thresholds fail, as in k6.
 
-The namespace (steps: *calls* = `invoke`, `delay`, `error`; *all* = every step kind):
+The namespace (steps: *calls* = `invoke`, `delay`, `error` and `stress`; *all* = every
+step kind; under `stress`, `latency` counts from each call's scheduled arrival):
 
 | Metric | Kind | Steps | What it holds |
 |---|---|---|---|
@@ -57,6 +59,18 @@ The namespace (steps: *calls* = `invoke`, `delay`, `error`; *all* = every step k
 | `breaker.closed` | Gauge | all | changes into `closed` |
 | `breaker.forced_open` | Gauge | all | changes into `forced_open` |
 | `elapsed` | Gauge, duration | all | the step's duration |
+| `arrivals` | Counter | stress | arrivals scheduled; total = arrivals |
+| `dropped` | Counter | stress | arrivals dropped at `max_in_flight`; total = arrivals |
+| `lateness` | Trend | stress | how late each arrival was launched |
+
+A `stress` step may also name a metric over a window of its run (`_windows.py`):
+`name[A..B]` from A to B seconds in (`breaker.state[10s..25s]: open`), or `name[last N]`,
+the last N seconds of the arrivals and on to the end (`fallback.breaker_open[last 10s]:
+rate == 0`). Over a window, `arrivals` and `dropped` count the arrivals scheduled in it,
+`calls`, `outcome.*`, `fallback.<reason>` and `latency` the calls that ended in it (their
+total: those calls), `breaker.transitions`, `.opened`, ... the changes in it, and
+`breaker.state` is States: the state the breaker was in when the window began, then
+each it moved to, so `== open` holds if it was open at some point in the window.
 
 A `compare` step measures `preset.<name>.<field>` for each preset it replayed, and
 `elapsed` (`_presets.py` lists the fields); a number there may be compared with another
@@ -75,6 +89,7 @@ from resilience_cli.scenarios.metrics._kinds import (
     Metric,
     MetricKind,
     Metrics,
+    States,
     Trend,
 )
 from resilience_cli.scenarios.metrics._measured import breaker_step_metrics, call_step_metrics
@@ -86,10 +101,13 @@ from resilience_cli.scenarios.metrics._namespace import (
 )
 from resilience_cli.scenarios.metrics._pairing import check_pairing
 from resilience_cli.scenarios.metrics._presets import compare_step_metrics
+from resilience_cli.scenarios.metrics._stress import stress_step_metrics, windows_of
 from resilience_cli.scenarios.metrics._verdicts import Verdict, evaluate
+from resilience_cli.scenarios.metrics._windows import WINDOWED, WindowSpec, split_window
 
 __all__ = [
     "NAMESPACE",
+    "WINDOWED",
     "Counter",
     "Gauge",
     "Label",
@@ -97,8 +115,10 @@ __all__ = [
     "MetricKind",
     "MetricSpec",
     "Metrics",
+    "States",
     "Trend",
     "Verdict",
+    "WindowSpec",
     "breaker_step_metrics",
     "call_step_metrics",
     "check_pairing",
@@ -106,4 +126,7 @@ __all__ = [
     "evaluate",
     "known_metric",
     "metric_names",
+    "split_window",
+    "stress_step_metrics",
+    "windows_of",
 ]

@@ -1,4 +1,4 @@
-"""The four kinds of metric an expectation can name, as k6 has them."""
+"""The kinds of metric an expectation can name: k6's four, and the states of a window."""
 
 from __future__ import annotations
 
@@ -40,6 +40,17 @@ class Label:
     value: str
 
 
-Metric: TypeAlias = Counter | Trend | Gauge | Label
+@dataclass(frozen=True, slots=True)
+class States:
+    """The words a Label took over a window, in order: `== open` holds if one of them is.
+
+    A stress step's `breaker.state[10s..25s]`: the state it was in when the window began,
+    then each it moved to. `!= open` holds if none of them is.
+    """
+
+    values: tuple[str, ...]
+
+
+Metric: TypeAlias = Counter | Trend | Gauge | Label | States
 Metrics: TypeAlias = Mapping[str, Metric]
-MetricKind: TypeAlias = type[Counter] | type[Trend] | type[Gauge] | type[Label]
+MetricKind: TypeAlias = type[Counter] | type[Trend] | type[Gauge] | type[Label] | type[States]

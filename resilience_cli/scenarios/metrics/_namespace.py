@@ -7,15 +7,23 @@ from dataclasses import dataclass
 from typing import Final
 
 from resilience_cli.patterns import BreakerState, Reason
-from resilience_cli.scenarios.metrics._kinds import Counter, Gauge, Label, MetricKind, Trend
+from resilience_cli.scenarios.metrics._kinds import (
+    Counter,
+    Gauge,
+    Label,
+    MetricKind,
+    States,
+    Trend,
+)
+from resilience_cli.scenarios.metrics._windows import WINDOWED, split_window
 
 
 @dataclass(frozen=True, slots=True)
 class MetricSpec:
     """One row of the namespace table. A family's name has a placeholder: `fallback.<reason>`.
 
-    `call_step` is True for metrics measured only on steps that make calls. `words` lists
-    a Label's possible values.
+    `call_step` is True for metrics measured only on steps that make calls, `stress_step`
+    for those measured only on stress steps. `words` lists a Label's possible values.
     """
 
     name: str
@@ -24,6 +32,7 @@ class MetricSpec:
     description: str
     seconds: bool = False
     words: tuple[str, ...] = ()
+    stress_step: bool = False
 
 
 _REASONS: Final = tuple(reason.value for reason in Reason)
@@ -55,6 +64,10 @@ def _any(
     )
 
 
+def _stress(name: str, kind: MetricKind, description: str) -> MetricSpec:
+    return MetricSpec(name, kind, call_step=True, description=description, stress_step=True)
+
+
 NAMESPACE: Final[tuple[MetricSpec, ...]] = (
     _call("calls", Counter, "calls made; total = calls"),
     _call("outcome.success", Counter, "calls whose first attempt succeeded"),
@@ -84,6 +97,9 @@ NAMESPACE: Final[tuple[MetricSpec, ...]] = (
     _any("breaker.closed", Gauge, "changes into closed during the step"),
     _any("breaker.forced_open", Gauge, "changes into forced_open during the step"),
     _any("elapsed", Gauge, "the step's duration", seconds=True),
+    _stress("arrivals", Counter, "arrivals scheduled; total = arrivals"),
+    _stress("dropped", Counter, "arrivals dropped at max_in_flight; total = arrivals"),
+    _stress("lateness", Trend, "how late each arrival was launched"),
 )
 
 
@@ -117,12 +133,18 @@ _RENAMED: Final = {
 }
 
 
-def metric_names(*, call_step: bool) -> tuple[str, ...]:
-    """Every concrete metric name a step of this kind measures (`latency.<endpoint>` aside)."""
-    return tuple(name for name, spec in _BY_NAME.items() if call_step or not spec.call_step)
+def metric_names(*, call_step: bool, stress_step: bool = False) -> tuple[str, ...]:
+    """Every concrete metric name a step of this kind measures (endpoints, windows aside)."""
+    return tuple(
+        name
+        for name, spec in _BY_NAME.items()
+        if (call_step or not spec.call_step) and (stress_step or not spec.stress_step)
+    )
 
 
 def spec_of(name: str) -> MetricSpec | None:
+    if name.endswith("]") and "[" in name:
+        return _windowed_spec(name)
     if name in _BY_NAME:
         return _BY_NAME[name]
     if name.startswith("preset."):
@@ -134,22 +156,67 @@ def spec_of(name: str) -> MetricSpec | None:
     return None
 
 
-def known_metric(name: str, *, call_step: bool, compare_step: bool = False) -> str | None:
+def _windowed_spec(name: str) -> MetricSpec | None:
+    """The spec of `metric[window]`: its metric's, but `breaker.state` takes States."""
+    try:
+        base, _ = split_window(name)
+    except ValueError:
+        return None
+    spec = _BY_NAME.get(base)
+    if base not in WINDOWED or spec is None:
+        return None
+    kind = States if spec.kind is Label else spec.kind
+    return MetricSpec(
+        name,
+        kind,
+        call_step=True,
+        description=spec.description,
+        words=spec.words,
+        stress_step=True,
+    )
+
+
+def _window_problem(name: str, *, stress_step: bool) -> str | None:
+    if not stress_step:
+        return f"{name!r}: a window [...] is for stress steps only"
+    try:
+        base, _ = split_window(name)
+    except ValueError as exc:
+        return f"{name!r}: {exc}"
+    if base not in WINDOWED:
+        return (
+            f"{base!r} has no window; these do: arrivals, dropped, calls, outcome.*,"
+            " fallback.<reason>, latency, breaker.state, breaker.transitions,"
+            " breaker.opened, .half_opened, .closed, .forced_open"
+        )
+    return None
+
+
+def known_metric(
+    name: str, *, call_step: bool, compare_step: bool = False, stress_step: bool = False
+) -> str | None:
     """Check that a step of this kind measures `name`.
 
     Args:
         name: The metric name as written in the scenario file.
-        call_step: True for steps that make calls (invoke, delay, error); False for
-            state, force-open, reset and pause, which measure only `breaker.*` and `elapsed`.
+        call_step: True for steps that make calls (invoke, delay, error, stress); False
+            for state, force-open, reset and pause, which measure only `breaker.*` and
+            `elapsed`.
         compare_step: True for `compare`, which measures `preset.<name>.<field>` and
             `elapsed`, and only those.
+        stress_step: True for `stress`, which also measures `arrivals`, `dropped`,
+            `lateness`, and metrics over a window (`breaker.state[10s..25s]`).
 
     Returns:
         None when the name is valid here, else a one-line message with a suggestion.
     """
     if name.startswith("preset.") or compare_step:
         return _compare_metric_problem(name, compare_step=compare_step)
+    if name.endswith("]") and "[" in name:
+        return _window_problem(name, stress_step=stress_step)
     spec = spec_of(name)
+    if spec is not None and spec.stress_step and not stress_step:
+        return f"{name!r} is measured only on stress steps"
     if spec is not None:
         if spec.call_step and not call_step:
             return (
@@ -184,7 +251,8 @@ def _metric_hint(name: str, *, call_step: bool) -> str:
     if renamed is None and lowered.startswith("status."):
         return "; status codes are counted by reason: use fallback.http_5xx or fallback.http_429"
     if renamed is None:
-        close = difflib.get_close_matches(lowered, metric_names(call_step=call_step), n=1)
+        names = metric_names(call_step=call_step, stress_step=True)
+        close = difflib.get_close_matches(lowered, names, n=1)
         renamed = close[0] if close else None
     if renamed is not None:
         return f"; did you mean {renamed!r}?"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from typing import TYPE_CHECKING
 
-from resilience_cli.scenarios.metrics._kinds import Counter, Label, MetricKind, Trend
+from resilience_cli.scenarios.metrics._kinds import Counter, Label, MetricKind, States, Trend
 from resilience_cli.scenarios.metrics._namespace import known_metric, spec_of
 
 if TYPE_CHECKING:
@@ -47,10 +47,10 @@ def pairing_problem(  # noqa: PLR0911 - one return per kind
     words: tuple[str, ...] = (),
 ) -> str | None:
     if threshold.reference:
-        if kind is Label or kind is Trend:
+        if kind in {Label, States, Trend}:
             return f"{name!r} cannot be compared with another metric; only numbers can"
         return None
-    if kind is Label:
+    if kind in {Label, States}:
         return _label_problem(name, threshold, words)
     if isinstance(threshold.value, str):
         return f"{name!r} is a number, not a word; compare it with a number, e.g. 'value == 0'"

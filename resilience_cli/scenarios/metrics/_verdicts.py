@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from resilience_cli.scenarios.metrics._kinds import Counter, Gauge, Label, Metric, Metrics, Trend
+from resilience_cli.scenarios.metrics._kinds import (
+    Counter,
+    Gauge,
+    Label,
+    Metric,
+    Metrics,
+    States,
+    Trend,
+)
 from resilience_cli.scenarios.metrics._pairing import pairing_problem
 from resilience_cli.scenarios.thresholds import format_number
 
@@ -81,6 +89,8 @@ def evaluate(
         )
         if problem is not None:
             raise ValueError(problem)
+        if isinstance(metric, States):
+            return _states(metric_name, metric, threshold, strict, abort_on_fail)
         observed = _aggregate(metric, threshold)
         if observed is not None and threshold.reference:
             return _against(
@@ -119,7 +129,19 @@ def _against(  # noqa: PLR0913, PLR0917 - the verdict's parts
     return Verdict(name, threshold, observed, text, passed, strict, abort_on_fail)
 
 
+def _states(
+    name: str, metric: States, threshold: Threshold, strict: bool, abort_on_fail: bool
+) -> Verdict:
+    """`breaker.state[10s..25s] == open`: it was open at some point; `!=`: never."""
+    seen = threshold.value in metric.values
+    passed = seen if threshold.op == "==" else not seen
+    observed = ", ".join(dict.fromkeys(metric.values))  # each state once, in order
+    return Verdict(name, threshold, observed, f"was {observed}", passed, strict, abort_on_fail)
+
+
 def _aggregate(metric: Metric, threshold: Threshold) -> float | str | None:
+    if isinstance(metric, States):  # pragma: no cover - judged by _states
+        return None
     if isinstance(metric, Label | Gauge):
         return metric.value
     if isinstance(metric, Counter):
