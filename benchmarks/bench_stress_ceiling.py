@@ -48,8 +48,8 @@ import tempfile
 import termios
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from _upstream import Upstream, cpu_seconds, pin_to_cpu0, upstream_server
 from bench_throughput import raw
@@ -84,8 +84,7 @@ TIMED_FRAMES = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Figure:
+class Figure(NamedTuple):
     """One run: completions per second over its steady span, and the CPU it took."""
 
     rate: float
@@ -237,8 +236,7 @@ def run_stress(  # noqa: PLR0913 - one run's settings
     )
 
 
-@dataclass(frozen=True, slots=True)
-class SteadyCpu:
+class SteadyCpu(NamedTuple):
     """CPU per second of the client and the upstream over a stress run's steady span."""
 
     client: float | None = None
