@@ -8,25 +8,33 @@ Budgets (issue #11), each a ratio measured in the same run:
 - dashboard: those completions with the live dashboard on >= 0.97 x with it off.
 
 The upstream runs in its own process, pinned to CPU 1; this process and the `stress`
-it starts stay on CPU 0 (`taskset`, as `bench_throughput.py` does). Each rep interleaves
-three runs, their order rotated from rep to rep:
+it starts stay on CPU 0 (`taskset`, as `bench_throughput.py` does). Each rep runs four
+variants, in the opposite order in the next rep, so that a drift of the machine's load
+cancels out:
 
 - raw: `--calls` GETs to /get by c workers, closed loop (each starts its next call as
   soon as one answers);
-- stress, dashboard off: `resilience stress --json`, stderr a pipe (one progress line
-  per interval), offered `OVERDRIVE` x the raw rate of the same rep, so that it runs at
-  its ceiling; the bulkhead and `--max-in-flight` both c (the same c connections as
-  raw, and an arrival past them is dropped at once, the cheapest refusal); the limiter
-  off (`--rate 0`);
-- stress, dashboard on: the same, its stderr a pseudo-terminal of 100 x 30, read by a
-  thread of this process as a terminal would.
+- stress: `resilience stress --json`, the bulkhead and `--max-in-flight` both c (the
+  same c connections and calls in flight as raw; `bench_throughput.py` sets `invoke`'s
+  bulkhead so too), an arrival past them dropped at once; the limiter off (`--rate 0`);
+  offered `OVERDRIVE` x what it completed in the last rep, so that it runs at its
+  ceiling (each run's `dropped` shows that it did). Its figure / raw's is the ceiling;
+- stress queued, dashboard off: as many arrivals again may wait in the bulkhead's queue
+  (`--max-in-flight` 2c, `--queue` c), as they do by default, stderr a pipe (one
+  progress line per interval);
+- stress queued, dashboard on: the same, its stderr a pseudo-terminal of 100 x 30, read
+  by a thread of this process as a terminal would be. On / off is the dashboard's ratio.
+  (Queued, because with no queue a frame's pause of the loop also idles the c slots
+  until arrivals refill them, which a default run never sees.)
 
 A stress run's figure is its `ok` completions per second over its steady intervals
-(all but the first and the last), read from its own `--json` series. The CPU time that
-each process spent over the same span (from /proc: `stress` between the progress lines
-that close those intervals; the raw loop and the upstream over the loop) tells what
-limits the figures: a process near 1.0 s of CPU per second is the one at its ceiling.
-The frames the dashboard drew are counted from what reached the terminal.
+(all but the first and the last), read from its own `--json` series. The CPU time each
+process spent over the same span (from /proc: `stress` between the progress lines that
+close those intervals; the raw loop and the upstream over the loop), per second and per
+call, and how busy each CPU was (/proc/stat, every process counted) tell what limits the
+figures: a process near 1.0 s of CPU per second is at its ceiling. The dashboard's
+frames are timed inside the child (wall clock and CPU), for the share of the run spent
+drawing.
 
     .venv/bin/python benchmarks/bench_stress_ceiling.py [--seconds 8] [--reps 5] [--concurrency 10]
 """
@@ -147,9 +155,10 @@ class Terminal:
         os.close(self.master)
 
 
-def stress_command(
-    url: str, seconds: int, rate: float, concurrency: int, folder: Path
+def stress_command(  # noqa: PLR0913 - one run's settings
+    url: str, seconds: int, rate: float, concurrency: int, folder: Path, *, queued: bool
 ) -> list[str]:
+    """`stress` with the bulkhead at `concurrency`; `queued`: as many arrivals may wait."""
     return [
         sys.executable,
         "-c",
@@ -167,7 +176,7 @@ def stress_command(
         "--queue",
         str(concurrency),
         "--max-in-flight",
-        str(2 * concurrency),
+        str(2 * concurrency if queued else concurrency),
         "--base-url",
         url,
         "--json",
@@ -197,9 +206,10 @@ def run_stress(  # noqa: PLR0913 - one run's settings
     folder: Path,
     *,
     dashboard: bool,
+    queued: bool,
 ) -> Figure:
     """One `stress` run offered `rate` arrivals a second, on a terminal or off one."""
-    command = stress_command(upstream.url, seconds, rate, concurrency, folder)
+    command = stress_command(upstream.url, seconds, rate, concurrency, folder, queued=queued)
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"}
     cpu = SteadyCpu()
     with tempfile.TemporaryFile() as out:
@@ -316,26 +326,34 @@ def _row(figures: list[Figure]) -> dict[str, object]:
 
 def main(seconds: int, reps: int, concurrency: int, calls: int) -> int:
     raws: list[Figure] = []
-    offs: list[Figure] = []
-    ons: list[Figure] = []
+    tops: list[Figure] = []  # stress, c in flight: the ceiling
+    offs: list[Figure] = []  # stress, c in flight and c queued, dashboard off
+    ons: list[Figure] = []  # the same, dashboard on
     with upstream_server() as upstream, tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         # The first offer: above the warm-up's raw rate; then above the last rep's stress.
-        offered = run_raw(upstream, calls // 2, concurrency).rate * OVERDRIVE
+        offered = dict.fromkeys(("top", "off"), run_raw(upstream, calls // 2, concurrency).rate)
         for rep in range(reps):
-            # raw, off, on, then on, off, raw: each pair of neighbours swaps places from
-            # one rep to the next, so that a drift of the machine's load cancels out.
-            order = ["raw", "off", "on"] if rep % 2 == 0 else ["on", "off", "raw"]
-            for variant in order:
+            # raw, top, off, on, then on, off, top, raw: each pair of neighbours swaps
+            # places from one rep to the next, so that a drift of the load cancels out.
+            order = ["raw", "top", "off", "on"]
+            for variant in order if rep % 2 == 0 else reversed(order):
                 if variant == "raw":
                     raws.append(run_raw(upstream, calls, concurrency))
                     continue
                 figure = run_stress(
-                    upstream, seconds, offered, concurrency, folder, dashboard=variant == "on"
+                    upstream,
+                    seconds,
+                    offered["top" if variant == "top" else "off"] * OVERDRIVE,
+                    concurrency,
+                    folder,
+                    dashboard=variant == "on",
+                    queued=variant != "top",
                 )
-                (ons if variant == "on" else offs).append(figure)
-            offered = max(ons[-1].rate, offs[-1].rate) * OVERDRIVE
-    ceiling = statistics.median(o.rate / r.rate for o, r in zip(offs, raws, strict=True))
+                {"top": tops, "off": offs, "on": ons}[variant].append(figure)
+            offered = {"top": tops[-1].rate, "off": max(ons[-1].rate, offs[-1].rate)}
+    ceiling = statistics.median(t.rate / r.rate for t, r in zip(tops, raws, strict=True))
+    queued = statistics.median(o.rate / r.rate for o, r in zip(offs, raws, strict=True))
     dashboard = statistics.median(n.rate / o.rate for n, o in zip(ons, offs, strict=True))
     report = {
         "concurrency": concurrency,
@@ -343,11 +361,13 @@ def main(seconds: int, reps: int, concurrency: int, calls: int) -> int:
         "seconds_per_stress_run": seconds,
         "load_average_1_5_15_min": [round(value, 2) for value in os.getloadavg()],
         "raw_httpx_sharded": _row(raws),
-        "stress_dashboard_off": {**_row(offs), "dropped": [o.dropped for o in offs]},
-        "stress_dashboard_on": {**_row(ons), "dropped": [n.dropped for n in ons]},
+        "stress": {**_row(tops), "dropped": [t.dropped for t in tops]},
+        "stress_queued_dashboard_off": {**_row(offs), "dropped": [o.dropped for o in offs]},
+        "stress_queued_dashboard_on": {**_row(ons), "dropped": [n.dropped for n in ons]},
         "ceiling_ratio": round(ceiling, 3),
-        "ceiling_ratios": [round(o.rate / r.rate, 3) for o, r in zip(offs, raws, strict=True)],
+        "ceiling_ratios": [round(t.rate / r.rate, 3) for t, r in zip(tops, raws, strict=True)],
         "ceiling_within_budget": ceiling >= CEILING_RATIO,
+        "queued_ratio": round(queued, 3),
         "dashboard_ratio": round(dashboard, 3),
         "dashboard_ratios": [round(n.rate / o.rate, 3) for n, o in zip(ons, offs, strict=True)],
         "dashboard_within_budget": dashboard >= DASHBOARD_RATIO,
