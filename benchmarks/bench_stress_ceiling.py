@@ -72,8 +72,8 @@ the excess (each dropped arrival a wake-up of the loop) weighs on what it comple
 """
 TERMINAL = (30, 100)  # rows, columns: the size the dashboard was looked at in
 TIMED_FRAMES = (
-    # `resilience`, each frame the dashboard draws timed (wall clock, as the dashboard paces
-    # itself by it), the count and the seconds written to the file named by argv[1].
+    # `resilience`, each frame the dashboard draws timed: the frames, their wall clock (the
+    # dashboard paces itself by it) and their CPU time, written to the file named by argv[1].
     "import atexit, sys, time\n"
     "from resilience_cli.cli import main, stress_watch\n"
     "drawn = [0, 0.0, 0.0]\n"
