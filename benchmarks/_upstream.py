@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,21 @@ def resilience_command() -> list[str]:
 @contextlib.contextmanager
 def upstream_process(cpu: int | None = 1) -> Iterator[str]:
     """Yield the base URL of `resilience upstream serve --port 0`, pinned to `cpu` if possible."""
+    with upstream_server(cpu) as server:
+        yield server.url
+
+
+@dataclass(frozen=True, slots=True)
+class Upstream:
+    """The upstream's base URL, and its process id (to read the CPU time it spent)."""
+
+    url: str
+    pid: int
+
+
+@contextlib.contextmanager
+def upstream_server(cpu: int | None = 1) -> Iterator[Upstream]:
+    """Like `upstream_process`, with the server's process id too."""
     command = [*resilience_command(), "upstream", "serve", "--port", "0"]
     if cpu is not None and shutil.which("taskset"):
         command = ["taskset", "-c", str(cpu), *command]
@@ -40,7 +56,8 @@ def upstream_process(cpu: int | None = 1) -> Iterator[str]:
             server.kill()
             raise RuntimeError(f"upstream did not start: {line!r}")
         try:
-            yield match.group(0)
+            # taskset execs the command: the pid is the server's own.
+            yield Upstream(match.group(0), server.pid)
         finally:
             server.send_signal(signal.SIGINT)
             server.wait(timeout=10)
@@ -50,3 +67,13 @@ def pin_to_cpu0() -> None:
     """The upstream runs pinned to CPU 1 (when taskset exists); keep the client on CPU 0."""
     if hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) > 1:
         os.sched_setaffinity(0, {0})
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) that process `pid` has spent so far, or None off Linux."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # After the command's name: state is field 3, utime and stime fields 14 and 15.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
