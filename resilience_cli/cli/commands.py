@@ -50,7 +50,7 @@ COMMANDS: Final = (
     ),
     CommandEntry(
         "run",
-        _SCENARIOS,
+        "resilience_cli.cli.scenario_run",
         "Run scenario files: each step like its one-liner, each expectation judged.",
     ),
     CommandEntry(
