@@ -22,8 +22,13 @@ def schedule_of(texts: Sequence[str]) -> Schedule:
         raise UsageError(f"--phase: {exc}") from None
 
 
-PHASE_HELP = (
-    "A fault phase, AT:FAULT, repeatable: from AT into the run, the embedded upstream"
-    " answers with FAULT: healthy, status=CODE@CHANCE, delay=SECONDS@CHANCE (a chance left"
-    " out is 1), or both joined by a comma: 10s:status=500@0.6, 25s:delay=3s@0.3, 40s:healthy."
-)
+def phase_help(who: str) -> str:
+    """The help of `--phase`, one for every command that takes it: `who` applies the faults."""
+    return (
+        f"A fault phase, AT:FAULT, repeatable: from AT into the run, {who}"
+        " answers with FAULT: healthy, status=CODE@CHANCE, delay=SECONDS@CHANCE (a chance left"
+        " out is 1), or both joined by a comma: 10s:status=500@0.6, 25s:delay=3s@0.3, 40s:healthy."
+    )
+
+
+PHASE_HELP = phase_help("the embedded upstream")

@@ -1,8 +1,9 @@
 """`resilience upstream proxy` and `upstream faults`: a fault-injecting proxy, and its switch.
 
-`proxy --to URL` serves until Ctrl-C, with the faults its flags give; its control
-endpoint (`--control-port`, 8474 by default as toxiproxy's API) takes new faults while it
-runs, from `upstream faults` or any HTTP client.
+`proxy --to URL` serves until Ctrl-C, with the faults its flags give, or those of its
+`--phase` schedule over time; its control endpoint (`--control-port`, 8474 by default as
+toxiproxy's API) takes new faults while it runs, from `upstream faults` or any HTTP
+client, and those hold over the schedule until `upstream faults --clear`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Annotated, Final
 
 import typer
 
+from resilience_cli.cli.phases import phase_help
 from resilience_cli.errors import ResilienceError, UsageError
 from resilience_cli.limits import MAX_BANDWIDTH, MAX_SECONDS, MAX_SEED
 
@@ -143,19 +145,29 @@ def proxy(  # noqa: PLR0913 - one parameter per flag
     black_hole: BlackHole = 0.0,
     bandwidth: Bandwidth = None,
     first_byte: FirstByte = None,
+    phase: Annotated[
+        list[str] | None,
+        typer.Option("--phase", help=phase_help("the proxy"), show_default=False),
+    ] = None,
 ) -> None:
     """Serve a fault-injecting proxy in front of --to until Ctrl-C."""
     from resilience_cli.cli import output, runtime  # noqa: PLC0415
+    from resilience_cli.cli.phases import schedule_of  # noqa: PLC0415
     from resilience_cli.clock import SystemClock  # noqa: PLC0415
-    from resilience_cli.proxy import FaultProxy, profile_from  # noqa: PLC0415
+    from resilience_cli.proxy import FaultProxy, FaultSwitch, profile_from  # noqa: PLC0415
 
     data = fault_data(
         latency=latency, jitter=jitter, error=error, reset=reset, black_hole=black_hole,
         bandwidth=bandwidth, first_byte=first_byte,
     )  # fmt: skip
+    schedule = schedule_of(phase or ())
+    if schedule and data:
+        # Flags would be faults set by hand, over the schedule: it would never show.
+        raise UsageError("give fault flags or --phase, not both")
+    clock = SystemClock()
     try:
-        profile = profile_from(data)
-        server = FaultProxy(to, host, port, profile=profile, seed=seed)
+        switch = FaultSwitch(profile_from(data), seed, schedule=schedule, clock=clock.monotonic)
+        server = FaultProxy(to, host, port, switch=switch)
     except ValueError as exc:
         raise UsageError(f"--to {exc}" if "URL" in str(exc) else str(exc)) from None
 
@@ -169,12 +181,14 @@ def proxy(  # noqa: PLR0913 - one parameter per flag
                 f" ({server.profile.describe()}); faults at {control.base_url}/faults"
                 " (Ctrl-C stops it)"
             )
+            if schedule:
+                output.note(f"fault phases from now: {schedule}")
             import asyncio  # noqa: PLC0415
 
             await asyncio.get_running_loop().create_future()
 
     try:
-        runtime.run(serve(), SystemClock(), on_interrupt="stopped")
+        runtime.run(serve(), clock, on_interrupt="stopped")
     except OSError as exc:
         raise UsageError(f"cannot listen: {exc.strerror or exc}") from None
 
@@ -184,7 +198,12 @@ def faults(  # noqa: PLR0913 - one parameter per flag
     control: Annotated[
         str, typer.Option("--control", help="The proxy's control endpoint.")
     ] = f"http://127.0.0.1:{CONTROL_PORT}",
-    clear: Annotated[bool, typer.Option("--clear", help="Heal: no fault at all.")] = False,
+    clear: Annotated[
+        bool,
+        typer.Option(
+            "--clear", help="Drop the faults set by hand: the --phase schedule holds (or none)."
+        ),
+    ] = False,
     keep: Annotated[
         bool, typer.Option("--keep", help="Change only the faults given; keep the others.")
     ] = False,
@@ -219,8 +238,13 @@ def faults(  # noqa: PLR0913 - one parameter per flag
         raise UsageError(f"the proxy refused: {answer.get('error', response.status_code)}")
     if json:
         output.print_json(answer)
-    else:
-        output.show(f"faults: {answer.get('describe')} (upstream {answer.get('upstream')})")
+        return
+    where = f"upstream {answer.get('upstream')}"
+    if answer.get("schedule"):
+        where += ", set by hand" if answer.get("source") == "set" else ", from the schedule"
+    output.show(f"faults: {answer.get('describe')} ({where})")
+    if answer.get("schedule"):
+        output.show(f"schedule: {answer['schedule']}  (elapsed {answer.get('elapsed_s')} s)")
 
 
 def register(app: typer.Typer) -> None:
@@ -230,7 +254,13 @@ def register(app: typer.Typer) -> None:
         epilog="Examples:\n\n"
         "  resilience upstream proxy --to http://127.0.0.1:8080 --error 503:0.3\n\n"
         "  RESILIENCE_BASE_URL=http://127.0.0.1:8081 resilience invoke -n 20\n\n"
-        "  resilience upstream faults --latency 0.5 --jitter 0.1",
+        "  resilience upstream faults --latency 0.5 --jitter 0.1\n\n"
+        "  resilience upstream proxy --to http://127.0.0.1:8080 --phase 10s:status=503@0.6"
+        " --phase 40s:healthy\n\n"
+        "Faults: --phase runs a schedule from the moment the proxy listens (status=CODE@CHANCE"
+        " is --error CODE:CHANCE, delay=SECONDS@CHANCE is --latency SECONDS:CHANCE); `resilience"
+        " upstream faults` (PUT or PATCH /faults) sets faults by hand, over it, and `upstream"
+        " faults --clear` (DELETE /faults) goes back to it. Fault flags and --phase do not mix.",
     )(proxy)
     app.command(
         "faults",

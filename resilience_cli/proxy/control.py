@@ -3,11 +3,12 @@
 Served on its own loopback port by the embedded server (`UpstreamServer`, with its
 limits), so the proxied service keeps every path of its own:
 
-- `GET /faults`: `{"faults": {...}, "describe": "...", "upstream": URL, "fates": {...}}`;
+- `GET /faults`: `{"faults": {...}, "describe": "...", "upstream": URL, "fates": {...},
+  "source": "set"|"schedule"|"none", "schedule": "0s:... 10s:...", "elapsed_s": 12.5}`;
 - `PUT /faults` with a JSON object of faults: those keys set, the others healthy; `PATCH
   /faults`: those keys changed, the others kept; both answer as GET does, or 400 with
-  `{"error": ...}` naming the bad key;
-- `DELETE /faults`: healthy again;
+  `{"error": ...}` naming the bad key. What they set holds over the `--phase` schedule;
+- `DELETE /faults`: back to the schedule (healthy without one);
 - `GET /health`: `{"status": "ok"}`.
 """
 
@@ -50,7 +51,7 @@ class ControlApp:
         elif method == "GET":
             await _reply(send, 200, self.state())
         elif method == "DELETE":
-            self._proxy.profile = HEALTHY
+            self._proxy.switch.clear()
             await _reply(send, 200, self.state())
         elif method in ("PUT", "PATCH"):
             await self._change(receive, send, merge=method == "PATCH")
@@ -60,11 +61,16 @@ class ControlApp:
     def state(self) -> dict[str, object]:
         """What GET /faults answers."""
         proxy = self._proxy
+        switch = proxy.switch
+        elapsed = switch.elapsed
         return {
             "faults": proxy.profile.to_dict(),
             "describe": proxy.profile.describe(),
             "upstream": proxy.upstream.shown,
             "fates": {action.value: count for action, count in proxy.fates.items()},
+            "source": switch.source,
+            "schedule": str(switch.schedule or ""),
+            "elapsed_s": None if elapsed is None else round(elapsed, 3),
         }
 
     async def _change(self, receive: Receive, send: Send, *, merge: bool) -> None:

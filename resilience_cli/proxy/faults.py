@@ -11,9 +11,11 @@ Every decision draws the same seven numbers, whatever the profile, so a change o
 between steps (or a fault phase over time) does not shift the draws that follow.
 
 The profile is what the proxy, its control endpoint, `upstream faults`, a scenario's
-`faults:` step and the in-process transport of virtual time all speak; anything that
-changes faults over time (the stress command's phases) hands the proxy a new profile.
-Pure: no I/O, no clock.
+`faults:` step and the in-process transport of virtual time all speak. Fault phases over
+time (`upstream proxy --phase`, the grammar of `resilience_cli/faults.py`) map onto it,
+one profile a phase (`profile_of`): the `FaultSwitch` reads its schedule against the
+clock it is given, and a profile set by hand holds over the schedule until cleared, as
+`upstream serve --phase` and `upstream fault` do. Pure but for that clock: no I/O.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ from resilience_cli.limits import MAX_BANDWIDTH, MAX_SECONDS
 
 if TYPE_CHECKING:
     import random
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
+
+    from resilience_cli.faults import Fault, Schedule
 
 LOWEST_STATUS: Final = 200
 HIGHEST_STATUS: Final = 599
@@ -157,22 +161,108 @@ class FaultSwitch:
     The proxy (or the in-process transport) decides each request from it; the control
     endpoint, `upstream faults` or a scenario's `faults:` step set `profile`. One switch
     lives as long as a scenario run, so its proxies, one a step, draw one sequence.
+
+    Given a schedule of fault phases, the faults of this moment are its phase's, timed
+    from `start()` (healthy before), unless a profile was set by hand: that one holds over
+    the schedule until `clear()`. Without a schedule, `clear()` heals.
+
+    Args:
+        profile: The faults at start, as if set by hand (healthy: none set).
+        seed: Seeds the draws.
+        schedule: Fault phases, each mapped onto a profile by `profile_of`.
+        clock: Monotonic seconds the schedule is read against; needed with a schedule.
     """
 
-    __slots__ = ("fates", "profile", "rng")
+    __slots__ = ("_clock", "_override", "_profiles", "_schedule", "_started", "fates", "rng")
 
-    def __init__(self, profile: FaultProfile = HEALTHY, seed: int = 0) -> None:
+    def __init__(
+        self,
+        profile: FaultProfile = HEALTHY,
+        seed: int = 0,
+        *,
+        schedule: Schedule | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
         import random  # noqa: PLC0415 - only where faults are applied
 
-        self.profile = profile
+        if schedule and clock is None:
+            raise ValueError("fault phases need a clock to be read against")
+        self._override: FaultProfile | None = None if profile == HEALTHY else profile
+        self._schedule = schedule
+        # One profile a phase, made once: a request costs a lookup, not a new profile.
+        self._profiles = {p.fault: profile_of(p.fault) for p in schedule.phases} if schedule else {}
+        self._clock = clock
+        self._started: float | None = None
         self.rng = random.Random(seed)
         self.fates: dict[Action, int] = dict.fromkeys(Action, 0)
+
+    @property
+    def profile(self) -> FaultProfile:
+        """The faults of this moment: set by hand, else the schedule's (healthy without one)."""
+        if self._override is not None:
+            return self._override
+        elapsed = self.elapsed
+        if elapsed is None or self._schedule is None:
+            return HEALTHY
+        return self._profiles.get(self._schedule.fault_at(elapsed), HEALTHY)
+
+    @profile.setter
+    def profile(self, profile: FaultProfile) -> None:
+        self._override = profile
+
+    @property
+    def schedule(self) -> Schedule | None:
+        """The fault phases, if any."""
+        return self._schedule
+
+    @property
+    def source(self) -> str:
+        """Where the faults of this moment come from: `set` by hand, the `schedule`, or `none`."""
+        if self._override is not None:
+            return "set"
+        return "schedule" if self._schedule else "none"
+
+    @property
+    def elapsed(self) -> float | None:
+        """Seconds since the schedule started, or None (not started, or no schedule)."""
+        if self._started is None or self._clock is None:
+            return None
+        return self._clock() - self._started
+
+    def start(self) -> None:
+        """Time zero of the schedule is now; later calls keep the first (one run, one time)."""
+        if self._started is None and self._clock is not None:
+            self._started = self._clock()
+
+    def clear(self) -> None:
+        """Drop the profile set by hand: back to the schedule, or healthy without one."""
+        self._override = None
 
     def decide(self) -> Fate:
         """The next request's fate, under the faults of this moment (and counted)."""
         fate = decide(self.profile, self.rng)
         self.fates[fate.action] += 1
         return fate
+
+
+def profile_of(fault: Fault) -> FaultProfile:
+    """A fault phase's fault as the proxy's profile: a status is `--error`, a delay `--latency`.
+
+    `status=503@0.3` answers 503 to 30 % of requests; `delay=2s@0.5` adds 2 s to half of
+    them; `healthy` is no fault. The proxy's own rule decides a request that meets both:
+    a status it answers itself is not delayed first (the upstream, unlike it, waits and
+    then fails).
+    """
+    if fault.healthy:
+        return HEALTHY
+    status = fault.status if fault.status is not None and fault.status_chance else 0
+    delay = fault.delay if fault.delay_chance else 0.0
+    return FaultProfile(
+        latency=delay,
+        latency_rate=fault.delay_chance if delay else 1.0,
+        status=status,
+        status_rate=fault.status_chance if status else 1.0,
+    )
 
 
 def decide(profile: FaultProfile, rng: random.Random) -> Fate:

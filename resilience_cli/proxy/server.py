@@ -17,10 +17,11 @@ the answer: `benchmarks/bench_proxy.py` measures what that adds against the same
 without the proxy.
 
 The faults change at run time (`profile`, set by the control endpoint or a scenario's
-`faults:` step); a request already decided keeps its fate. What one client may cost is
-bounded as the embedded server bounds it (`ServerLimits`): a request head must arrive
-within the idle timeout and fit in 64 KiB; the upstream must answer the connection
-within it. `stop()` cuts every connection at once.
+`faults:` step, or the switch's fault phases, timed from `start()`); a request already
+decided keeps its fate. What one client may cost is bounded as the embedded server
+bounds it (`ServerLimits`): a request head must arrive within the idle timeout and fit
+in 64 KiB; the upstream must answer the connection within it. `stop()` cuts every
+connection at once.
 """
 
 from __future__ import annotations
@@ -123,10 +124,11 @@ class FaultProxy:
         return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
     async def start(self) -> None:
-        """Listen; raises OSError when the address cannot be bound."""
+        """Listen, and start the switch's fault phases; raises OSError when it cannot bind."""
         self._server = await asyncio.start_server(
             self._accept, self._host, self._port, limit=MAX_HEAD_BYTES
         )
+        self.switch.start()  # the phases run from the moment the proxy listens
 
     async def stop(self) -> None:
         """Stop listening and cut every connection at once; safe to call twice."""
