@@ -33,10 +33,7 @@ from resilience_cli.failure_rule import DEFAULT_RULE, FailureRule
 from resilience_cli.measure import RunTally
 from resilience_cli.patterns import Pipeline, Policies, Reason
 from resilience_cli.patterns.events import AttemptFailed
-from resilience_cli.state.breaker import BreakerView, load_breaker
-from resilience_cli.state.lock_wait import wait_for_transaction
-from resilience_cli.state.memento import to_snapshot
-from resilience_cli.state.redis_store import RedisStore
+from resilience_cli.run_breaker import BreakerSide, with_breaker
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -48,7 +45,6 @@ if TYPE_CHECKING:
     from resilience_cli.patterns import (
         BulkheadStatistics,
         CallOutcome,
-        CircuitBreaker,
         Event,
         EventSink,
         RateLimiterStatistics,
@@ -56,7 +52,8 @@ if TYPE_CHECKING:
     )
     from resilience_cli.request import Request
     from resilience_cli.state import BreakerStore
-    from resilience_cli.state.shared_breaker import SharedBreaker
+    from resilience_cli.state.breaker import BreakerView
+    from resilience_cli.state.redis_store import RedisStore
     from resilience_cli.trace import Recorder
 
 # The failed attempts of the call a worker has in flight; each worker task has its own.
@@ -213,76 +210,15 @@ async def execute(  # noqa: PLR0913 - the run's collaborators, each injected
         recorder=recorder,
     )
     run.on_pipeline = on_pipeline
-    if isinstance(store, RedisStore):
-        # Shared live: no lock, no snapshot; each admission and outcome is a step on the
-        # server. Switched off, the breaker is only looked at.
-        from resilience_cli.patterns import BreakerConfig  # noqa: PLC0415
-        from resilience_cli.state.shared_breaker import SharedBreaker  # noqa: PLC0415
-
-        config = plan.policies.breaker
-        shared = SharedBreaker(
-            store,
-            config or BreakerConfig(),
-            clock=clock,
-            events=events if config is not None else None,
-            unavailable=store.unavailable,
-            note=note,
-        )
-        try:
-            return await run(_Shared(shared, used=config is not None))
-        finally:
-            await shared.aclose()
-    if plan.policies.breaker is None:
-        # Switched off: the persisted breaker is only shown, never locked or rewritten.
-        snapshot = store.load()
-        return await run(
-            _InMemory(
-                load_breaker(snapshot, None, clock=clock, events=None, location=store.location),
-                used=False,
-            )
-        )
-    async with wait_for_transaction(store, note=note, patient=patient) as transaction:
-        breaker = load_breaker(
-            transaction.snapshot,
-            plan.policies.breaker,
-            clock=clock,
-            events=events,
-            location=store.location,
-        )
-        result = await run(_InMemory(breaker, used=True))
-        transaction.replace(to_snapshot(breaker))
-    return result
-
-
-class _InMemory:
-    """The breaker of a run on a state file: restored in this process, saved after."""
-
-    def __init__(self, breaker: CircuitBreaker, *, used: bool) -> None:
-        self.breaker = breaker if used else None
-        self.shared: SharedBreaker | None = None
-        self._shown = breaker
-        self._mark = breaker.transition_mark()
-
-    async def view(self) -> BreakerView:
-        return BreakerView.of(self._shown)
-
-    def transitions(self) -> tuple[Transition, ...]:
-        return self._shown.transitions_since(self._mark)
-
-
-class _Shared:
-    """The breaker of a run on a Redis store: asked at each step."""
-
-    def __init__(self, shared: SharedBreaker, *, used: bool) -> None:
-        self.breaker: CircuitBreaker | None = None
-        self.shared = shared if used else None
-        self._shown = shared
-
-    async def view(self) -> BreakerView:
-        return await self._shown.view()
-
-    def transitions(self) -> tuple[Transition, ...]:
-        return self._shown.transitions
+    return await with_breaker(
+        store,
+        plan.policies.breaker,
+        run,
+        clock=clock,
+        events=events,
+        note=note,
+        patient=patient,
+    )
 
 
 class _Run:
@@ -308,7 +244,7 @@ class _Run:
         self._note = note
         self.on_pipeline: Callable[[Pipeline[httpx.Response]], None] | None = None
 
-    async def __call__(self, side: _InMemory | _Shared) -> RunResult:
+    async def __call__(self, side: BreakerSide) -> RunResult:
         plan, clock, target = self._plan, self._clock, self._target
         before = await side.view()
         pipeline: Pipeline[httpx.Response] = Pipeline.from_policies(

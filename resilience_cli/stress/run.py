@@ -36,15 +36,11 @@ from resilience_cli.client import FALLBACK, HttpClassifier, ResilientClient
 from resilience_cli.failure_rule import DEFAULT_RULE, FailureRule
 from resilience_cli.measure import Latencies, RunTally
 from resilience_cli.measure.series import Gauges, Moment, StressSeries
-from resilience_cli.patterns import BreakerConfig, Pipeline, Reason
+from resilience_cli.patterns import Pipeline, Reason
 from resilience_cli.patterns.breaker import RECENT_TRANSITIONS, BreakerState, Transition
 from resilience_cli.patterns.events import BreakerTransitioned, both
 from resilience_cli.run import IN_FLIGHT, AttemptWatch, CallMeter, plan_requests
-from resilience_cli.state.breaker import BreakerView, load_breaker
-from resilience_cli.state.lock_wait import wait_for_transaction
-from resilience_cli.state.memento import to_snapshot
-from resilience_cli.state.redis_store import RedisStore
-from resilience_cli.state.shared_breaker import SharedBreaker
+from resilience_cli.run_breaker import BreakerSide, with_breaker
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -56,7 +52,6 @@ if TYPE_CHECKING:
     from resilience_cli.measure.series import IntervalRow, SpanTally, Window
     from resilience_cli.patterns import (
         BulkheadStatistics,
-        CircuitBreaker,
         Event,
         EventSink,
         Policies,
@@ -64,6 +59,8 @@ if TYPE_CHECKING:
     )
     from resilience_cli.request import Request
     from resilience_cli.state import BreakerStore
+    from resilience_cli.state.breaker import BreakerView
+    from resilience_cli.state.redis_store import RedisStore
     from resilience_cli.stress.profile import LoadProfile
     from resilience_cli.trace import Recorder
     from resilience_cli.upstream.fault_control import LiveFaults
@@ -251,72 +248,15 @@ async def run_stress(  # noqa: PLR0913 - the run's collaborators, each injected
     )
     stress.meter = meter
     stress.recorder = recorder
-    if isinstance(store, RedisStore):
-        # Shared live, as `run.execute` does it: no lock, no snapshot. Switched off, the
-        # breaker is only looked at.
-        config = plan.policies.breaker
-        shared = SharedBreaker(
-            store,
-            config or BreakerConfig(),
-            clock=clock,
-            events=stress.sink if config is not None else None,
-            unavailable=store.unavailable,
-            note=note,
-        )
-        try:
-            return await stress(_Shared(shared, used=config is not None))
-        finally:
-            await shared.aclose()
-    if plan.policies.breaker is None:
-        snapshot = store.load()
-        breaker = load_breaker(snapshot, None, clock=clock, events=None, location=store.location)
-        return await stress(_InMemory(breaker, used=False))
-    async with wait_for_transaction(store, note=note, patient=patient) as transaction:
-        breaker = load_breaker(
-            transaction.snapshot,
-            plan.policies.breaker,
-            clock=clock,
-            events=stress.sink,
-            location=store.location,
-        )
-        result = await stress(_InMemory(breaker, used=True))
-        transaction.replace(to_snapshot(breaker))
-    return result
-
-
-class _InMemory:
-    """The breaker of a run on a state file: restored in this process, saved after."""
-
-    def __init__(self, breaker: CircuitBreaker, *, used: bool) -> None:
-        self.breaker = breaker if used else None
-        self.shared: SharedBreaker | None = None
-        self._shown = breaker
-
-    async def view(self) -> BreakerView:
-        return BreakerView.of(self._shown)
-
-    def transition(self, event: BreakerTransitioned, wall: float) -> Transition:
-        """The transition `event` announces: the breaker's own record of it."""
-        del event, wall
-        return self._shown.transitions[-1]
-
-
-class _Shared:
-    """The breaker of a run on a Redis store: asked at each step, shared live."""
-
-    def __init__(self, shared: SharedBreaker, *, used: bool) -> None:
-        self.breaker: CircuitBreaker | None = None
-        self.shared = shared if used else None
-        self._shown = shared
-
-    async def view(self) -> BreakerView:
-        return await self._shown.view()
-
-    def transition(self, event: BreakerTransitioned, wall: float) -> Transition:
-        """The transition `event` announces, at `wall`: the server's steps tell no more."""
-        return Transition(
-            BreakerState(event.from_state), BreakerState(event.to_state), wall, event.reason
-        )
+    return await with_breaker(
+        store,
+        plan.policies.breaker,
+        stress,
+        clock=clock,
+        events=stress.sink,
+        note=note,
+        patient=patient,
+    )
 
 
 def _joined(events: EventSink | None, meter: StressMeter | None) -> EventSink | None:
@@ -376,12 +316,12 @@ class _Stress:
         self._started = 0.0
         self._calls: set[asyncio.Task[None]] = set()
         self._pipeline: Pipeline[httpx.Response] | None = None
-        self._side: _InMemory | _Shared | None = None
+        self._side: BreakerSide | None = None
         self._state: BreakerState | None = None  # the breaker's, as its transitions said
         self.meter: StressMeter | None = None
         self.recorder: Recorder | None = None
 
-    async def __call__(self, side: _InMemory | _Shared) -> StressResult:
+    async def __call__(self, side: BreakerSide) -> StressResult:
         plan, clock = self._plan, self._clock
         before = await side.view()
         used = side.breaker is not None or side.shared is not None
