@@ -247,15 +247,13 @@ class _Run:
     async def __call__(self, side: BreakerSide) -> RunResult:
         plan, clock, target = self._plan, self._clock, self._target
         before = await side.view()
-        pipeline: Pipeline[httpx.Response] = Pipeline.from_policies(
+        pipeline = http_pipeline(
             plan.policies,
-            clock=clock,
+            side,
             seed=plan.seed,
-            breaker=side.breaker,
-            shared_breaker=side.shared,
-            fallback=FALLBACK,
-            classifier=HttpClassifier(clock, plan.failure_rule),
-            events=AttemptWatch(self._events),
+            failure_rule=plan.failure_rule,
+            clock=clock,
+            events=self._events,
         )
         if self.on_pipeline is not None:
             self.on_pipeline(pipeline)
@@ -292,6 +290,32 @@ class _Run:
             interrupted=interrupted,
             target=target.describe(),
         )
+
+
+def http_pipeline(  # noqa: PLR0913 - what the pipeline is made of, each named
+    policies: Policies,
+    side: BreakerSide,
+    *,
+    seed: int,
+    failure_rule: FailureRule,
+    clock: Clock,
+    events: EventSink | None,
+) -> Pipeline[httpx.Response]:
+    """The pipeline a run's (or a stress run's) HTTP calls go through.
+
+    The patterns, their seed and the failure rule, the side's breaker, and each failed
+    attempt noted against the call in flight.
+    """
+    return Pipeline.from_policies(
+        policies,
+        clock=clock,
+        seed=seed,
+        breaker=side.breaker,
+        shared_breaker=side.shared,
+        fallback=FALLBACK,
+        classifier=HttpClassifier(clock, failure_rule),
+        events=AttemptWatch(events),
+    )
 
 
 class AttemptWatch:

@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from resilience_cli.patterns import CircuitBreaker, EventSink, Transition
     from resilience_cli.proxy.faults import FaultSwitch
     from resilience_cli.request import Request
+    from resilience_cli.run import RunResult
     from resilience_cli.scenarios.metrics import Metric, Verdict
     from resilience_cli.scenarios.model import Scenario, Step
     from resilience_cli.scenarios.stress_step import TargetFor, WatchFor
@@ -381,6 +382,20 @@ async def _call_step(
     )
     summary = summarize(result, step.kind, failure_rules(rule, requests))
     verdicts = _judge(step, call_step_metrics(summary, result.tally))
+    return _load_report(section, index, step, result, summary=summary, verdicts=verdicts)
+
+
+def _load_report(  # noqa: PLR0913 - the step, where it stands, and what it came to
+    section: str,
+    index: int,
+    step: Step,
+    result: RunResult | StressResult,
+    *,
+    summary: RunSummary,
+    verdicts: tuple[Verdict, ...],
+    stress: StressResult | None = None,
+) -> StepReport:
+    """A call or stress step's report: interrupted, or judged by its verdicts."""
     return StepReport(
         section,
         index,
@@ -392,6 +407,7 @@ async def _call_step(
         result.after,
         result.transitions,
         verdicts,
+        stress=stress,
     )
 
 
@@ -416,18 +432,8 @@ async def _stress_step(
         watch=context.watch,
     )
     verdicts = _judge(step, metrics)
-    return StepReport(
-        section,
-        index,
-        step,
-        StepStatus.INTERRUPTED if result.interrupted else _status(verdicts),
-        result.elapsed,
-        summary,
-        result.before,
-        result.after,
-        result.transitions,
-        verdicts,
-        stress=result,
+    return _load_report(
+        section, index, step, result, summary=summary, verdicts=verdicts, stress=result
     )
 
 

@@ -32,14 +32,13 @@ import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Protocol
 
-from resilience_cli.client import FALLBACK, HttpClassifier, ResilientClient
+from resilience_cli.client import ResilientClient
 from resilience_cli.failure_rule import DEFAULT_RULE, FailureRule
 from resilience_cli.measure import Latencies, RunTally
 from resilience_cli.measure.series import Gauges, Moment, StressSeries
-from resilience_cli.patterns import Pipeline, Reason
 from resilience_cli.patterns.breaker import RECENT_TRANSITIONS, BreakerState, Transition
 from resilience_cli.patterns.events import BreakerTransitioned, both
-from resilience_cli.run import IN_FLIGHT, AttemptWatch, CallMeter, plan_requests
+from resilience_cli.run import IN_FLIGHT, CallMeter, http_pipeline, plan_requests
 from resilience_cli.run_breaker import BreakerSide, with_breaker
 
 if TYPE_CHECKING:
@@ -54,8 +53,10 @@ if TYPE_CHECKING:
         BulkheadStatistics,
         Event,
         EventSink,
+        Pipeline,
         Policies,
         RateLimiterStatistics,
+        Reason,
     )
     from resilience_cli.request import Request
     from resilience_cli.state import BreakerStore
@@ -329,15 +330,13 @@ class _Stress:
         self._state = before.state if used else None
         self._transitions.on_transition = self._moved
         self._series = StressSeries(plan.windows, self._state)
-        pipeline: Pipeline[httpx.Response] = Pipeline.from_policies(
+        pipeline = http_pipeline(
             plan.policies,
-            clock=clock,
+            side,
             seed=plan.seed,
-            breaker=side.breaker,
-            shared_breaker=side.shared,
-            fallback=FALLBACK,
-            classifier=HttpClassifier(clock, plan.failure_rule),
-            events=AttemptWatch(self._transitions),
+            failure_rule=plan.failure_rule,
+            clock=clock,
+            events=self._transitions,
         )
         self._pipeline = pipeline
         if self.meter is not None:
